@@ -1,0 +1,3 @@
+"""Open-source library self-service kiosk and RFID station."""
+
+__version__ = "0.1.0"

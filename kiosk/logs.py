@@ -1,0 +1,59 @@
+"""Logging set-up: structured one-line records to stdout for the journal,
+with secrets masked wherever they might appear.
+
+A record may carry secrets in two ways: a SIP2 wire dump (fields ``AD`` patron
+PIN, ``CO`` login password, ``CN`` login user id is kept) or ``key=value``
+text (``pin=``, ``password=``). :class:`SecretFilter` masks both before any
+handler sees the record, so no handler can leak them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+# SIP2 variable fields that carry secrets: AD patron password (PIN),
+# CO login password, AC terminal password.
+_SIP2_SECRET = re.compile(r"(?<=\|)(AD|CO|AC)[^|\r\n]*|^(AD|CO|AC)[^|\r\n]*")
+_KV_SECRET = re.compile(r"(?i)\b(pin|password|passwd|secret|token)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)")
+MASK = "****"
+
+
+def mask_secrets(text: str) -> str:
+    """Return ``text`` with SIP2 secret fields and ``pin=...`` pairs masked."""
+    text = _SIP2_SECRET.sub(lambda m: (m.group(1) or m.group(2)) + MASK, text)
+    return _KV_SECRET.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+
+
+def mask_patron_id(patron_id: str) -> str:
+    """Keep the last four characters of a patron id, for logs and receipts."""
+    if len(patron_id) <= 4:
+        return "*" * len(patron_id)
+    return "*" * (len(patron_id) - 4) + patron_id[-4:]
+
+
+class SecretFilter(logging.Filter):
+    """Masks secrets in the fully formatted message of every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def setup_logging(verbosity: int = 0) -> None:
+    """One handler on the root logger, to stdout, secrets masked."""
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler._kiosk = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())
+    root.addHandler(handler)
