@@ -1,0 +1,44 @@
+"""The result every device's ``self_test()`` returns.
+
+``kiosk diag`` prints one line per device from it; the station turns a failed
+essential device into "out of service" with ``detail`` as the reason, so
+``detail`` must be a short sentence a member of staff can act on ("paper out",
+"no reply from reader on /dev/ttyUSB0 within 1.0 s"), never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SelfTestResult:
+    """Outcome of a safe, bounded device self-test.
+
+    ``ok``      the device works well enough to serve patrons.
+    ``detail``  one line: what was checked and what was found.
+    ``warnings`` non-fatal findings (e.g. "paper near end").
+    """
+
+    ok: bool
+    detail: str
+    warnings: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.detail, str):
+            raise TypeError("SelfTestResult.detail must be a str")
+        # Multi-line details break the one-line-per-device diag output.
+        object.__setattr__(self, "detail", " ".join(self.detail.split()))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+
+    @classmethod
+    def passed(cls, detail: str, *warnings: str) -> "SelfTestResult":
+        return cls(True, detail, tuple(warnings))
+
+    @classmethod
+    def failed(cls, detail: str, *warnings: str) -> "SelfTestResult":
+        return cls(False, detail, tuple(warnings))
+
+    def __str__(self) -> str:
+        head = ("PASS" if self.ok else "FAIL") + f": {self.detail}"
+        return head + "".join(f" (warning: {w})" for w in self.warnings)
