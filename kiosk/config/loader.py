@@ -113,7 +113,7 @@ def _resolve_paths(section: Section, values: dict[str, Any], base_dir: Path) -> 
     for key in section.keys:
         value = values.get(key.name)
         if isinstance(key.type, PathValue) and value and not os.path.isabs(value):
-            values[key.name] = str(base_dir / value)
+            values[key.name] = os.path.normpath(base_dir / value)
 
 
 def _check_device_scheme(family: str, spec: str, errors: list[str]) -> None:

@@ -1,0 +1,40 @@
+"""Secrets never reach the logs."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from kiosk.logs import SecretFilter, mask_patron_id, mask_secrets
+
+
+def test_sip2_wire_secrets_are_masked() -> None:
+    wire = "9300CNkiosk|COs3cret|CPBRANCH|AY1AZEDC3\r"
+    assert mask_secrets(wire) == "9300CNkiosk|CO****|CPBRANCH|AY1AZEDC3\r"
+    checkout = "11YN20261123    120000                  AOLIB|AA21000000000001|AB31000000000001|AC|AD1234|"
+    masked = mask_secrets(checkout)
+    assert "1234|" not in masked and "|AD****|" in masked and "|AC****|" in masked
+
+
+def test_key_value_secrets_are_masked() -> None:
+    assert mask_secrets("login pin=1234 password: 'abc def' user=kiosk") == \
+        "login pin=**** password: **** user=kiosk"
+
+
+def test_patron_ids_keep_only_the_last_four() -> None:
+    assert mask_patron_id("21000000000001") == "**********0001"
+    assert mask_patron_id("123") == "***"
+
+
+def test_filter_masks_formatted_records() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(SecretFilter())
+    logger = logging.getLogger("test.secret")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("sent %s", "63001|AA210|AD9876|")
+    finally:
+        logger.removeHandler(handler)
+    assert "9876" not in stream.getvalue() and "AD****" in stream.getvalue()
