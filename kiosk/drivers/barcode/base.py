@@ -1,0 +1,123 @@
+"""Scanner base: what every barcode scanner driver shares.
+
+A driver's one primitive is "a raw code arrived" (:meth:`Scanner._deliver`);
+the base strips the configured prefix/suffix and control characters, drops
+repeats of the same code inside ``repeat_window`` seconds (continuous-mode
+scanners and nervous patrons both re-send), and calls ``on_scan`` on the
+driver's thread. A callback that raises is logged and the scanner keeps
+running: one bad handler must not make the kiosk deaf.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from typing import Any, Callable
+
+from kiosk.drivers.barcode.spec import float_option, unescape
+from kiosk.drivers.selftest import SelfTestResult
+
+log = logging.getLogger(__name__)
+
+OnScan = Callable[[str], None]
+
+
+class Scanner:
+    """Base class: ``start(on_scan)``, ``stop()``, ``close()``, ``self_test()``."""
+
+    family = "scanner"
+
+    def __init__(self, name: str, options: dict[str, Any] | None = None) -> None:
+        options = dict(options or {})
+        self.name = name
+        self.prefix = unescape(str(options.get("prefix", "")))
+        self.suffix = unescape(str(options.get("suffix", "")))
+        self.repeat_window = float_option(options, "repeat_window", 0.5, self.family)
+        self._on_scan: OnScan | None = None
+        self._last: tuple[str, float] = ("", 0.0)
+        self._waiters: list[queue.Queue[str]] = []
+        self._lock = threading.Lock()
+        self.scans = 0          # codes delivered
+        self.rejected = 0       # lines dropped as garbage
+
+    # -- the public contract -------------------------------------------------
+    def start(self, on_scan: OnScan) -> None:
+        self._on_scan = on_scan
+        self._start()
+
+    def stop(self) -> None:
+        self._on_scan = None
+        self._stop()
+
+    def close(self) -> None:
+        self.stop()
+
+    def self_test(self) -> SelfTestResult:
+        return SelfTestResult.passed(f"{self.name}: ready")
+
+    def wait_for_scan(self, timeout: float) -> str | None:
+        """Block up to ``timeout`` seconds for the next code (``kiosk diag``'s
+        scan prompt); works whether or not ``start`` was called."""
+        waiter: queue.Queue[str] = queue.Queue(maxsize=1)
+        with self._lock:
+            self._waiters.append(waiter)
+        started_here = not self.running
+        if started_here:
+            self._start()
+        try:
+            return waiter.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return None
+        finally:
+            with self._lock:
+                self._waiters.remove(waiter)
+            if started_here and self._on_scan is None:
+                self._stop()
+
+    @property
+    def running(self) -> bool:
+        return False
+
+    # -- for drivers ---------------------------------------------------------
+    def _start(self) -> None:
+        """Begin delivering codes (open the port, start the reader thread)."""
+
+    def _stop(self) -> None:
+        """Stop delivering codes; must return within about a second."""
+
+    def _clean(self, raw: str) -> str:
+        code = "".join(ch for ch in raw if ch.isprintable()).strip()
+        if self.prefix and code.startswith(self.prefix):
+            code = code[len(self.prefix):]
+        if self.suffix and code.endswith(self.suffix):
+            code = code[: -len(self.suffix)]
+        return code.strip()
+
+    def _deliver(self, raw: str) -> str | None:
+        """Clean ``raw`` and hand it on; returns the code delivered, if any."""
+        code = self._clean(raw)
+        if not code:
+            return None
+        now = time.monotonic()
+        last_code, last_time = self._last
+        self._last = (code, now)
+        if code == last_code and now - last_time < self.repeat_window:
+            log.debug("%s: repeat of the same code within %.2fs dropped", self.name, self.repeat_window)
+            return None
+        self.scans += 1
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            try:
+                waiter.put_nowait(code)
+            except queue.Full:
+                pass
+        callback = self._on_scan
+        if callback is not None:
+            try:
+                callback(code)
+            except Exception:  # the handler's bug must not stop the scanner
+                log.exception("%s: on_scan handler failed", self.name)
+        return code

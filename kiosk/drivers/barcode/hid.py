@@ -1,0 +1,201 @@
+"""HID (keyboard-mode) barcode scanners read through evdev.
+
+Device string: ``hid:/dev/input/eventN`` or ``hid:name=TEXT`` (the first
+input device whose name contains TEXT, case-insensitive; staff find names
+with ``kiosk diag`` or ``evtest``). The device is *grabbed* (EVIOCGRAB) so its
+keystrokes reach only us, never the Kivy UI or a console login.
+
+The kernel delivers ``struct input_event`` records (``linux/input.h``:
+``struct timeval time; __u16 type; __u16 code; __s32 value``); we read them
+from the device fd ourselves and :class:`KeyDecoder` turns key presses into
+characters with a US layout (what scanners emulate unless reprogrammed),
+honouring Shift and Caps Lock. Enter, keypad Enter or Tab ends a code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import struct
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from evdev import ecodes as e
+
+from kiosk.drivers.barcode.base import Scanner
+from kiosk.drivers.registry import register
+from kiosk.drivers.selftest import SelfTestResult
+from kiosk.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+EVENT = struct.Struct("llHHi")  # native struct input_event (timeval is two longs)
+KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
+
+# keycode -> (plain, shifted), US layout.
+KEYMAP: dict[int, tuple[str, str]] = {
+    **{getattr(e, f"KEY_{c}"): (c.lower(), c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{getattr(e, f"KEY_{d}"): (d, s) for d, s in zip("1234567890", "!@#$%^&*()")},
+    **{getattr(e, f"KEY_KP{d}"): (d, d) for d in "0123456789"},
+    e.KEY_MINUS: ("-", "_"), e.KEY_EQUAL: ("=", "+"), e.KEY_LEFTBRACE: ("[", "{"),
+    e.KEY_RIGHTBRACE: ("]", "}"), e.KEY_SEMICOLON: (";", ":"), e.KEY_APOSTROPHE: ("'", '"'),
+    e.KEY_GRAVE: ("`", "~"), e.KEY_BACKSLASH: ("\\", "|"), e.KEY_COMMA: (",", "<"),
+    e.KEY_DOT: (".", ">"), e.KEY_SLASH: ("/", "?"), e.KEY_SPACE: (" ", " "),
+    e.KEY_KPMINUS: ("-", "-"), e.KEY_KPPLUS: ("+", "+"), e.KEY_KPASTERISK: ("*", "*"),
+    e.KEY_KPSLASH: ("/", "/"), e.KEY_KPDOT: (".", "."),
+}
+SHIFTS = {e.KEY_LEFTSHIFT, e.KEY_RIGHTSHIFT}
+TERMINATORS = {e.KEY_ENTER, e.KEY_KPENTER, e.KEY_TAB}
+
+
+@dataclass
+class KeyDecoder:
+    """Sans-I/O: ``feed(code, value)`` with EV_KEY events; returns a finished
+    code on its terminator. Unknown keys are counted, not guessed."""
+
+    max_length: int = 128
+    shift: bool = False
+    caps: bool = False
+    chars: list[str] = field(default_factory=list)
+    unknown_keys: int = 0
+
+    def feed(self, code: int, value: int) -> str | None:
+        if code in SHIFTS:
+            self.shift = value != KEY_UP
+            return None
+        if value != KEY_DOWN:
+            return None  # releases and auto-repeat carry no new characters
+        if code == e.KEY_CAPSLOCK:
+            self.caps = not self.caps
+            return None
+        if code in TERMINATORS:
+            text, self.chars = "".join(self.chars), []
+            return text or None
+        pair = KEYMAP.get(code)
+        if pair is None:
+            self.unknown_keys += 1
+            return None
+        plain, shifted = pair
+        upper = self.shift != (self.caps and plain.isalpha())
+        if len(self.chars) < self.max_length:
+            self.chars.append(shifted if upper else plain)
+        return None
+
+
+class HidScanner(Scanner):
+    """Reads a grabbed input device's fd; a thread delivers codes."""
+
+    POLL = 0.1
+
+    def __init__(self, fd: int, name: str, options: dict[str, Any] | None = None,
+                 device: Any = None) -> None:
+        super().__init__(f"HID scanner {name}", options)
+        self.fd = fd
+        self._device = device      # evdev.InputDevice when opened from /dev/input
+        self.decoder = KeyDecoder()
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
+        self.error: str | None = None
+
+    @classmethod
+    def from_fd(cls, fd: int, name: str = "fd", options: dict[str, Any] | None = None) -> "HidScanner":
+        """A scanner over any fd carrying ``struct input_event`` records."""
+        return cls(fd, name, options)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _start(self) -> None:
+        if not self.running:
+            self._halt.clear()
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+
+    def _stop(self) -> None:
+        self._halt.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+
+    def close(self) -> None:
+        super().close()
+        if self._device is not None:
+            try:
+                self._device.ungrab()
+            except OSError:
+                pass  # already gone (unplugged)
+            self._device.close()
+            self._device = None
+
+    def _run(self) -> None:
+        pending = b""
+        while not self._halt.is_set():
+            try:
+                ready, _, _ = select.select([self.fd], [], [], self.POLL)
+                if not ready:
+                    continue
+                chunk = os.read(self.fd, EVENT.size * 64)
+            except OSError as exc:
+                self.error = f"read failed: {exc}"
+                log.warning("%s: %s", self.name, self.error)
+                return
+            if not chunk:
+                self.error = "device went away"
+                return
+            pending += chunk
+            usable = len(pending) - len(pending) % EVENT.size
+            for offset in range(0, usable, EVENT.size):
+                _sec, _usec, etype, code, value = EVENT.unpack_from(pending, offset)
+                if etype == e.EV_KEY:
+                    text = self.decoder.feed(code, value)
+                    if text:
+                        self._deliver(text)
+            pending = pending[usable:]
+
+    def self_test(self) -> SelfTestResult:
+        if self.error:
+            return SelfTestResult.failed(f"{self.name}: {self.error}")
+        grabbed = " (grabbed)" if self._device is not None else ""
+        return SelfTestResult.passed(f"{self.name}: input device open{grabbed}")
+
+
+def _find_by_name(text: str) -> str:
+    import evdev
+
+    names = []
+    for path in evdev.list_devices():
+        try:
+            device = evdev.InputDevice(path)
+        except OSError:
+            continue
+        names.append(f"{path} {device.name!r}")
+        found = text.lower() in device.name.lower()
+        device.close()
+        if found:
+            return path
+    shown = "; ".join(names) or "none readable (is the kiosk user in the 'input' group?)"
+    raise DeviceError(f"scanner: no input device named like {text!r}; devices: {shown}", "scanner")
+
+
+@register("scanner", "hid", "hid:/dev/input/eventN | hid:name=TEXT",
+          "USB HID (keyboard-mode) scanner via evdev, grabbed so keys never reach the UI")
+def open_hid(argument: str, options: dict[str, Any]) -> HidScanner:
+    import evdev
+
+    if not argument:
+        raise DeviceError("scanner: hid needs a device, e.g. hid:/dev/input/event3 or hid:name=Honeywell",
+                          "scanner")
+    path = _find_by_name(argument[5:]) if argument.startswith("name=") else argument
+    try:
+        device = evdev.InputDevice(path)
+    except OSError as exc:
+        raise DeviceError(f"scanner: cannot open input device {path!r}: {exc}", "scanner") from exc
+    try:
+        device.grab()
+    except OSError as exc:
+        device.close()
+        raise DeviceError(f"scanner: cannot grab {path!r} (another program holds it?): {exc}", "scanner") from exc
+    return HidScanner(device.fd, f"{path} {device.name!r}", options, device=device)

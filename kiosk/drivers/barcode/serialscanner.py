@@ -1,0 +1,173 @@
+"""Serial barcode scanners (USB-CDC or RS-232) through pyserial.
+
+Device string: ``serial:PORT[,baud=N][,terminator=cr|lf|crlf|tab|etx|none]``
+where PORT is a device (``/dev/ttyACM0``) or any pyserial URL
+(``socket://127.0.0.1:7000``, ``loop://``). Options may also come from the
+``[devices.scanner]`` table: ``baud`` (9600), ``terminator`` (``cr``; most
+scanners ship with CR, many with CRLF; both are accepted whatever is set),
+``prefix``/``suffix`` (stripped), ``max_length`` (64), ``idle_timeout`` (0.5 s:
+a partial line older than this is noise, or, with ``terminator=none``, a
+complete code).
+
+A serial line carries noise: a hot-plugged scanner sends a burst of garbage,
+a wrong baud rate gives high-bit bytes. :class:`LineFramer` turns the byte
+stream into codes and rejects such lines (counted in ``rejected``) instead of
+passing them to the circulation core.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import serial
+
+from kiosk.drivers.barcode.base import Scanner
+from kiosk.drivers.barcode.spec import float_option, int_option, split_options, terminator_option
+from kiosk.drivers.registry import register
+from kiosk.drivers.selftest import SelfTestResult
+from kiosk.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LineFramer:
+    """Sans-I/O framer: ``feed(bytes, now)`` returns complete lines (str) and
+    records rejected ones in ``rejected``; ``flush_idle(now)`` ends a line
+    that stopped arriving."""
+
+    terminator: bytes = b"\r"
+    max_length: int = 64
+    idle_timeout: float = 0.5
+    buffer: bytearray = field(default_factory=bytearray)
+    last_byte_at: float = 0.0
+    rejected: list[str] = field(default_factory=list)
+    _overflow: bool = False
+
+    def feed(self, data: bytes, now: float) -> list[str]:
+        lines: list[str] = []
+        lines.extend(self.flush_idle(now))
+        for byte in data:
+            self.last_byte_at = now
+            if byte in (0x0D, 0x0A) or (self.terminator and bytes([byte]) == self.terminator[-1:]):
+                # CR, LF, CRLF or the configured terminator all end a code; an
+                # empty line (the LF of CRLF) yields nothing.
+                lines.extend(self._end_line())
+                continue
+            if len(self.buffer) >= self.max_length:
+                self._overflow = True
+                continue
+            self.buffer.append(byte)
+        return lines
+
+    def flush_idle(self, now: float) -> list[str]:
+        if self.buffer and now - self.last_byte_at >= self.idle_timeout:
+            if self.terminator:
+                self._reject("partial line without terminator")
+                return []
+            return self._end_line()
+        return []
+
+    def _end_line(self) -> list[str]:
+        raw, overflow = bytes(self.buffer), self._overflow
+        self.buffer.clear()
+        self._overflow = False
+        if overflow:
+            self.rejected.append(f"line longer than {self.max_length} bytes")
+            return []
+        if not raw:
+            return []
+        if any(b < 0x20 and b not in (0x09, 0x1D) or b == 0x7F for b in raw):
+            # 0x1D (GS) is the GS1 field separator and legitimately appears.
+            self.rejected.append(f"control bytes in line {raw!r}")
+            return []
+        try:
+            return [raw.decode("utf-8")]
+        except UnicodeDecodeError:
+            self.rejected.append(f"not text (wrong baud rate?): {raw!r}")
+            return []
+
+    def _reject(self, why: str) -> None:
+        self.rejected.append(f"{why}: {bytes(self.buffer)!r}")
+        self.buffer.clear()
+        self._overflow = False
+
+
+class SerialScanner(Scanner):
+    """A scanner on a serial port; a reader thread delivers codes."""
+
+    POLL = 0.05  # serial read timeout: bounds how long stop() waits
+
+    def __init__(self, port: str, options: dict[str, Any]) -> None:
+        super().__init__(f"serial scanner {port}", options)
+        self.port = port
+        self.baud = int_option(options, "baud", 9600, self.family)
+        self.framer = LineFramer(
+            terminator_option(options, "cr", self.family),
+            int_option(options, "max_length", 64, self.family),
+            float_option(options, "idle_timeout", 0.5, self.family))
+        try:
+            self._serial = serial.serial_for_url(port, baudrate=self.baud, timeout=self.POLL)
+        except (serial.SerialException, ValueError) as exc:
+            raise DeviceError(f"scanner: cannot open serial port {port!r}: {exc}", self.family) from exc
+        self._thread: threading.Thread | None = None
+        self._halt = threading.Event()
+        self.error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _start(self) -> None:
+        if self.running:
+            return
+        self._halt.clear()
+        self._thread = threading.Thread(target=self._run, name=f"scanner-{self.port}", daemon=True)
+        self._thread.start()
+
+    def _stop(self) -> None:
+        self._halt.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+
+    def close(self) -> None:
+        super().close()
+        self._serial.close()
+
+    def _run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                data = self._serial.read(self._serial.in_waiting or 1)
+            except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+                # Unplugged: report once and stop; the station shows the device as failed.
+                self.error = f"read failed: {exc}"
+                log.warning("%s: %s", self.name, self.error)
+                return
+            now = time.monotonic()
+            for line in self.framer.feed(data, now) if data else self.framer.flush_idle(now):
+                self._deliver(line)
+            for why in self.framer.rejected:
+                log.warning("%s: dropped %s", self.name, why)
+            self.rejected += len(self.framer.rejected)
+            self.framer.rejected.clear()
+
+    def self_test(self) -> SelfTestResult:
+        if self.error:
+            return SelfTestResult.failed(f"{self.name}: {self.error}")
+        if not self._serial.is_open:
+            return SelfTestResult.failed(f"{self.name}: port is closed")
+        return SelfTestResult.passed(f"{self.name}: port open at {self.baud} baud")
+
+
+@register("scanner", "serial", "serial:PORT[,baud=N][,terminator=cr|lf|crlf|tab|none]",
+          "serial/USB-CDC barcode scanner via pyserial (PORT may be a pyserial URL)")
+def open_serial(argument: str, options: dict[str, Any]) -> SerialScanner:
+    port, spec_options = split_options(argument, "scanner")
+    if not port:
+        raise DeviceError("scanner: serial needs a port, e.g. serial:/dev/ttyACM0", "scanner")
+    return SerialScanner(port, {**options, **spec_options})
