@@ -1,0 +1,452 @@
+"""The transaction journal: nothing the kiosk does to a loan is ever lost.
+
+Every state-changing transaction (checkout, checkin, renew, fee paid) is
+written to an SQLite journal **before** its request goes to the ILS
+(:meth:`Journal.record_intent`) and again with what happened
+(:meth:`Journal.record_outcome`). A patron is told "done" only after the
+outcome is committed. The journal is SQLite in WAL mode with
+``synchronous=FULL``: a committed write survives a power cut or ``SIGKILL``.
+
+Lifecycle of one entry (``status``)::
+
+    intent ──> ils_ok ──> done            (ILS said yes, then tag security written)
+      │          ├──────> undone          (security write failed; loan checked back in)
+      │          └──────> staff           (could not be settled; flagged for staff)
+      ├──> refused                        (the ILS said no)
+      ├──> unknown                        (sent, no reply: reconcile with item information)
+      └──> failed                         (never reached the ILS; nothing happened)
+
+``intent``, ``ils_ok`` and ``unknown`` are *unfinished*: on start-up
+:mod:`kiosk.recovery` reconciles them with the ILS (item information, 17) and
+the tag. ``intent`` also promises that no tag security was written yet:
+the engines write security only after recording ``ils_ok``.
+
+Offline entries (``offline=True``, made by :meth:`Journal.enqueue_offline`)
+also carry a ``replay`` state: ``pending`` until :mod:`kiosk.offline` replays
+them in order, then ``replayed``, ``already`` (the ILS already had it),
+``conflict`` (kept for staff) or ``cancelled`` (never happened locally).
+
+Anything staff must look at carries a ``staff_reason`` until
+:meth:`Journal.resolve_conflict`. Patron ids are stored (staff must be able to
+act on them); PINs and passwords never are: a payload key that looks like a
+secret is refused with :class:`~kiosk.errors.LocalProtocolError`.
+
+Thread-safe: one connection guarded by a lock; call from any worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from kiosk.errors import KioskError, LocalProtocolError
+
+__all__ = [
+    "Kind", "Outcome", "Replay", "Entry", "StoredReceipt", "Journal", "JournalError",
+    "UNFINISHED", "FINISHED",
+]
+
+
+class JournalError(KioskError):
+    """The journal cannot be opened or written (disk full, corrupt file, bad path).
+
+    The kiosk must not take transactions it cannot journal: the station goes
+    out of service on this error rather than risk losing a loan.
+    """
+
+
+class Kind(StrEnum):
+    """What a journal entry does on the ILS (the SIP2 message it sends)."""
+
+    CHECKOUT = "checkout"   # 11
+    CHECKIN = "checkin"     # 09
+    RENEW = "renew"         # 29
+    RENEW_ALL = "renew_all" # 65
+    FEE_PAID = "fee_paid"   # 37
+
+
+class Outcome(StrEnum):
+    """The ``status`` of an entry; see the module docstring for the lifecycle."""
+
+    INTENT = "intent"
+    ILS_OK = "ils_ok"
+    DONE = "done"
+    REFUSED = "refused"
+    UNDONE = "undone"
+    UNKNOWN = "unknown"
+    FAILED = "failed"
+    STAFF = "staff"
+
+
+UNFINISHED = frozenset({Outcome.INTENT, Outcome.ILS_OK, Outcome.UNKNOWN})
+FINISHED = frozenset(Outcome) - UNFINISHED
+
+
+class Replay(StrEnum):
+    """Where an offline entry stands in the store-and-forward queue."""
+
+    PENDING = "pending"
+    REPLAYED = "replayed"
+    ALREADY = "already"
+    CONFLICT = "conflict"
+    CANCELLED = "cancelled"
+
+
+# Payload keys that would carry a secret; refused outright.
+_SECRET_KEYS = ("pin", "password", "passwd", "secret", "patron_password")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry as stored. ``created`` is the transaction date (UTC),
+    which an offline replay sends to the ILS as the original date."""
+
+    id: int
+    kind: Kind
+    patron_id: str
+    item_id: str
+    payload: Mapping[str, Any]
+    status: Outcome
+    detail: str
+    created: datetime
+    updated: datetime
+    session_id: str = ""
+    offline: bool = False
+    replay: Replay | None = None
+    replay_detail: str = ""
+    replay_attempts: int = 0
+    staff_reason: str = ""
+    resolved_at: datetime | None = None
+    resolution: str = ""
+
+    @property
+    def unfinished(self) -> bool:
+        return self.status in UNFINISHED
+
+    @property
+    def needs_staff(self) -> bool:
+        """Flagged for staff and not yet resolved."""
+        return bool(self.staff_reason) and self.resolved_at is None
+
+    @property
+    def uids(self) -> tuple[str, ...]:
+        """Hex UIDs of the entry's tag(s) (payload ``uid`` / ``uids``)."""
+        uids = self.payload.get("uids") or ([self.payload["uid"]] if self.payload.get("uid") else [])
+        return tuple(str(u) for u in uids)
+
+
+@dataclass(frozen=True)
+class StoredReceipt:
+    """A receipt kept for reprint: ``body`` is the receipt model as plain data
+    (see :meth:`kiosk.receipts.Receipt.to_dict`)."""
+
+    id: int
+    created: datetime
+    session_id: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    kind TEXT NOT NULL,
+    patron_id TEXT NOT NULL DEFAULT '',
+    item_id TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL DEFAULT '{}',
+    session_id TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    offline INTEGER NOT NULL DEFAULT 0,
+    replay TEXT,
+    replay_detail TEXT NOT NULL DEFAULT '',
+    replay_attempts INTEGER NOT NULL DEFAULT 0,
+    staff_reason TEXT NOT NULL DEFAULT '',
+    resolved_at REAL,
+    resolution TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS entries_status ON entries(status);
+CREATE INDEX IF NOT EXISTS entries_replay ON entries(replay);
+CREATE TABLE IF NOT EXISTS receipts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    session_id TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL
+);
+"""
+_SCHEMA_VERSION = 1
+_KEEP_RECEIPTS = 20  # enough for "reprint", few enough to respect privacy
+
+
+def _ts(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+class Journal:
+    """The station's durable transaction log (SQLite, WAL, synchronous=FULL).
+
+    ``path`` is a file (its folder is created) or ``":memory:"`` for tests
+    that do not need durability. ``clock`` returns Unix time; tests may inject
+    one.
+    """
+
+    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
+        self.path = str(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > _SCHEMA_VERSION:
+                raise JournalError(f"journal {self.path} was written by a newer kiosk (schema {version})")
+            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except (sqlite3.Error, OSError) as exc:
+            raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        """One statement in its own committed transaction (fsync'd before return)."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = self._db.execute(sql, params)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+                return cur
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal write failed: {exc}") from exc
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal read failed: {exc}") from exc
+
+    @staticmethod
+    def _entry(row: sqlite3.Row) -> Entry:
+        return Entry(
+            id=row["id"], kind=Kind(row["kind"]), patron_id=row["patron_id"], item_id=row["item_id"],
+            payload=json.loads(row["payload"]), status=Outcome(row["status"]), detail=row["detail"],
+            created=_ts(row["created"]), updated=_ts(row["updated"]), session_id=row["session_id"],
+            offline=bool(row["offline"]), replay=Replay(row["replay"]) if row["replay"] else None,
+            replay_detail=row["replay_detail"], replay_attempts=row["replay_attempts"],
+            staff_reason=row["staff_reason"],
+            resolved_at=_ts(row["resolved_at"]) if row["resolved_at"] is not None else None,
+            resolution=row["resolution"],
+        )
+
+    @staticmethod
+    def _payload_json(payload: Mapping[str, Any] | None) -> str:
+        payload = dict(payload or {})
+        for key in payload:
+            if any(secret in key.lower() for secret in _SECRET_KEYS):
+                raise LocalProtocolError(f"journal payload key {key!r} looks like a secret; PINs are never journaled")
+        try:
+            return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        except (TypeError, ValueError) as exc:
+            raise LocalProtocolError(f"journal payload is not plain data: {exc}") from exc
+
+    # -- transactions -------------------------------------------------------------
+
+    def record_intent(self, kind: Kind | str, patron_id: str, item_id: str,
+                      payload: Mapping[str, Any] | None = None, *, session_id: str = "",
+                      offline: bool = False) -> int:
+        """Write what is about to be sent; returns the entry id. Committed
+        (fsync'd) before it returns, so call it *before* sending the request.
+
+        ``payload``: plain data recovery needs: ``uid`` or ``uids`` (hex tag
+        UIDs), ``security`` ("afi"/"eas"/"both"), ``due_date``, ``amount``...
+        Never a PIN. ``offline=True`` queues the entry for replay
+        (prefer :meth:`enqueue_offline`).
+        """
+        kind = Kind(kind)
+        now = self._clock()
+        cur = self._write(
+            "INSERT INTO entries (created, updated, kind, patron_id, item_id, payload, session_id, status,"
+            " offline, replay) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (now, now, kind.value, patron_id or "", item_id or "", self._payload_json(payload), session_id,
+             Outcome.INTENT.value, int(offline), Replay.PENDING.value if offline else None))
+        return int(cur.lastrowid or 0)
+
+    def record_outcome(self, entry_id: int, outcome: Outcome | str, detail: str = "",
+                       *, payload_update: Mapping[str, Any] | None = None) -> None:
+        """Record what happened to ``entry_id`` (committed before return).
+        ``Outcome.STAFF`` also flags the entry for staff with ``detail`` as
+        the reason. ``payload_update`` merges keys into the payload (e.g. the
+        due date the ILS gave)."""
+        outcome = Outcome(outcome)
+        with self._lock:
+            entry = self.get(entry_id)
+            payload = dict(entry.payload)
+            payload.update(payload_update or {})
+            staff = (detail or "needs staff") if outcome is Outcome.STAFF else entry.staff_reason
+            self._write("UPDATE entries SET status=?, detail=?, updated=?, payload=?, staff_reason=? WHERE id=?",
+                        (outcome.value, detail, self._clock(), self._payload_json(payload), staff, entry_id))
+
+    def get(self, entry_id: int) -> Entry:
+        rows = self._query("SELECT * FROM entries WHERE id=?", (entry_id,))
+        if not rows:
+            raise LocalProtocolError(f"no journal entry {entry_id}")
+        return self._entry(rows[0])
+
+    def unfinished(self) -> list[Entry]:
+        """Entries whose outcome is not settled (intent, ils_ok, unknown), oldest first."""
+        marks = ",".join("?" * len(UNFINISHED))
+        return [self._entry(r) for r in self._query(
+            f"SELECT * FROM entries WHERE status IN ({marks}) ORDER BY id", tuple(o.value for o in UNFINISHED))]
+
+    def recent(self, n: int = 20) -> list[Entry]:
+        """The last ``n`` entries, newest first (staff screen)."""
+        return [self._entry(r) for r in self._query("SELECT * FROM entries ORDER BY id DESC LIMIT ?", (n,))]
+
+    def session_entries(self, session_id: str) -> list[Entry]:
+        return [self._entry(r) for r in self._query(
+            "SELECT * FROM entries WHERE session_id=? ORDER BY id", (session_id,))]
+
+    # -- offline queue ------------------------------------------------------------
+
+    def enqueue_offline(self, kind: Kind | str, patron_id: str, item_id: str,
+                        payload: Mapping[str, Any] | None = None, *, session_id: str = "") -> int:
+        """Queue a transaction taken while the ILS is unreachable; returns the
+        entry id. The entry starts as ``intent``; record ``done`` after the
+        tag's security write, then tell the patron. Replayed in id order."""
+        return self.record_intent(kind, patron_id, item_id, payload, session_id=session_id, offline=True)
+
+    def pending_offline(self, patron_id: str | None = None, kind: Kind | str | None = None) -> list[Entry]:
+        """Offline entries still to replay, in replay (id) order; optionally one patron's / one kind."""
+        sql, params = "SELECT * FROM entries WHERE replay=?", [Replay.PENDING.value]
+        if patron_id is not None:
+            sql += " AND patron_id=?"
+            params.append(patron_id)
+        if kind is not None:
+            sql += " AND kind=?"
+            params.append(Kind(kind).value)
+        return [self._entry(r) for r in self._query(sql + " ORDER BY id", tuple(params))]
+
+    def mark_replay_attempt(self, entry_id: int) -> None:
+        """Note that the entry's request is about to be sent (before sending)."""
+        self._write("UPDATE entries SET replay_attempts=replay_attempts+1, updated=? WHERE id=?",
+                    (self._clock(), entry_id))
+
+    def mark_replayed(self, entry_id: int, result: Replay | str, detail: str = "") -> None:
+        """Record a replay's result. ``Replay.CONFLICT`` flags the entry for
+        staff with ``detail`` as the reason; nothing is ever dropped."""
+        result = Replay(result)
+        with self._lock:
+            entry = self.get(entry_id)
+            staff = (detail or "replay conflict") if result is Replay.CONFLICT else entry.staff_reason
+            self._write("UPDATE entries SET replay=?, replay_detail=?, updated=?, staff_reason=? WHERE id=?",
+                        (result.value, detail, self._clock(), staff, entry_id))
+
+    # -- staff --------------------------------------------------------------------
+
+    def flag_for_staff(self, entry_id: int, reason: str) -> None:
+        """Keep ``entry_id`` on the staff list with ``reason`` (status unchanged)."""
+        self._write("UPDATE entries SET staff_reason=?, resolved_at=NULL, updated=? WHERE id=?",
+                    (reason or "needs staff", self._clock(), entry_id))
+
+    def conflicts(self, include_resolved: bool = False) -> list[Entry]:
+        """Everything flagged for staff (replay conflicts and unsettled
+        recoveries), oldest first."""
+        sql = "SELECT * FROM entries WHERE staff_reason != ''"
+        if not include_resolved:
+            sql += " AND resolved_at IS NULL"
+        return [self._entry(r) for r in self._query(sql + " ORDER BY id")]
+
+    def resolve_conflict(self, entry_id: int, resolution: str, staff: str = "") -> None:
+        """Staff settled ``entry_id``: keep the note, take it off the list."""
+        note = f"{resolution} ({staff})" if staff else resolution
+        self._write("UPDATE entries SET resolved_at=?, resolution=?, updated=? WHERE id=?",
+                    (self._clock(), note, self._clock(), entry_id))
+
+    def counts(self) -> dict[str, int]:
+        """``{"pending": n, "conflicts": n, "unfinished": n}`` for status screens."""
+        row = self._query(
+            "SELECT SUM(replay='pending'), SUM(staff_reason!='' AND resolved_at IS NULL),"
+            " SUM(status IN ('intent','ils_ok','unknown')) FROM entries")[0]
+        return {"pending": row[0] or 0, "conflicts": row[1] or 0, "unfinished": row[2] or 0}
+
+    def purge(self, older_than_days: float) -> int:
+        """Delete settled entries older than the given age (patron privacy).
+        Unfinished, pending and flagged entries are always kept."""
+        cutoff = self._clock() - older_than_days * 86400
+        cur = self._write(
+            "DELETE FROM entries WHERE created < ? AND status NOT IN ('intent','ils_ok','unknown')"
+            " AND (replay IS NULL OR replay != 'pending') AND (staff_reason = '' OR resolved_at IS NOT NULL)",
+            (cutoff,))
+        return cur.rowcount
+
+    # -- receipts -----------------------------------------------------------------
+
+    def store_receipt(self, body: Mapping[str, Any], session_id: str = "") -> int:
+        """Keep a receipt (plain data) for reprint; only the last few are kept."""
+        try:
+            text = json.dumps(dict(body), ensure_ascii=False, default=str)
+        except (TypeError, ValueError) as exc:
+            raise LocalProtocolError(f"receipt is not plain data: {exc}") from exc
+        cur = self._write("INSERT INTO receipts (created, session_id, body) VALUES (?,?,?)",
+                          (self._clock(), session_id, text))
+        receipt_id = int(cur.lastrowid or 0)
+        self._write("DELETE FROM receipts WHERE id <= ?", (receipt_id - _KEEP_RECEIPTS,))
+        return receipt_id
+
+    def last_receipt(self) -> StoredReceipt | None:
+        rows = self._query("SELECT * FROM receipts ORDER BY id DESC LIMIT 1")
+        return self._receipt(rows[0]) if rows else None
+
+    def receipt(self, receipt_id: int) -> StoredReceipt | None:
+        rows = self._query("SELECT * FROM receipts WHERE id=?", (receipt_id,))
+        return self._receipt(rows[0]) if rows else None
+
+    def receipt_for_session(self, session_id: str) -> StoredReceipt | None:
+        rows = self._query("SELECT * FROM receipts WHERE session_id=? ORDER BY id DESC LIMIT 1", (session_id,))
+        return self._receipt(rows[0]) if rows else None
+
+    @staticmethod
+    def _receipt(row: sqlite3.Row) -> StoredReceipt:
+        return StoredReceipt(id=row["id"], created=_ts(row["created"]), session_id=row["session_id"],
+                             body=json.loads(row["body"]))
+
+    def iter_all(self) -> Iterator[Entry]:
+        """Every entry, oldest first (export, tests)."""
+        for row in self._query("SELECT * FROM entries ORDER BY id"):
+            yield self._entry(row)
+
+
+def default_journal_path(data_dir: str | Path) -> Path:
+    """Where a station keeps its journal inside ``station.data_dir``."""
+    return Path(data_dir) / "journal.sqlite3"
+
+
+def age(entry: Entry, now: datetime | None = None) -> timedelta:
+    return (now or datetime.now(timezone.utc)) - entry.created
