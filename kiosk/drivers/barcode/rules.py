@@ -36,9 +36,12 @@ from typing import Any, Literal
 
 CHECK_SCHEMES = ("none", "codabar14", "ean13", "isbn10", "isbn")
 Kind = Literal["patron", "item"]
-#: The Codabar library convention (type digit 2 = patron); anything else is an item
-#: unless the station configures an item rule.
+#: The Codabar library convention: type digit 2 = patron, 3 = item (the
+#: defaults of the [barcodes] section).
 DEFAULT_PATRON_PATTERN = r"2\d{13}"
+DEFAULT_ITEM_PATTERN = r"3\d{13}"
+#: Config spellings of the schemes (``codabar`` is the [barcodes] section's name).
+ALIASES = {"codabar": "codabar14", "": "none"}
 
 # Codabar start/stop characters some scanners transmit around the data.
 _CODABAR_DELIMS = "ABCDTN*Eabcdtn*e"
@@ -107,6 +110,7 @@ class KindRule:
     check: str = "none"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "check", ALIASES.get(self.check, self.check))
         if self.check not in CHECK_SCHEMES:
             raise ValueError(f"barcodes.{self.kind}_check: unknown scheme {self.check!r}; "
                              f"known: {', '.join(CHECK_SCHEMES)}")
@@ -157,7 +161,7 @@ class BarcodeRules:
     better: set ``prefer`` to choose."""
 
     patron: KindRule = KindRule("patron", DEFAULT_PATRON_PATTERN)
-    item: KindRule = KindRule("item")
+    item: KindRule = KindRule("item", DEFAULT_ITEM_PATTERN)
     prefer: Kind = "patron"
     strip_codabar_delimiters: bool = True
 
@@ -170,10 +174,13 @@ class BarcodeRules:
             getter = getattr(section, "get", None)
             return getter(name, default) if callable(getter) else getattr(section, name, default)
 
+        shared_check = get("check_digit", "none")
+
         def rule(kind: Kind) -> KindRule:
-            default = DEFAULT_PATRON_PATTERN if kind == "patron" else ""
+            default = DEFAULT_PATRON_PATTERN if kind == "patron" else DEFAULT_ITEM_PATTERN
+            check = get(f"{kind}_check", "") or shared_check
             return KindRule(kind, get(f"{kind}_pattern", default), int(get(f"{kind}_min_length", 0)),
-                            int(get(f"{kind}_max_length", 0)), get(f"{kind}_check", "none"))
+                            int(get(f"{kind}_max_length", 0)), ALIASES.get(check, check))
 
         return cls(rule("patron"), rule("item"), get("prefer", "patron"),
                    bool(get("strip_codabar_delimiters", True)))

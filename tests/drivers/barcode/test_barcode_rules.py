@@ -81,7 +81,7 @@ DEFAULTS = BarcodeRules()
     ("31000000000001", "item"),        # demo item
     (" 21000000000002\r\n", "patron"),  # whitespace and terminators trimmed
     ("A21000000000001B", "patron"),    # Codabar start/stop characters stripped
-    ("9780306406157", "item"),         # an ISBN scanned off the back cover
+    ("9780306406157", None),           # an ISBN is not an item barcode unless configured
     ("", None),
 ])
 def test_default_classification(code: str, kind: str | None) -> None:
@@ -137,3 +137,20 @@ def test_from_config_object_with_barcodes_attribute() -> None:
     rules = BarcodeRules.from_config(Cfg())
     assert rules.classify("P12") == "patron" and rules.classify("I12") == "item"
     assert rules.classify("X12") is None
+
+
+def test_from_loaded_config() -> None:
+    from kiosk.config import load_config
+
+    rules = BarcodeRules.from_config(load_config(None))
+    assert rules.classify("21000000000001") == "patron"
+    assert rules.classify("31000000000001") == "item"
+    assert rules.classify("41000000000001") is None
+
+
+def test_shared_check_digit_and_per_kind_override() -> None:
+    rules = BarcodeRules.from_config(Section(check_digit="codabar", item_check="none"))
+    assert rules.patron.check == "codabar14" and rules.item.check == "none"
+    assert rules.classify("21000000000001") is None      # demo patron fails the Codabar check
+    assert rules.classify("21000000000005") == "patron"  # ... this one passes it
+    assert rules.classify("31000000000001") == "item"
