@@ -1,0 +1,13 @@
+"""RFID pads for ISO 15693 item tags: the reader contract, real drivers (FEIG
+ISO host protocol, 3M 810), the simulated pad and the pad watcher that turns
+polling into "tag placed / removed / stack settled" events.
+
+Importing the package registers every driver with
+:mod:`kiosk.drivers.registry` (``feig:...``, ``3m810:...``, ``sim``).
+"""
+
+from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagInfo,
+                                     parse_uid, uid_hex)
+from kiosk.drivers.rfid import feig, m3_810  # noqa: F401  (register their schemes)
+
+__all__ = ["RFIDReader", "ReaderGarbled", "ReaderTimeout", "TagError", "TagInfo", "parse_uid", "uid_hex"]
