@@ -41,7 +41,8 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -186,6 +187,15 @@ _SCHEMA_VERSION = 1
 _KEEP_RECEIPTS = 20  # enough for "reprint", few enough to respect privacy
 
 
+def _plain(value: object) -> str:
+    """JSON for the few non-JSON types a payload may carry (dates, amounts)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not plain data")
+
+
 def _ts(value: float) -> datetime:
     return datetime.fromtimestamp(value, tz=timezone.utc)
 
@@ -272,7 +282,7 @@ class Journal:
             if any(secret in key.lower() for secret in _SECRET_KEYS):
                 raise LocalProtocolError(f"journal payload key {key!r} looks like a secret; PINs are never journaled")
         try:
-            return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+            return json.dumps(payload, sort_keys=True, ensure_ascii=False, allow_nan=False, default=_plain)
         except (TypeError, ValueError) as exc:
             raise LocalProtocolError(f"journal payload is not plain data: {exc}") from exc
 
@@ -411,7 +421,7 @@ class Journal:
     def store_receipt(self, body: Mapping[str, Any], session_id: str = "") -> int:
         """Keep a receipt (plain data) for reprint; only the last few are kept."""
         try:
-            text = json.dumps(dict(body), ensure_ascii=False, default=str)
+            text = json.dumps(dict(body), ensure_ascii=False, allow_nan=False, default=_plain)
         except (TypeError, ValueError) as exc:
             raise LocalProtocolError(f"receipt is not plain data: {exc}") from exc
         cur = self._write("INSERT INTO receipts (created, session_id, body) VALUES (?,?,?)",
