@@ -101,8 +101,16 @@ DEVICE_FAMILIES: dict[str, tuple[str, tuple[Key, ...]]] = {
         Key("timeout", Float(0.1, 60), 2.0, "Seconds to wait for the printer (connect, status reply)."),
         Key("baud", Integer(300, 921600), 9600, "Serial printer baud rate (a device string ,baud=N wins)."),
     )),
-    "sorter": ("Return-bin sorter (conveyor / relay board).", ()),
-    "display": ("Return-bin status display or LEDs.", ()),
+    "sorter": ("Return-bin sorter (conveyor / relay board).", (
+        Key("bins", StringList(String(pattern=r"[A-Za-z0-9_-]{1,32}", pattern_doc="a bin name (letters, digits, _ -)"),
+                               min_items=1), ("1", "2", "holds", "reject"), "Bins the simulated sorter has."),
+        Key("capacity", Integer(0, 100000), 0, "Items per bin before the simulated full sensor trips; 0 = never."),
+        Key("baud", Integer(1200, 921600), 9600, "Serial speed of a sorter board."),
+        Key("timeout", Float(0.1, 30), 2.0, "Seconds to wait for the sorter board's reply."),
+    )),
+    "display": ("Return-bin status display or LEDs.", (
+        Key("baud", Integer(1200, 921600), 9600, "Serial speed of a status display or LED board."),
+    )),
     "payment": ("Payment terminal for fines.", ()),
 }
 

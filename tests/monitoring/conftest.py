@@ -1,0 +1,55 @@
+"""A loopback HTTP server that records webhook POSTs (and can fail on purpose)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from typing import Any, Iterator
+
+import pytest
+
+
+class WebhookCapture:
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.fail_next = 0          # answer 503 to this many POSTs first
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with owner.lock:
+                    failing = owner.fail_next > 0
+                    if failing:
+                        owner.fail_next -= 1
+                    else:
+                        owner.events.append(json.loads(body))
+                self.send_response(503 if failing else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def names(self) -> list[str]:
+        with self.lock:
+            return [e["event"] for e in self.events]
+
+
+@pytest.fixture
+def webhook_capture() -> Iterator[WebhookCapture]:
+    capture = WebhookCapture()
+    capture.thread.start()
+    yield capture
+    capture.server.shutdown()
+    capture.server.server_close()
+    capture.thread.join(5)
