@@ -1,0 +1,407 @@
+"""Field kinds of SIP2 2.00: how one fixed or variable field maps to a Python value.
+
+The message classes in :mod:`kiosk.sip2.messages` declare their layout as a
+tuple of :class:`Fixed` (by position and the spec's length) and :class:`Var`
+(by two-letter code) descriptors; this module converts single values both ways
+and validates them. Nothing here knows about framing (see :mod:`kiosk.sip2.codec`).
+
+Dates (3M SIP2 2.00, "Date and time format"): ``YYYYMMDDZZZZHHMMSS`` where
+``ZZZZ`` is four blanks for the station's local time or ``   Z`` for UTC. We
+decode to timezone-aware :class:`datetime` (local time gets the system's
+offset), and encode UTC datetimes (``tzinfo is timezone.utc``) with ``Z``,
+everything else converted to local time with a blank zone, which is what
+every ILS we know of expects. Eighteen blanks mean "no date" (``None``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields as dc_fields
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.errors import LocalProtocolError
+
+DATE_LENGTH = 18
+BLANK_DATE = " " * DATE_LENGTH
+_FORBIDDEN = re.compile(r"[|\r\n]")
+
+
+class FieldError(ValueError):
+    """One field's text cannot be converted; the codec wraps it with context."""
+
+
+# --------------------------------------------------------------------- dates
+def format_date(value: datetime | None) -> str:
+    """Encode a timezone-aware datetime as ``YYYYMMDDZZZZHHMMSS``."""
+    if value is None:
+        return BLANK_DATE
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise LocalProtocolError(f"SIP2 dates must be timezone-aware, got naive {value!r}")
+    if value.tzinfo is timezone.utc:
+        return value.strftime("%Y%m%d") + "   Z" + value.strftime("%H%M%S")
+    local = value.astimezone()
+    return local.strftime("%Y%m%d") + "    " + local.strftime("%H%M%S")
+
+
+def _zone(text: str) -> Any:
+    zone = text.strip().upper()
+    if zone in ("", "L", "LOC", "LOCAL"):
+        return None  # local time
+    if zone in ("Z", "UTC", "GMT", "UT"):
+        return timezone.utc
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        # An abbreviation we cannot resolve: the digits are the server's wall
+        # clock, which for a kiosk is almost always our own local time.
+        return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """Decode a SIP2 date; blank gives ``None``. Liberal: accepts a 14-digit
+    ``YYYYMMDDHHMMSS`` without zone, and zone names such as ``UTC`` or ``CET``."""
+    raw = text.strip("\r\n")
+    if not raw.strip():
+        return None
+    if len(raw) == DATE_LENGTH:
+        day, zone, clock = raw[:8], raw[8:12], raw[12:18]
+    elif len(raw.strip()) == 14 and raw.strip().isdigit():
+        raw = raw.strip()
+        day, zone, clock = raw[:8], "", raw[8:]
+    else:
+        raise FieldError(f"date {text!r} is not YYYYMMDDZZZZHHMMSS")
+    clock = clock.replace(" ", "0") if day.isdigit() else clock
+    if not (day.isdigit() and clock.isdigit()):
+        raise FieldError(f"date {text!r} has non-digits in its date or time")
+    try:
+        naive = datetime(int(day[:4]), int(day[4:6]), int(day[6:8]),
+                         int(clock[:2]), int(clock[2:4]), int(clock[4:6]))
+    except ValueError as exc:
+        raise FieldError(f"date {text!r}: {exc}") from None
+    tz = _zone(zone)
+    if tz is None:
+        return naive.astimezone()
+    return naive.replace(tzinfo=tz)
+
+
+# --------------------------------------------------------------- patron status
+@dataclass(frozen=True)
+class PatronStatus:
+    """The 14-character patron status summary (SIP2 2.00, Patron Status Response):
+    ``Y`` in a position means the condition holds, a blank means it does not."""
+
+    charge_privileges_denied: bool = False
+    renewal_privileges_denied: bool = False
+    recall_privileges_denied: bool = False
+    hold_privileges_denied: bool = False
+    card_reported_lost: bool = False
+    too_many_items_charged: bool = False
+    too_many_items_overdue: bool = False
+    too_many_renewals: bool = False
+    too_many_claims_of_items_returned: bool = False
+    too_many_items_lost: bool = False
+    excessive_outstanding_fines: bool = False
+    excessive_outstanding_fees: bool = False
+    recall_overdue: bool = False
+    too_many_items_billed: bool = False
+
+    LENGTH = 14
+
+    @classmethod
+    def parse(cls, text: str) -> "PatronStatus":
+        """Decode 14 characters; ``Y``/``y`` is set, blank/``N`` is clear."""
+        if len(text) != cls.LENGTH:
+            raise FieldError(f"patron status {text!r} is not 14 characters")
+        flags = []
+        for char in text:
+            if char in "Yy":
+                flags.append(True)
+            elif char in " Nn0-":
+                flags.append(False)
+            else:
+                raise FieldError(f"patron status {text!r}: {char!r} is neither 'Y' nor blank")
+        return cls(*flags)
+
+    def format(self) -> str:
+        return "".join("Y" if getattr(self, f.name) else " " for f in dc_fields(self))
+
+    def active(self) -> tuple[str, ...]:
+        """Names of the flags that are set, in spec order."""
+        return tuple(f.name for f in dc_fields(self) if getattr(self, f.name))
+
+    @property
+    def blocked(self) -> bool:
+        """True when the ILS would refuse a checkout (charge denied or card lost)."""
+        return self.charge_privileges_denied or self.card_reported_lost
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in dc_fields(self))
+
+
+# ------------------------------------------------------------ code tables
+class CirculationStatus(StrEnum):
+    """Item circulation status (SIP2 2.00, Item Information Response)."""
+
+    OTHER = "01"
+    ON_ORDER = "02"
+    AVAILABLE = "03"
+    CHARGED = "04"
+    CHARGED_NOT_TO_BE_RECALLED = "05"
+    IN_PROCESS = "06"
+    RECALLED = "07"
+    WAITING_ON_HOLD_SHELF = "08"
+    WAITING_TO_BE_RESHELVED = "09"
+    IN_TRANSIT = "10"
+    CLAIMED_RETURNED = "11"
+    LOST = "12"
+    MISSING = "13"
+
+
+class SecurityMarker(StrEnum):
+    OTHER = "00"
+    NONE = "01"
+    TATTLE_TAPE = "02"
+    WHISPER_TAPE = "03"
+
+
+class FeeType(StrEnum):
+    OTHER = "01"
+    ADMINISTRATIVE = "02"
+    DAMAGE = "03"
+    OVERDUE = "04"
+    PROCESSING = "05"
+    RENTAL = "06"
+    REPLACEMENT = "07"
+    COMPUTER_ACCESS = "08"
+    HOLD_FEE = "09"
+
+
+class PaymentType(StrEnum):
+    CASH = "00"
+    VISA = "01"
+    CREDIT_CARD = "02"
+
+
+class MediaType(StrEnum):
+    OTHER = "000"
+    BOOK = "001"
+    MAGAZINE = "002"
+    BOUND_JOURNAL = "003"
+    AUDIO_TAPE = "004"
+    VIDEO_TAPE = "005"
+    CD_CDROM = "006"
+    DISKETTE = "007"
+    BOOK_WITH_DISKETTE = "008"
+    BOOK_WITH_CD = "009"
+    BOOK_WITH_AUDIO_TAPE = "010"
+
+
+# Summary positions of the Patron Information request (SIP2 2.00, message 63).
+SUMMARY_POSITIONS = {"hold": 0, "overdue": 1, "charged": 2, "fine": 3, "recall": 4, "unavailable": 5}
+
+
+def make_summary(which: str) -> str:
+    """``"charged"`` -> ``"  Y       "``; a 10-character string passes through."""
+    if len(which) == 10 and set(which) <= {" ", "Y"}:
+        return which
+    if not which.strip():
+        return " " * 10
+    try:
+        pos = SUMMARY_POSITIONS[which.strip().lower()]
+    except KeyError:
+        raise LocalProtocolError(
+            f"summary {which!r}: use one of {', '.join(SUMMARY_POSITIONS)} or 10 characters") from None
+    return " " * pos + "Y" + " " * (9 - pos)
+
+
+# ------------------------------------------------------------ descriptors
+# Fixed kinds: "flag" 0/1 bool, "yn" Y/N bool, "ynu" Y/N/U -> True/False/None,
+# "date" 18-char date, "int" zero-padded digits, "str" exact-length text,
+# "status" the 14-char PatronStatus.
+# Variable kinds: "str", "list" (repeatable code), "yn", "int", "date".
+@dataclass(frozen=True)
+class Fixed:
+    name: str
+    kind: str
+    length: int
+    choices: str | None = None  # allowed single characters for 1-char "str"
+
+
+@dataclass(frozen=True)
+class Var:
+    code: str
+    name: str
+    kind: str = "str"
+    required: bool = False
+    width: int = 0  # zero-pad "int" values to this many digits (BZ, CA, CB are 4-char)
+
+
+def decode_fixed(spec: Fixed, text: str) -> Any:
+    kind = spec.kind
+    if kind == "flag":
+        if text in ("1", "Y", "y"):
+            return True
+        if text in ("0", "N", "n", " "):
+            return False
+        raise FieldError(f"{spec.name} {text!r} is not 0 or 1")
+    if kind == "yn":
+        if text in ("Y", "y", "1"):
+            return True
+        if text in ("N", "n", "0", " "):
+            return False
+        raise FieldError(f"{spec.name} {text!r} is not Y or N")
+    if kind == "ynu":
+        if text in ("Y", "y"):
+            return True
+        if text in ("N", "n"):
+            return False
+        if text in ("U", "u", " "):
+            return None
+        raise FieldError(f"{spec.name} {text!r} is not Y, N or U")
+    if kind == "date":
+        return parse_date(text)
+    if kind == "int":
+        digits = text.strip()
+        if not digits:
+            return 0
+        if not digits.isdigit():
+            raise FieldError(f"{spec.name} {text!r} is not a number")
+        return int(digits)
+    if kind == "status":
+        return PatronStatus.parse(text)
+    return _as_code(spec, text)
+
+
+def _as_code(spec: Fixed, text: str) -> str:
+    for table in (CirculationStatus, SecurityMarker, FeeType, PaymentType):
+        if spec.name in _ENUM_FIELDS.get(table, ()):
+            try:
+                return table(text)
+            except ValueError:
+                return text  # a vendor code: keep it, do not refuse the reply
+    return text
+
+
+_ENUM_FIELDS: dict[type, tuple[str, ...]] = {
+    CirculationStatus: ("circulation_status",),
+    SecurityMarker: ("security_marker",),
+    FeeType: ("fee_type",),
+    PaymentType: ("payment_type",),
+}
+
+
+def encode_fixed(spec: Fixed, value: Any) -> str:
+    kind = spec.kind
+    if kind == "flag":
+        return "1" if value else "0"
+    if kind == "yn":
+        return "Y" if value else "N"
+    if kind == "ynu":
+        return "U" if value is None else "Y" if value else "N"
+    if kind == "date":
+        return format_date(value)
+    if kind == "int":
+        return str(value).zfill(spec.length)
+    if kind == "status":
+        return value.format()
+    return str(value)
+
+
+def check_fixed(spec: Fixed, value: Any) -> None:
+    """Raise :class:`LocalProtocolError` if ``value`` cannot be sent in ``spec``."""
+    kind, name = spec.kind, spec.name
+    if kind in ("flag", "yn"):
+        ok = isinstance(value, bool)
+    elif kind == "ynu":
+        ok = value is None or isinstance(value, bool)
+    elif kind == "date":
+        ok = value is None or (isinstance(value, datetime) and value.utcoffset() is not None)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** spec.length
+    elif kind == "status":
+        ok = isinstance(value, PatronStatus)
+    else:
+        ok = isinstance(value, str) and len(value) == spec.length and not _FORBIDDEN.search(value)
+        if ok and spec.choices is not None:
+            ok = value in spec.choices
+    if not ok:
+        expect = {"flag": "a bool", "yn": "a bool", "ynu": "True, False or None (U)",
+                  "date": "a timezone-aware datetime or None",
+                  "int": f"an int of at most {spec.length} digits", "status": "a PatronStatus"}.get(
+            kind, f"{spec.length} characters" + (f" from {spec.choices!r}" if spec.choices else ""))
+        raise LocalProtocolError(f"fixed field {name}={value!r}: must be {expect}")
+
+
+def decode_var(spec: Var, text: str) -> Any:
+    kind = spec.kind
+    if kind == "yn":
+        flag = text.strip()[:1]
+        if flag in ("Y", "y", "1"):
+            return True
+        if flag in ("N", "n", "0"):
+            return False
+        if flag == "":
+            return None
+        raise FieldError(f"{spec.code} {text!r} is not Y or N")
+    if kind == "int":
+        digits = text.strip()
+        if not digits:
+            return None
+        if not digits.isdigit():
+            raise FieldError(f"{spec.code} {text!r} is not a number")
+        return int(digits)
+    if kind == "date":
+        return parse_date(text)
+    return text
+
+
+def encode_var(spec: Var, value: Any) -> str:
+    kind = spec.kind
+    if kind == "yn":
+        return "Y" if value else "N"
+    if kind == "int":
+        return str(value).zfill(spec.width)
+    if kind == "date":
+        return format_date(value)
+    return str(value)
+
+
+def var_default(spec: Var) -> Any:
+    if spec.kind == "list":
+        return ()
+    if spec.kind == "str":
+        return ""
+    return None
+
+
+def check_var(spec: Var, value: Any) -> Any:
+    """Validate (and normalise lists to tuples); returns the value to store."""
+    kind, code = spec.kind, spec.code
+    if kind == "list":
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            for v in value:
+                _check_text(code, v)
+            return tuple(value)
+        raise LocalProtocolError(f"field {code} ({spec.name}) must be a tuple of str, got {value!r}")
+    if kind == "str":
+        if not isinstance(value, str):
+            raise LocalProtocolError(f"field {code} ({spec.name}) must be str, got {value!r}")
+        _check_text(code, value)
+        return value
+    if value is None:
+        return None
+    if kind == "yn" and not isinstance(value, bool):
+        raise LocalProtocolError(f"field {code} ({spec.name}) must be a bool or None, got {value!r}")
+    if kind == "int" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise LocalProtocolError(f"field {code} ({spec.name}) must be a non-negative int, got {value!r}")
+    if kind == "date" and not (isinstance(value, datetime) and value.utcoffset() is not None):
+        raise LocalProtocolError(f"field {code} ({spec.name}) must be a timezone-aware datetime")
+    return value
+
+
+def _check_text(code: str, value: str) -> None:
+    if _FORBIDDEN.search(value):
+        raise LocalProtocolError(f"field {code}: value contains '|', CR or LF, which SIP2 cannot carry")
