@@ -1,0 +1,207 @@
+"""Pad watcher: turns reader polling into "tag placed / tag removed / stack
+settled" events, on its own bounded, stoppable thread.
+
+Debouncing: a tag counts as placed once it has been seen in ``present_polls``
+consecutive inventories (a tag sliding across the antenna edge does not
+flicker in and out), and as removed once it has been missing from
+``absent_polls`` consecutive inventories (one inventory that missed it in a
+collision does not end a loan). Each new tag's user memory is read and
+decoded once. When nothing has changed for ``settle_time`` seconds (no tag
+arriving, leaving or waiting to be read), :class:`StackSettled` reports the
+whole set, so a stack of ten books lands as one set, not ten.
+
+Reader failures never kill the thread: it emits :class:`PadFault` once,
+backs off (doubling up to ``max_backoff``), keeps the last known tags (a
+flaky cable must not look like ten books walking away), and emits
+:class:`PadRecovered` when inventories work again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
+from kiosk.errors import DeviceError, TagError
+
+log = logging.getLogger("kiosk.drivers.rfid.watcher")
+
+
+@dataclass(frozen=True)
+class TagPlaced:
+    tag: TagInfo
+    data: Any            # kiosk.tags.ItemTag | kiosk.tags.Unreadable
+
+
+@dataclass(frozen=True)
+class TagRemoved:
+    uid: bytes
+
+
+@dataclass(frozen=True)
+class StackSettled:
+    """Every tag on the pad once it stopped changing (empty: the pad was cleared)."""
+
+    tags: tuple[TagPlaced, ...]
+
+
+@dataclass(frozen=True)
+class PadFault:
+    """The reader failed; ``message`` says what (shown to staff, not patrons)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class PadRecovered:
+    pass
+
+
+PadEvent = Union[TagPlaced, TagRemoved, StackSettled, PadFault, PadRecovered]
+
+
+def decode(data: bytes, dsfid: int) -> Any:
+    from kiosk.tags import decode_tag
+    return decode_tag(data, dsfid)
+
+
+def unreadable(reason: str, raw: bytes = b"") -> Any:
+    from kiosk.tags import Unreadable
+    return Unreadable(reason, raw)
+
+
+class PadWatcher:
+    def __init__(self, reader: RFIDReader, poll_interval: float = 0.1, settle_time: float = 0.3,
+                 present_polls: int = 2, absent_polls: int = 3, blocks: int = 8, read_attempts: int = 3,
+                 max_backoff: float = 5.0) -> None:
+        self.reader = reader
+        self.poll_interval, self.settle_time = poll_interval, settle_time
+        self.present_polls, self.absent_polls = max(1, present_polls), max(1, absent_polls)
+        self.blocks, self.read_attempts, self.max_backoff = blocks, max(1, read_attempts), max_backoff
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._on_event: Callable[[PadEvent], None] = lambda event: None
+        self._seen: dict[bytes, int] = {}          # candidate uid -> consecutive sightings
+        self._missing: dict[bytes, int] = {}       # placed uid -> consecutive misses
+        self._failed_reads: dict[bytes, int] = {}
+        self._placed: dict[bytes, TagPlaced] = {}
+        self._last_change = 0.0
+        self._dirty = False
+        self._settled: tuple[bytes, ...] = ()
+        self._fault = False
+
+    # -- lifecycle ----------------------------------------------------------------
+    def start(self, on_event: Callable[[PadEvent], None]) -> None:
+        if self._thread is not None:
+            raise RuntimeError("pad watcher already started")
+        self._on_event = on_event
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="pad-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def placed(self) -> tuple[TagPlaced, ...]:
+        """The tags the watcher currently believes are on the pad."""
+        return tuple(self._placed.values())
+
+    # -- the loop --------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = self.poll_interval
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except DeviceError as exc:
+                if not self._fault:
+                    self._fault = True
+                    self._emit(PadFault(str(exc)))
+                log.warning("rfid pad: %s (retrying in %.1f s)", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            except Exception:                     # a bug must not silently stop the pad
+                log.exception("rfid pad watcher: unexpected error")
+                self._stop.wait(self.max_backoff)
+                continue
+            if self._fault:
+                self._fault = False
+                self._emit(PadRecovered())
+            backoff = self.poll_interval
+            self._stop.wait(self.poll_interval)
+
+    def poll(self, now: float | None = None) -> None:
+        """One inventory and the bookkeeping after it (public for tests and tools)."""
+        tags = {t.uid: t for t in self.reader.inventory()}
+        now = time.monotonic() if now is None else now
+        for uid, tag in tags.items():
+            self._missing.pop(uid, None)
+            if uid in self._placed:
+                continue
+            self._seen[uid] = self._seen.get(uid, 0) + 1
+            self._dirty, self._last_change = True, now
+            if self._seen[uid] >= self.present_polls:
+                self._try_place(tag, now)
+        for uid in list(self._seen):
+            if uid not in tags:
+                del self._seen[uid]               # a flicker that never became a tag
+                self._failed_reads.pop(uid, None)
+        for uid in list(self._placed):
+            if uid in tags:
+                continue
+            self._missing[uid] = self._missing.get(uid, 0) + 1
+            self._dirty, self._last_change = True, now
+            if self._missing[uid] >= self.absent_polls:
+                del self._placed[uid], self._missing[uid]
+                self._emit(TagRemoved(uid))
+        pending = self._seen or self._missing
+        if self._dirty and not pending and now - self._last_change >= self.settle_time:
+            self._dirty = False
+            current = tuple(self._placed)
+            if current != self._settled:
+                self._settled = current
+                self._emit(StackSettled(tuple(self._placed.values())))
+
+    def _try_place(self, tag: TagInfo, now: float) -> None:
+        try:
+            raw = self.reader.read_user_memory(tag.uid, self.blocks)
+            data = decode(raw, tag.dsfid)
+        except TagError as exc:
+            failures = self._failed_reads.get(tag.uid, 0) + 1
+            self._failed_reads[tag.uid] = failures
+            if failures < self.read_attempts:
+                return                            # try again next poll, still pending
+            data = unreadable(f"could not read the tag's memory: {exc}")
+        self._seen.pop(tag.uid, None)
+        self._failed_reads.pop(tag.uid, None)
+        event = TagPlaced(tag, data)
+        self._placed[tag.uid] = event
+        self._last_change = now
+        self._emit(event)
+
+    def _emit(self, event: PadEvent) -> None:
+        log.debug("rfid pad: %s", _describe(event))
+        try:
+            self._on_event(event)
+        except Exception:                         # the subscriber's bug, not the pad's
+            log.exception("rfid pad: event handler failed on %s", _describe(event))
+
+
+def _describe(event: PadEvent) -> str:
+    if isinstance(event, TagPlaced):
+        return f"placed {uid_hex(event.tag.uid)}"
+    if isinstance(event, TagRemoved):
+        return f"removed {uid_hex(event.uid)}"
+    if isinstance(event, StackSettled):
+        return f"settled with {len(event.tags)} tag(s)"
+    return type(event).__name__
