@@ -1,0 +1,45 @@
+"""Receipt printers (device family ``printer``) through python-escpos.
+
+Device strings: see :mod:`kiosk.drivers.printer.backends`. Every one opens
+a :class:`ReceiptPrinter`; ``render.escpos_to_text`` shows printed bytes as
+plain text (the demo's receipt view).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.drivers.printer.backends import make_backend
+from kiosk.drivers.printer.device import ReceiptPrinter
+from kiosk.drivers.printer.status import PrinterStatus
+from kiosk.drivers.registry import register, split_spec
+
+__all__ = ["PrinterStatus", "ReceiptPrinter"]
+
+
+def _opener(kind: str) -> Any:
+    def open_printer(argument: str, options: dict[str, Any]) -> ReceiptPrinter:
+        escpos = make_backend(kind, argument, options)
+        name = f"{kind} printer" + (f" {argument}" if argument else "")
+        return ReceiptPrinter(escpos, name, options)
+    return open_printer
+
+
+for _kind, _grammar, _doc in (
+    ("usb", "escpos-usb:VID:PID", "USB ESC/POS printer via pyusb, hex ids (e.g. escpos-usb:04b8:0202)"),
+    ("serial", "escpos-serial:PORT[,baud=N]", "serial ESC/POS printer; PORT may be a pyserial URL"),
+    ("network", "escpos-network:HOST[:PORT]", "network ESC/POS printer, raw TCP port 9100 by default"),
+    ("file", "escpos-file:PATH", "ESC/POS printer device file such as /dev/usb/lp0 (no status)"),
+    ("cups", "escpos-cups:PRINTER", "CUPS queue via pycups (no status)"),
+):
+    register("printer", f"escpos-{_kind}", _grammar, _doc)(_opener(_kind))
+
+register("printer", "sim", "sim", "simulated recording printer (output bytes, injectable status)")(_opener("sim"))
+register("printer", "dummy", "dummy", "recording printer (same as sim)")(_opener("dummy"))
+
+
+@register("printer", "escpos", "escpos:usb|serial|network|file|cups:ARG",
+          "long form of the escpos-* strings, e.g. escpos:network:192.0.2.10")
+def open_escpos(argument: str, options: dict[str, Any]) -> ReceiptPrinter:
+    kind, rest = split_spec(argument)
+    return _opener(kind)(rest, options)

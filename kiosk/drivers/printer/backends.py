@@ -1,0 +1,175 @@
+"""python-escpos backends chosen by device string, and their status readers.
+
+Grammar (family ``printer``):
+
+``escpos-usb:VID:PID``            USB printer via pyusb (hex ids, e.g. 04b8:0202)
+``escpos-serial:PORT[,baud=N]``   serial printer; PORT may be a pyserial URL
+``escpos-network:HOST[:PORT]``    raw TCP (port 9100 unless given)
+``escpos-file:PATH``              a device file such as /dev/usb/lp0 (write only)
+``escpos-cups:PRINTER``           a CUPS queue (needs pycups; write only)
+``escpos:KIND:ARG``               the same, spelt ``escpos:network:192.0.2.10``
+``sim`` / ``dummy``               recording printer; ``output`` holds the bytes
+
+Each backend is a python-escpos :class:`~escpos.escpos.Escpos`; the ones that
+can read get a ``read_status(timeout) -> bytes`` used by DLE EOT queries.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+from typing import Any
+
+import serial
+from escpos.escpos import Escpos
+from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb
+
+from kiosk.drivers.barcode.spec import int_option, split_options
+from kiosk.drivers.printer.status import DLE_EOT, PrinterStatus, encode_status
+from kiosk.errors import DeviceError
+
+FAMILY = "printer"
+
+
+class SerialEscpos(Serial):  # type: ignore[misc]
+    """python-escpos's Serial opened through ``serial_for_url`` so that
+    ``socket://`` and ``rfc2217://`` printers and test ptys all work."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        try:
+            self.device = serial.serial_for_url(self.devfile, baudrate=self.baudrate, timeout=self.timeout,
+                                                dsrdtr=self.dsrdtr, xonxoff=self.xonxoff)
+        except (ValueError, serial.SerialException) as exc:
+            self.device = None
+            raise DeviceError(f"printer: cannot open serial port {self.devfile!r}: {exc}", FAMILY) from exc
+
+    def read_status(self, timeout: float) -> bytes:
+        port = self.device
+        port.timeout = timeout
+        return bytes(port.read(1))
+
+    def discard_input(self) -> None:
+        self.device.reset_input_buffer()
+
+
+class NetworkEscpos(Network):  # type: ignore[misc]
+    def read_status(self, timeout: float) -> bytes:
+        sock: socket.socket = self.device
+        old = sock.gettimeout()
+        sock.settimeout(timeout)
+        try:
+            return sock.recv(16)
+        except socket.timeout:
+            return b""
+        finally:
+            sock.settimeout(old)
+
+    def discard_input(self) -> None:
+        sock: socket.socket = self.device
+        for _ in range(64):  # bounded: a chatty printer cannot keep us here
+            if not select.select([sock], [], [], 0)[0]:
+                return
+            if not sock.recv(1024):
+                return
+
+
+class UsbEscpos(Usb):  # type: ignore[misc]
+    def read_status(self, timeout: float) -> bytes:
+        return bytes(self.device.read(self.in_ep, 16, int(timeout * 1000)))
+
+    def discard_input(self) -> None:
+        pass
+
+
+class SimulatedEscpos(Dummy):  # type: ignore[misc]
+    """The recording printer. Status queries are answered from ``state`` and
+    not recorded, so ``output`` holds exactly what would be printed.
+    Fault injection: set ``state`` (paper out, offline ...), ``fail_writes``
+    (an OSError message raised by the next writes), ``mute`` (no status reply)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = PrinterStatus()
+        self.fail_writes: str | None = None
+        self.mute = False
+        self._reply = b""
+
+    def _raw(self, msg: bytes) -> None:
+        if len(msg) == 3 and msg.startswith(DLE_EOT):
+            self._reply = b"" if self.mute else bytes([encode_status(self.state)[msg[2]]])
+            return
+        if self.fail_writes:
+            raise OSError(self.fail_writes)
+        super()._raw(msg)
+
+    def read_status(self, timeout: float) -> bytes:
+        reply, self._reply = self._reply, b""
+        return reply
+
+    def discard_input(self) -> None:
+        self._reply = b""
+
+
+def _hex_id(text: str, what: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise DeviceError(f"printer: USB {what} {text!r} is not hexadecimal (e.g. 04b8)", FAMILY) from None
+    if not 0 <= value <= 0xFFFF:
+        raise DeviceError(f"printer: USB {what} {text!r} out of range", FAMILY)
+    return value
+
+
+def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
+    """An unopened-or-opened python-escpos printer for ``kind`` (usb, serial, ...)."""
+    profile = options.get("profile") or None
+    if profile == "default":
+        profile = None
+    timeout = float(options.get("timeout", 2.0))
+    if kind in ("sim", "dummy"):
+        return SimulatedEscpos(profile=profile)
+    if kind == "usb":
+        if not Usb.is_usable():
+            raise DeviceError("printer: escpos-usb needs the pyusb package (pip install pyusb) and libusb", FAMILY)
+        vid, _, pid = argument.partition(":")
+        if not vid or not pid:
+            raise DeviceError(f"printer: expected escpos-usb:VID:PID, got {argument!r}", FAMILY)
+        return UsbEscpos(_hex_id(vid, "vendor id"), _hex_id(pid, "product id"), timeout=int(timeout * 1000),
+                         profile=profile)
+    if kind == "serial":
+        port, extra = split_options(argument, FAMILY)
+        if not port:
+            raise DeviceError("printer: expected escpos-serial:PORT[,baud=N]", FAMILY)
+        baud = int_option({**options, **extra}, "baud", 9600, FAMILY)
+        printer = SerialEscpos(devfile=port, baudrate=baud, timeout=timeout, dsrdtr=False, profile=profile)
+        printer.open()
+        return printer
+    if kind == "network":
+        host, _, port_text = argument.rpartition(":") if argument.count(":") == 1 else (argument, "", "")
+        host = host or argument
+        port = int_option({"port": port_text or 9100}, "port", 9100, FAMILY)
+        if not host:
+            raise DeviceError("printer: expected escpos-network:HOST[:PORT]", FAMILY)
+        printer = NetworkEscpos(host=host, port=port, timeout=timeout, profile=profile)
+        try:
+            printer.open()
+        except Exception as exc:  # python-escpos raises its own DeviceNotFoundError
+            raise DeviceError(f"printer: cannot reach {host}:{port}: {exc}".replace("\n", " "), FAMILY) from exc
+        return printer
+    if kind == "file":
+        if not argument:
+            raise DeviceError("printer: expected escpos-file:PATH, e.g. escpos-file:/dev/usb/lp0", FAMILY)
+        printer = File(devfile=argument, profile=profile)
+        try:
+            printer.open()
+        except Exception as exc:
+            raise DeviceError(f"printer: cannot open {argument!r}: {exc}".replace("\n", " "), FAMILY) from exc
+        return printer
+    if kind == "cups":
+        if not CupsPrinter.is_usable():
+            raise DeviceError("printer: escpos-cups needs the pycups package (pip install pycups) and CUPS",
+                              FAMILY)
+        if not argument:
+            raise DeviceError("printer: expected escpos-cups:PRINTER (a CUPS queue name)", FAMILY)
+        return CupsPrinter(printer_name=argument, profile=profile)
+    raise DeviceError(f"printer: unknown escpos backend {kind!r}; use usb, serial, network, file, cups", FAMILY)
