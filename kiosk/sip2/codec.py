@@ -1,0 +1,307 @@
+"""Sans-I/O SIP2 codec: typed messages to bytes and back (3M SIP2 2.00,
+"Message format" and "Error detection"). No sockets here; the client and the
+ILS simulator bring their own I/O, so the same code serves both directions.
+
+Exact in what we send: fields in spec order, required fields always present,
+``AY<seq>AZ<checksum>`` with four upper-case hex digits, one terminator.
+Liberal in what we accept: CR, LF or CRLF, a missing trailing ``|``, lower-case
+checksum hex, blank dates, stray blanks between fields, ``|`` before ``AY``,
+unknown field codes (kept as ``extensions``).
+
+Whose fault: :class:`MalformedMessage`, :class:`UnknownMessageType` and
+:class:`ChecksumError` (all :class:`RemoteProtocolError`) for bytes the peer
+sent; :class:`LocalProtocolError` for a message we cannot send. Error texts
+carry the offending bytes with PINs and passwords masked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from kiosk.errors import LocalProtocolError, RemoteProtocolError
+from kiosk.logs import mask_secrets
+from kiosk.sip2.fields import (
+    FieldError, Fixed, Var, decode_fixed, decode_var, encode_fixed, encode_var, var_default,
+)
+from kiosk.sip2.messages import MESSAGE_TYPES, Message
+
+ENCODINGS = ("cp850", "utf-8", "latin-1")
+DEFAULT_ENCODING = "cp850"
+TERMINATORS = {"cr": b"\r", "crlf": b"\r\n"}
+MAX_FRAME = 64 * 1024  # no real SIP2 message comes close; protects against a runaway peer
+
+
+class MalformedMessage(RemoteProtocolError):
+    """The peer sent a frame we cannot parse. ``data`` is the frame as text,
+    secrets masked, cut to a readable length."""
+
+    def __init__(self, reason: str, raw: bytes = b"") -> None:
+        self.reason = reason
+        self.data = show_bytes(raw)
+        super().__init__(f"malformed SIP2 message: {reason}" + (f": {self.data}" if raw else ""))
+
+
+class UnknownMessageType(MalformedMessage):
+    """The frame's two-character identifier is no SIP2 2.00 message."""
+
+
+class ChecksumError(RemoteProtocolError):
+    """The AZ checksum does not match the bytes received; the right answer is
+    to ask for a resend (97 from the kiosk, 96 from the ILS)."""
+
+    def __init__(self, raw: bytes, sequence: int | None) -> None:
+        self.data = show_bytes(raw)
+        self.sequence = sequence
+        super().__init__(f"SIP2 checksum mismatch: {self.data}")
+
+
+def show_bytes(raw: bytes, limit: int = 200) -> str:
+    """Printable, secret-masked text of a frame for errors and logs."""
+    text = raw.decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
+    text = mask_secrets(text)
+    return text if len(text) <= limit else text[:limit] + f"...({len(raw)} bytes)"
+
+
+def checksum(data: bytes) -> str:
+    """AZ value for ``data`` (every byte from the first through ``AZ``): the
+    two's complement of the 16-bit byte sum, four upper-case hex digits."""
+    return f"{-sum(data) & 0xFFFF:04X}"
+
+
+def terminator_bytes(terminator: str | bytes) -> bytes:
+    if isinstance(terminator, bytes):
+        if terminator not in (b"\r", b"\r\n"):
+            raise LocalProtocolError(f"terminator {terminator!r}: use b'\\r' or b'\\r\\n'")
+        return terminator
+    try:
+        return TERMINATORS[terminator.lower()]
+    except KeyError:
+        raise LocalProtocolError(f"terminator {terminator!r}: use 'cr' or 'crlf'") from None
+
+
+# ------------------------------------------------------------------ layouts
+@dataclass(frozen=True)
+class _Layout:
+    """Per-class tables precomputed once, so encode/decode do no lookups."""
+
+    cls: type[Message]
+    fixed: tuple[tuple[Fixed, int, int], ...]  # (spec, start, end) after the 2-char id
+    fixed_len: int
+    by_code: dict[str, Var]
+    defaults: dict[str, Any]
+
+
+def _layout(cls: type[Message]) -> _Layout:
+    fixed, pos = [], 2
+    for spec in cls.FIXED:
+        fixed.append((spec, pos, pos + spec.length))
+        pos += spec.length
+    defaults: dict[str, Any] = {"extensions": ()}
+    for var in cls.FIELDS:
+        defaults[var.name] = var_default(var)
+    return _Layout(cls, tuple(fixed), pos, {v.code: v for v in cls.FIELDS}, defaults)
+
+
+_LAYOUTS: dict[str, _Layout] = {cmd: _layout(cls) for cmd, cls in MESSAGE_TYPES.items()}
+
+
+# ------------------------------------------------------------------ encoding
+def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
+           encoding: str = DEFAULT_ENCODING, terminator: str | bytes = b"\r",
+           errors: str = "strict") -> bytes:
+    """One complete frame for ``msg``. ``seq`` (0-9) adds ``AY``; ``checksum``
+    adds ``AZ``. ``errors="replace"`` lets a server send titles the station's
+    encoding cannot carry as ``?`` instead of refusing."""
+    if not isinstance(msg, Message) or not msg.COMMAND:
+        raise LocalProtocolError(f"cannot encode {msg!r}: not a SIP2 message")
+    parts = [msg.COMMAND]
+    for spec in msg.FIXED:
+        parts.append(encode_fixed(spec, getattr(msg, spec.name)))
+    for var in msg.FIELDS:
+        value = getattr(msg, var.name)
+        if var.kind == "list":
+            for item in value:
+                parts.append(f"{var.code}{item}|")
+        elif var.required or (value is not None and value != ""):
+            parts.append(f"{var.code}{'' if value is None else encode_var(var, value)}|")
+    for code, value in msg.extensions:
+        parts.append(f"{code}{value}|")
+    if seq is not None:
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= 9:
+            raise LocalProtocolError(f"sequence number {seq!r} must be 0-9")
+        parts.append(f"AY{seq}")
+    text = "".join(parts)
+    try:
+        body = text.encode(encoding, errors)
+    except UnicodeEncodeError as exc:
+        raise LocalProtocolError(
+            f"{type(msg).__name__}: {text[exc.start:exc.end]!r} cannot be sent in {encoding}") from None
+    except LookupError:
+        raise LocalProtocolError(f"unknown encoding {encoding!r}") from None
+    if checksum:
+        body += b"AZ"
+        body += f"{-sum(body) & 0xFFFF:04X}".encode("ascii")
+    return body + terminator_bytes(terminator)
+
+
+# ------------------------------------------------------------------ decoding
+@dataclass(frozen=True)
+class Frame:
+    """A decoded frame: the message plus its error-detection trailer."""
+
+    message: Message
+    sequence: int | None  # AY, None when absent
+    checksum: str | None  # AZ as received, None when absent
+    raw: bytes  # the frame without its terminator
+
+
+_TRAILER = re.compile(rb"(?:\|?AY([0-9]))?\|?AZ([0-9A-Fa-f]{4})\|?$")
+_SEQ_ONLY = re.compile(rb"\|?AY([0-9])\|?$")
+_CODE = re.compile(r"[A-Z0-9]{2}$", re.ASCII)
+
+
+def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool = True) -> Frame:
+    """Decode one frame (terminator optional). Raises :class:`ChecksumError`
+    when ``verify`` and the AZ checksum is wrong, :class:`MalformedMessage` for
+    anything unparseable."""
+    frame = raw.strip(b"\r\n\x00 \t")
+    if not frame:
+        raise MalformedMessage("empty frame", raw)
+    sequence: int | None = None
+    check: str | None = None
+    match = _TRAILER.search(frame)
+    if match:
+        check = match.group(2).decode("ascii")
+        if verify and (sum(frame[:match.start(2)]) + int(check, 16)) & 0xFFFF:
+            seq_text = match.group(1)
+            raise ChecksumError(frame, int(seq_text) if seq_text else None)
+        body = frame[:match.start()]
+    else:
+        match = _SEQ_ONLY.search(frame)
+        body = frame[:match.start()] if match else frame
+    if match and match.group(1):
+        sequence = int(match.group(1))
+    try:
+        text = body.decode(encoding, "replace")
+    except LookupError:
+        raise LocalProtocolError(f"unknown encoding {encoding!r}") from None
+    return Frame(_parse(text, frame), sequence, check, frame)
+
+
+def _parse(text: str, frame: bytes) -> Message:
+    layout = _LAYOUTS.get(text[:2])
+    if layout is None:
+        raise UnknownMessageType(f"unknown message identifier {text[:2]!r}", frame)
+    if len(text) < layout.fixed_len:
+        raise MalformedMessage(
+            f"{layout.cls.__name__} needs {layout.fixed_len - 2} characters of fixed fields, got "
+            f"{max(len(text) - 2, 0)}", frame)
+    values = dict(layout.defaults)
+    try:
+        for spec, start, end in layout.fixed:
+            value = decode_fixed(spec, text[start:end])
+            if spec.choices is not None and value not in spec.choices:
+                raise FieldError(f"{spec.name} {value!r} is not one of {spec.choices!r}")
+            values[spec.name] = value
+        extensions: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        by_code = layout.by_code
+        for piece in text[layout.fixed_len:].split("|"):
+            if not piece or piece.isspace():
+                continue
+            if piece[0] == " ":
+                piece = piece.lstrip(" ")
+            code = piece[:2]
+            if len(code) < 2:
+                raise FieldError(f"field {piece!r} has no two-character code")
+            var = by_code.get(code)
+            if var is None:
+                extensions.append((code, piece[2:]))
+            elif var.kind == "list":
+                if code in seen:
+                    values[var.name].append(piece[2:])
+                else:
+                    seen.add(code)
+                    values[var.name] = [piece[2:]]
+            elif code in seen:
+                extensions.append((code, piece[2:]))  # a duplicate of a single field: keep, do not guess
+            else:
+                seen.add(code)
+                values[var.name] = decode_var(var, piece[2:])
+        for var in layout.by_code.values():
+            if var.kind == "list" and var.code in seen:
+                values[var.name] = tuple(values[var.name])
+        values["extensions"] = tuple(extensions)
+    except FieldError as exc:
+        raise MalformedMessage(f"{layout.cls.__name__}: {exc}", frame) from None
+    # Values are typed and valid by construction above; skip __post_init__.
+    msg = object.__new__(layout.cls)
+    msg.__dict__.update(values)
+    return msg
+
+
+def decode(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool = True) -> Message:
+    """Decode one complete frame to its message (see :func:`decode_frame`)."""
+    return decode_frame(raw, encoding, verify=verify).message
+
+
+class Decoder:
+    """Incremental decoder: ``feed`` any chunk of bytes (one at a time works),
+    then take frames with :meth:`next_frame` or iterate for messages.
+
+    A frame ends at CR or LF (CRLF leaves an empty frame that is skipped). A
+    bad frame raises from :meth:`next_frame` *after* being consumed, so the
+    caller can carry on with the next one. Bytes after the last terminator stay
+    in :attr:`trailing` until more arrive.
+    """
+
+    def __init__(self, encoding: str = DEFAULT_ENCODING, *, verify: bool = True,
+                 max_frame: int = MAX_FRAME) -> None:
+        "".encode(encoding)  # fail now, not on the first reply, for a bad name
+        self.encoding = encoding
+        self.verify = verify
+        self.max_frame = max_frame
+        self._buffer = bytearray()
+        self._scan = 0  # bytes already searched for a terminator
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+
+    @property
+    def trailing(self) -> bytes:
+        """Bytes received but not yet part of a complete frame."""
+        return bytes(self._buffer)
+
+    def clear(self) -> None:
+        """Drop buffered bytes (after a reconnect, stale halves are garbage)."""
+        self._buffer.clear()
+        self._scan = 0
+
+    def next_frame(self) -> Frame | None:
+        """The next complete frame, or ``None`` until more bytes arrive."""
+        while True:
+            buf = self._buffer
+            cr, lf = buf.find(b"\r", self._scan), buf.find(b"\n", self._scan)
+            end = cr if lf < 0 else lf if cr < 0 else min(cr, lf)
+            if end < 0:
+                self._scan = len(buf)
+                if len(buf) > self.max_frame:
+                    raw = bytes(buf[:200])
+                    self.clear()
+                    raise MalformedMessage(f"no terminator within {self.max_frame} bytes", raw)
+                return None
+            raw = bytes(buf[:end])
+            del buf[:end + 1]
+            self._scan = 0
+            if raw.strip(b"\x00 \t"):
+                return decode_frame(raw, self.encoding, verify=self.verify)
+
+    def next_message(self) -> Message | None:
+        frame = self.next_frame()
+        return None if frame is None else frame.message
+
+    def __iter__(self) -> Iterator[Message]:
+        while (msg := self.next_message()) is not None:
+            yield msg
