@@ -15,6 +15,7 @@ report ``known=False`` rather than a guess dressed as fact.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import logging
 import textwrap
@@ -57,10 +58,14 @@ class ReceiptPrinter:
         self._last_write = 0.0
         self._monitor: threading.Thread | None = None
         self._halt = threading.Event()
-        media = self.escpos.profile.profile_data.setdefault("media", {}).setdefault("width", {})
+        # Our own copy of the profile data: python-escpos shares one dict per
+        # profile class between all printers. Generic profiles leave the paper
+        # width "Unknown", which disables centring images.
+        profile_data = copy.deepcopy(self.escpos.profile.profile_data)
+        media = profile_data.setdefault("media", {}).setdefault("width", {})
         if not isinstance(media.get("pixels"), int):
-            # Generic profiles leave this "Unknown", which disables centring images.
             media["pixels"] = self.paper_width_px
+        self.escpos.profile.profile_data = profile_data
         if self.codepage:
             try:
                 self.escpos.magic.force_encoding(self.codepage)
