@@ -31,6 +31,7 @@ class SerialEmulator:
         self._garbage = b""
         self._mute = 0
         self.requests = 0
+        self.frames_in: list[bytes] = []     # every valid request frame, for tests
 
     # -- the protocol step, written by subclasses --------------------------
     def feed(self, data: bytes) -> bytes:
@@ -52,9 +53,9 @@ class SerialEmulator:
         if not out:
             return b""
         with self._lock:
-            if self._mute > 0:
+            if self._mute > 0:                # garbage, if any, still goes out
                 self._mute -= 1
-                return b""
+                out = b""
             out, self._garbage = self._garbage + out, b""
         return out
 

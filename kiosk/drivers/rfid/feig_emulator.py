@@ -48,6 +48,7 @@ class FeigEmulator(SerialEmulator):
             if frame.address not in (self.address, fp.BROADCAST):
                 continue                       # another reader on the bus
             self.requests += 1
+            self.frames_in.append(frame.encode())
             status, reply = self._handle(frame.command, frame.body)
             out += fp.Frame(self.address, frame.command, bytes([status]) + reply, frame.advanced).encode()
         return out

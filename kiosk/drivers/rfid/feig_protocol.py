@@ -156,23 +156,45 @@ class FrameReader:
     def _next(self) -> Frame | None:
         buf = self._buf
         while buf:
-            if buf[0] == STX:
-                if len(buf) < 3:
+            verdict = self._try(0)
+            if isinstance(verdict, Frame):
+                return verdict
+            if verdict == "wait":
+                # A noise byte can look like the length of a long frame; if a
+                # complete valid frame already sits further on, that wins.
+                for start in range(1, len(buf)):
+                    if isinstance(self._try(start, peek=True), Frame):
+                        self.garbage += start
+                        del buf[:start]
+                        break
+                else:
                     return None
-                length, head, advanced = (buf[1] << 8) | buf[2], 3, True
-                valid = length >= self._min + 2
-            else:
-                length, head, advanced = buf[0], 1, False
-                valid = length >= self._min
-            if valid and len(buf) < length:
-                return None
-            if valid and crc16(bytes(buf[:length - 2])) == buf[length - 2] | buf[length - 1] << 8:
-                frame = Frame(buf[head], buf[head + 1], bytes(buf[head + 2:length - 2]), advanced)
-                del buf[:length]
-                return frame
+                continue
             del buf[0]
             self.garbage += 1
         return None
+
+    def _try(self, start: int, peek: bool = False) -> "Frame | str":
+        """The frame at ``start``, or "wait" (could be one, incomplete), or "bad"."""
+        buf = self._buf
+        if buf[start] == STX:
+            if len(buf) - start < 3:
+                return "wait"
+            length, head, advanced = (buf[start + 1] << 8) | buf[start + 2], 3, True
+            valid = length >= self._min + 2
+        else:
+            length, head, advanced = buf[start], 1, False
+            valid = length >= self._min
+        if not valid:
+            return "bad"
+        if len(buf) - start < length:
+            return "wait"
+        raw = bytes(buf[start:start + length])
+        if crc16(raw[:-2]) != raw[-2] | raw[-1] << 8:
+            return "bad"
+        if not peek:
+            del buf[:length]
+        return Frame(raw[head], raw[head + 1], raw[head + 2:-2], advanced)
 
 
 # -- ISO host command payloads (DATA after CMD 0xB0 / 0xB1) ---------------

@@ -33,6 +33,7 @@ class M3Emulator(SerialEmulator):
         out = b""
         for frame in self._reader.frames():
             self.requests += 1
+            self.frames_in.append(mp.encode(frame.payload, frame.prefix))
             reply = self.handle(frame.prefix, frame.payload)
             if reply is not None:
                 out += mp.encode(reply, frame.prefix)

@@ -91,25 +91,40 @@ class FrameReader:
     def frames(self) -> Iterator[Frame]:
         buf = self._buf
         while buf:
-            if buf[0] not in (PREFIX, PROBE_PREFIX):
-                del buf[0]
-                self.garbage += 1
+            verdict = self._try(0)
+            if isinstance(verdict, Frame):
+                del buf[:5 + len(verdict.payload)]
+                yield verdict
                 continue
-            if len(buf) < 3:
-                return
-            length = buf[1] << 8 | buf[2]
-            if 3 <= length <= self.MAX_LEN:
-                if len(buf) < 3 + length:
+            if verdict == "wait":
+                # A noise D6 with a large length must not hide a complete
+                # valid frame that follows it.
+                for start in range(1, len(buf)):
+                    if isinstance(self._try(start), Frame):
+                        self.garbage += start
+                        del buf[:start]
+                        break
+                else:
                     return
-                body = bytes(buf[1:1 + length])          # LEN + payload
-                crc = buf[1 + length] << 8 | buf[2 + length]
-                if crc16(body) == crc:
-                    frame = Frame(buf[0], body[2:])
-                    del buf[:3 + length]
-                    yield frame
-                    continue
+                continue
             del buf[0]
             self.garbage += 1
+
+    def _try(self, start: int) -> "Frame | str":
+        buf = self._buf
+        if buf[start] not in (PREFIX, PROBE_PREFIX):
+            return "bad"
+        if len(buf) - start < 3:
+            return "wait"
+        length = buf[start + 1] << 8 | buf[start + 2]
+        if not 3 <= length <= self.MAX_LEN:
+            return "bad"
+        if len(buf) - start < 3 + length:
+            return "wait"
+        raw = bytes(buf[start + 1:start + 3 + length])           # LEN, payload, CRC
+        if crc16(raw[:-2]) != raw[-2] << 8 | raw[-1]:
+            return "bad"
+        return Frame(buf[start], raw[2:-2])
 
 
 # -- payload builders ---------------------------------------------------------

@@ -36,6 +36,7 @@ class SerialLink:
 
     def discard_input(self) -> int:
         """Drop bytes left over from an earlier exchange; returns how many."""
+        self._check_open()
         dropped = 0
         try:
             while self._port.in_waiting:
