@@ -111,7 +111,7 @@ class TagField:
             self._faults.read_uid = bytes(uid) if uid else None
 
     def fail_next_write(self, count: int = 1) -> None:
-        """The next ``count`` writes fail with ISO error 0x0F before changing anything."""
+        """The next ``count`` writes (blocks, AFI or EAS) fail with ISO error 0x0F, changing nothing."""
         with self._lock:
             self._faults.failing_writes = count
 
@@ -169,9 +169,7 @@ class TagField:
         count = len(data) // BLOCK_SIZE
         with self._lock:
             tag = self._present(uid)
-            if self._faults.failing_writes > 0:
-                self._faults.failing_writes -= 1
-                raise TagFault(0x0F)
+            self._write_fault()
             if first + count > tag.blocks:
                 raise TagFault(0x10)
             for block in range(first, first + count):
@@ -196,6 +194,7 @@ class TagField:
         self._spend(airtime.write_afi_time())
         with self._lock:
             tag = self._present(uid)
+            self._write_fault()
             if tag.afi_locked:
                 raise TagFault(0x12)
             tag.afi = afi
@@ -204,6 +203,7 @@ class TagField:
         self._spend(airtime.eas_time())
         with self._lock:
             tag = self._present(uid)
+            self._write_fault()
             if not tag.supports_eas:
                 raise TagFault(0x01)
             tag.eas = on
@@ -219,6 +219,11 @@ class TagField:
         if tag is None:
             raise NoTag(bytes(uid).hex())
         return tag
+
+    def _write_fault(self) -> None:
+        if self._faults.failing_writes > 0:
+            self._faults.failing_writes -= 1
+            raise TagFault(0x0F)
 
     def _spend(self, seconds: float) -> None:
         with self._lock:
