@@ -113,6 +113,13 @@ def _content_parameter(present: set[int]) -> bytes:
 
 
 def _text_value(oid: int, scheme: int, raw: bytes, notes: list[str]) -> str:
+    try:
+        return _expand(oid, scheme, raw, notes)
+    except (cz.CompactionError, isilc.ISILCompactionError) as exc:
+        raise _Damaged(f"{oids.oid_name(oid)} ({cz.SCHEME_NAMES[scheme]} compaction): {exc}") from None
+
+
+def _expand(oid: int, scheme: int, raw: bytes, notes: list[str]) -> str:
     if scheme == cz.APPLICATION:
         if oid in oids.ISIL_OIDS:
             return isilc.decode_isil(raw)
@@ -166,7 +173,8 @@ def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
         parts, part = _set_information(fields[oids.SET_INFORMATION], notes)
     usage, usage_sub = Usage.CIRCULATING, 0
     if oids.TYPE_OF_USAGE in fields:
-        code = int(fields[oids.TYPE_OF_USAGE]) if fields[oids.TYPE_OF_USAGE].isdigit() else -1
+        text = fields[oids.TYPE_OF_USAGE]
+        code = int(text) if text.isascii() and text.isdigit() else -1
         if 0 <= code <= 0xFF:
             usage, usage_sub = Usage(code >> 4), code & 0x0F
         else:
@@ -181,7 +189,7 @@ def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
 
 def _set_information(text: str, notes: list[str]) -> tuple[int, int]:
     """ISO 28560-1 4.2.4: number of parts then part number, digits of equal width."""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         notes.append(f"set information {text!r} is not numeric")
         return 1, 1
     if len(text) % 2:
@@ -192,6 +200,11 @@ def _set_information(text: str, notes: list[str]) -> tuple[int, int]:
         notes.append(f"set information {text} (part {part} of {parts}) is inconsistent")
         return max(parts, 1), max(part, 1)
     return parts, part
+
+
+def _is_code(text: str) -> bool:
+    """A canonical decimal byte value ("7", not "007" or "²"), so it decodes back the same."""
+    return text.isascii() and text.isdigit() and str(int(text)) == text and int(text) <= 0xFF
 
 
 def _data_set(oid: int, scheme: int, raw: bytes) -> bytes:
@@ -207,7 +220,7 @@ def _compact(oid: int, text: str) -> tuple[int, bytes]:
         raise TagEncodeError(f"{oids.oid_name(oid)} is empty")
     if oid in oids.ISIL_OIDS and isilc.can_encode(text):
         return cz.APPLICATION, isilc.encode_isil(text)
-    if oid in oids.CODE_OIDS and text.isdigit() and int(text) <= 0xFF:
+    if oid in oids.CODE_OIDS and _is_code(text):
         return cz.APPLICATION, bytes([int(text)])
     scheme = cz.best_scheme(text)
     return scheme, cz.encode_text(scheme, text)

@@ -64,7 +64,7 @@ def oid_name(oid: int) -> str:
 def oid_by_name(text: str) -> int:
     """Accept ``6``, ``shelf-location`` or ``shelf location``."""
     key = text.strip().lower().replace("-", " ").replace("_", " ")
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
         oid = int(key)
         if 1 <= oid <= 127:
             return oid

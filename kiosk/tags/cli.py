@@ -1,0 +1,177 @@
+"""``kiosk tag decode|encode`` (and ``write``, from the RFID programmer).
+
+Staff use ``decode`` to see what a tag holds (hex as shown by any reader tool) and
+``encode`` to produce the bytes for an item; both print plain text, or JSON with
+``--json``. Bad input gives one line on stderr and exit status 2; a tag that
+cannot be decoded exits 1 with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from kiosk.tags.detect import decode_tag, dsfid_for, encode_tag
+from kiosk.tags.model import MODELS, ItemTag, TagEncodeError, Unreadable, Usage
+from kiosk.tags.oids import oid_by_name, oid_name
+
+EXIT_UNREADABLE, EXIT_USAGE = 1, 2
+
+
+class CLIInputError(ValueError):
+    """Staff typed something the command cannot use."""
+
+
+def parse_hex(text: str) -> bytes:
+    """Hex as reader tools print it: spaces, colons, dashes, ``0x`` prefixes and
+    line breaks are ignored."""
+    cleaned = re.sub(r"0x|[\s:,\-_]", "", text.strip(), flags=re.IGNORECASE)
+    if not cleaned:
+        raise CLIInputError("no hex data given")
+    if len(cleaned) % 2:
+        raise CLIInputError(f"hex data has an odd number of digits ({len(cleaned)})")
+    try:
+        return bytes.fromhex(cleaned)
+    except ValueError:
+        bad = next(c for c in cleaned if c not in "0123456789abcdefABCDEF")
+        raise CLIInputError(f"not hex: character {bad!r}") from None
+
+
+def parse_byte(text: str, what: str) -> int:
+    """A byte written in hex (``06``, ``0x06``, ``3E``)."""
+    try:
+        value = int(text.lower().removeprefix("0x"), 16)
+    except ValueError:
+        raise CLIInputError(f"{what} {text!r} is not a hex byte (e.g. 06 or 0x3E)") from None
+    if not 0 <= value <= 0xFF:
+        raise CLIInputError(f"{what} {text!r} is not a byte (00-FF)")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    tag = subparsers.add_parser("tag", help="decode, encode and write ISO 28560 library tags",
+                                description="Library RFID tag data: ISO 28560-3 (Danish) and ISO 28560-2.")
+    sub = tag.add_subparsers(dest="tag_command", metavar="ACTION")
+
+    dec = sub.add_parser("decode", help="show what a tag's user memory holds",
+                         description="Decode tag user memory given as hex (spaces and colons allowed).")
+    dec.add_argument("hex", nargs="+", metavar="HEX", help="user memory bytes in hex; '-' reads standard input")
+    dec.add_argument("--dsfid", help="the tag's DSFID in hex (06 = ISO 28560-2), a hint for detection")
+    dec.add_argument("--json", action="store_true", help="print JSON")
+    dec.set_defaults(func=run_decode)
+
+    enc = sub.add_parser("encode", help="produce the bytes of an item tag",
+                         description="Encode an item or patron card in the Danish or ISO 28560-2 model.")
+    enc.add_argument("--model", choices=MODELS, default="danish", help="data model (default danish)")
+    enc.add_argument("--item", required=True, help="primary item identifier (the barcode)")
+    enc.add_argument("--isil", default="", help="owner library ISIL, e.g. DK-710100")
+    enc.add_argument("--country", default="", help="owner library country (two letters) if the ISIL has none")
+    enc.add_argument("--parts", type=int, default=1, help="number of parts in the item (default 1)")
+    enc.add_argument("--part", type=int, default=1, help="which part this tag is on (default 1)")
+    enc.add_argument("--usage", default="circulating",
+                     help="type of usage: acquisition, circulating, not-for-circulation, discarded, "
+                          "patron-card, ... or 0-15 (default circulating)")
+    enc.add_argument("--element", action="append", default=[], metavar="OID=TEXT",
+                     help="extra ISO 28560-2 data element, e.g. 'shelf location=QA268.L55' or 17=Title "
+                          "(repeatable)")
+    enc.add_argument("--json", action="store_true", help="print JSON")
+    enc.set_defaults(func=run_encode)
+
+    from kiosk.drivers.rfid import programmer   # ``kiosk tag write`` lives with the RFID drivers
+
+    programmer.register(sub)
+    tag.set_defaults(func=lambda args: _help(tag))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"kiosk tag: {message}", file=sys.stderr)
+    return code
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    try:
+        text = sys.stdin.read() if args.hex == ["-"] else " ".join(args.hex)
+        data = parse_hex(text)
+        dsfid = parse_byte(args.dsfid, "DSFID") if args.dsfid is not None else None
+    except CLIInputError as exc:
+        return _fail(str(exc))
+    result = decode_tag(data, dsfid)
+    if args.json:
+        payload = result.to_dict()
+        payload["hex"] = data.hex().upper()
+        if dsfid is not None:
+            payload["dsfid"] = f"{dsfid:02X}"
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(format_result(result))
+    return EXIT_UNREADABLE if isinstance(result, Unreadable) else 0
+
+
+def _tag_from_args(args: argparse.Namespace) -> ItemTag:
+    try:
+        usage = Usage.parse(args.usage)
+    except ValueError as exc:
+        raise CLIInputError(str(exc)) from None
+    elements: list[tuple[int, str]] = []
+    for spec in args.element:
+        key, sep, value = spec.partition("=")
+        if not sep:
+            raise CLIInputError(f"--element {spec!r} must look like OID=TEXT")
+        try:
+            elements.append((oid_by_name(key), value))
+        except ValueError as exc:
+            raise CLIInputError(str(exc)) from None
+    if elements and args.model != "28560-2":
+        raise CLIInputError("--element needs --model 28560-2 (the Danish basic block has no room for it)")
+    if not args.item.strip():
+        raise CLIInputError("--item is empty")
+    if args.parts < 1 or args.part < 1 or args.part > args.parts:
+        raise CLIInputError(f"--part {args.part} of --parts {args.parts} is not a valid set")
+    return ItemTag(model=args.model, primary_item_id=args.item.strip(), usage=usage, parts=args.parts,
+                   part=args.part, owner_isil=args.isil.strip(), country=args.country.strip().upper(),
+                   elements=tuple(elements))
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    try:
+        tag = _tag_from_args(args)
+        data = encode_tag(tag)
+    except (CLIInputError, TagEncodeError) as exc:
+        return _fail(str(exc))
+    dsfid = dsfid_for(tag.model)
+    if args.json:
+        print(json.dumps({"model": tag.model, "dsfid": f"{dsfid:02X}", "hex": data.hex().upper(),
+                          "bytes": len(data), "blocks": [data[i:i + 4].hex().upper() for i in range(0, len(data), 4)],
+                          "tag": tag.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print(data.hex().upper())
+        print(f"model {tag.model}, DSFID {dsfid:02X}, {len(data)} bytes in {len(data) // 4} blocks:")
+        for i in range(0, len(data), 4):
+            print(f"  block {i // 4:3d}  {data[i:i + 4].hex(' ').upper()}")
+    return 0
+
+
+def format_result(result: ItemTag | Unreadable) -> str:
+    """Plain-text report of a decoded tag for staff."""
+    if isinstance(result, Unreadable):
+        return f"unreadable: {result.reason}"
+    rows = [("model", result.model), ("primary item id", result.primary_item_id or "(none)"),
+            ("type of usage", f"{int(result.usage)} {result.usage.label}"
+             + (f" (sub-code {result.usage_sub})" if result.usage_sub else "")),
+            ("set", f"part {result.part} of {result.parts}"),
+            ("owner ISIL", result.owner_isil or "(none)"), ("country", result.country or "(none)")]
+    if result.model == "danish":
+        rows.append(("version", str(result.version)))
+    rows += [(oid_name(oid), value) for oid, value in result.elements]
+    rows += [(f"extension block {ident}", payload.hex(" ").upper()) for ident, payload in result.extensions]
+    rows += [("note", note) for note in result.notes]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
