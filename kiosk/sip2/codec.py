@@ -57,9 +57,9 @@ class ChecksumError(RemoteProtocolError):
         super().__init__(f"SIP2 checksum mismatch: {self.data}")
 
 
-def show_bytes(raw: bytes, limit: int = 200) -> str:
+def show_bytes(raw: bytes, limit: int = 200, encoding: str = "latin-1") -> str:
     """Printable, secret-masked text of a frame for errors and logs."""
-    text = raw.decode("latin-1").replace("\r", "\\r").replace("\n", "\\n")
+    text = raw.decode(encoding, "replace").replace("\r", "\\r").replace("\n", "\\n")
     text = mask_secrets(text)
     return text if len(text) <= limit else text[:limit] + f"...({len(raw)} bytes)"
 
@@ -259,7 +259,10 @@ class Decoder:
 
     def __init__(self, encoding: str = DEFAULT_ENCODING, *, verify: bool = True,
                  max_frame: int = MAX_FRAME) -> None:
-        "".encode(encoding)  # fail now, not on the first reply, for a bad name
+        try:
+            "".encode(encoding)  # fail now, not on the first reply, for a bad name
+        except LookupError:
+            raise LocalProtocolError(f"unknown encoding {encoding!r}") from None
         self.encoding = encoding
         self.verify = verify
         self.max_frame = max_frame

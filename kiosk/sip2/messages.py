@@ -157,7 +157,7 @@ class LoginRequest(Message):
     uid_algorithm: str = "0"
     pwd_algorithm: str = "0"
     login_user_id: str = ""
-    login_password: str = ""
+    login_password: str = field(default="", repr=False)
     location_code: str = ""
 
 
@@ -235,8 +235,8 @@ class PatronStatusRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
-    patron_password: str = ""
+    terminal_password: str = field(default="", repr=False)
+    patron_password: str = field(default="", repr=False)
 
 
 @_register
@@ -275,9 +275,9 @@ class CheckoutRequest(Message):
     institution_id: str = ""
     patron_identifier: str = ""
     item_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
     item_properties: str = ""
-    patron_password: str = ""
+    patron_password: str = field(default="", repr=False)
     fee_acknowledged: bool | None = None
     cancel: bool | None = None
 
@@ -335,7 +335,7 @@ class CheckinRequest(Message):
     current_location: str = ""
     institution_id: str = ""
     item_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
     item_properties: str = ""
     cancel: bool | None = None
 
@@ -379,7 +379,7 @@ class BlockPatron(Message):
     institution_id: str = ""
     blocked_card_msg: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
 
 
 # ---------------------------------------------------- 63 / 64 patron information
@@ -394,8 +394,8 @@ class PatronInformationRequest(Message):
     summary: str = " " * 10
     institution_id: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
-    patron_password: str = ""
+    terminal_password: str = field(default="", repr=False)
+    patron_password: str = field(default="", repr=False)
     start_item: int | None = None
     end_item: int | None = None
 
@@ -460,8 +460,8 @@ class EndPatronSessionRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
-    patron_password: str = ""
+    terminal_password: str = field(default="", repr=False)
+    patron_password: str = field(default="", repr=False)
 
 
 @_register
@@ -495,8 +495,8 @@ class FeePaidRequest(Message):
     fee_amount: str = ""
     institution_id: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
-    patron_password: str = ""
+    terminal_password: str = field(default="", repr=False)
+    patron_password: str = field(default="", repr=False)
     fee_identifier: str = ""
     transaction_id: str = ""
 
@@ -527,7 +527,7 @@ class ItemInformationRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     item_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
 
 
 @_register
@@ -571,7 +571,7 @@ class ItemStatusUpdateRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     item_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
     item_properties: str = ""
 
 
@@ -601,8 +601,8 @@ class PatronEnableRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     patron_identifier: str = ""
-    terminal_password: str = ""
-    patron_password: str = ""
+    terminal_password: str = field(default="", repr=False)
+    patron_password: str = field(default="", repr=False)
 
 
 @_register
@@ -639,10 +639,10 @@ class HoldRequest(Message):
     hold_type: str = ""
     institution_id: str = ""
     patron_identifier: str = ""
-    patron_password: str = ""
+    patron_password: str = field(default="", repr=False)
     item_identifier: str = ""
     title_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
     fee_acknowledged: bool | None = None
 
 
@@ -682,10 +682,10 @@ class RenewRequest(Message):
     nb_due_date: datetime | None = None
     institution_id: str = ""
     patron_identifier: str = ""
-    patron_password: str = ""
+    patron_password: str = field(default="", repr=False)
     item_identifier: str = ""
     title_identifier: str = ""
-    terminal_password: str = ""
+    terminal_password: str = field(default="", repr=False)
     item_properties: str = ""
     fee_acknowledged: bool | None = None
 
@@ -706,8 +706,8 @@ class RenewAllRequest(Message):
     transaction_date: datetime | None = None
     institution_id: str = ""
     patron_identifier: str = ""
-    patron_password: str = ""
-    terminal_password: str = ""
+    patron_password: str = field(default="", repr=False)
+    terminal_password: str = field(default="", repr=False)
     fee_acknowledged: bool | None = None
 
 

@@ -1,0 +1,121 @@
+"""Byte transports for the SIP2 client: TCP and TLS, behind one small interface.
+
+The client only needs three operations, so tests (or a serial-line ILS, or a
+proxy) can bring their own:
+
+* ``write(data)``: send every byte or raise :class:`TransportError`;
+* ``read(timeout)``: return at least one byte, raise :class:`TransportTimeout`
+  when none arrives within ``timeout`` seconds (``0`` polls), or
+  :class:`TransportError` when the peer closed the connection;
+* ``close()``: idempotent.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+from typing import Protocol
+
+from kiosk.errors import TransportError, TransportTimeout
+
+READ_CHUNK = 65536
+
+
+class Transport(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def read(self, timeout: float) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class SocketTransport:
+    """A connected stream socket (plain or TLS-wrapped)."""
+
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        self._sock = sock
+        self.peer = peer
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            raise TransportError(f"connection to {self.peer} is closed")
+        try:
+            self._sock.settimeout(None)
+            self._sock.sendall(data)
+        except OSError as exc:
+            raise TransportError(f"sending to {self.peer} failed: {exc}") from None
+
+    def read(self, timeout: float) -> bytes:
+        if self._closed:
+            raise TransportError(f"connection to {self.peer} is closed")
+        sock = self._sock
+        # TLS may hold decrypted bytes the OS no longer reports as readable.
+        pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0
+        if not pending:
+            try:
+                ready, _, _ = select.select([sock], [], [], max(timeout, 0.0))
+            except (OSError, ValueError) as exc:
+                raise TransportError(f"connection to {self.peer} failed: {exc}") from None
+            if not ready:
+                raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s")
+        try:
+            sock.settimeout(max(timeout, 0.05))
+            data = sock.recv(READ_CHUNK)
+        except ssl.SSLWantReadError:
+            raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
+        except socket.timeout:
+            raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
+        except OSError as exc:
+            raise TransportError(f"connection to {self.peer} failed: {exc}") from None
+        if not data:
+            raise TransportError(f"{self.peer} closed the connection")
+        return data
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+
+def open_tcp(host: str, port: int, *, timeout: float, tls: bool = False, tls_verify: bool = True,
+             cafile: str | None = None) -> SocketTransport:
+    """Connect (and optionally start TLS, verifying the certificate against
+    ``cafile`` or the system store, and the host name)."""
+    peer = f"{host}:{port}"
+    if not host:
+        raise TransportError("no SIP2 server configured (sip2.host is empty)")
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except socket.timeout:
+        raise TransportTimeout(f"cannot reach ILS {peer}: no answer within {timeout:.1f} s") from None
+    except OSError as exc:
+        raise TransportError(f"cannot reach ILS {peer}: {exc.strerror or exc}") from None
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    except OSError:
+        pass  # not fatal: only latency and dead-peer detection suffer
+    if tls:
+        try:
+            context = ssl.create_default_context(cafile=cafile or None)
+        except (OSError, ssl.SSLError) as exc:
+            sock.close()
+            raise TransportError(f"cannot load CA file {cafile!r}: {exc}") from None
+        if not tls_verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        try:
+            sock = context.wrap_socket(sock, server_hostname=host)
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise TransportError(f"TLS to {peer}: certificate not trusted ({exc.verify_message})") from None
+        except (ssl.SSLError, OSError) as exc:
+            sock.close()
+            raise TransportError(f"TLS to {peer} failed: {exc}") from None
+    return SocketTransport(sock, peer)
