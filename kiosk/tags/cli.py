@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.tags.detect import decode_tag, dsfid_for, encode_tag
 from kiosk.tags.model import MODELS, ItemTag, TagEncodeError, Unreadable, Usage
 from kiosk.tags.oids import oid_by_name, oid_name
+from kiosk.tags.security import describe_afi
 
 EXIT_UNREADABLE, EXIT_USAGE = 1, 2
 
@@ -60,6 +61,7 @@ def register(subparsers: Any) -> None:
                          description="Decode tag user memory given as hex (spaces and colons allowed).")
     dec.add_argument("hex", nargs="+", metavar="HEX", help="user memory bytes in hex; '-' reads standard input")
     dec.add_argument("--dsfid", help="the tag's DSFID in hex (06 = ISO 28560-2), a hint for detection")
+    dec.add_argument("--afi", help="the tag's AFI in hex, to show its security state (07 secured, C2 on loan)")
     dec.add_argument("--json", action="store_true", help="print JSON")
     dec.set_defaults(func=run_decode)
 
@@ -77,6 +79,8 @@ def register(subparsers: Any) -> None:
     enc.add_argument("--element", action="append", default=[], metavar="OID=TEXT",
                      help="extra ISO 28560-2 data element, e.g. 'shelf location=QA268.L55' or 17=Title "
                           "(repeatable)")
+    enc.add_argument("--align-primary", action="store_true",
+                     help="28560-2: end the item identifier on a block boundary so it can be locked")
     enc.add_argument("--json", action="store_true", help="print JSON")
     enc.set_defaults(func=run_encode)
 
@@ -101,6 +105,7 @@ def run_decode(args: argparse.Namespace) -> int:
         text = sys.stdin.read() if args.hex == ["-"] else " ".join(args.hex)
         data = parse_hex(text)
         dsfid = parse_byte(args.dsfid, "DSFID") if args.dsfid is not None else None
+        afi = parse_byte(args.afi, "AFI") if args.afi is not None else None
     except CLIInputError as exc:
         return _fail(str(exc))
     result = decode_tag(data, dsfid)
@@ -109,9 +114,13 @@ def run_decode(args: argparse.Namespace) -> int:
         payload["hex"] = data.hex().upper()
         if dsfid is not None:
             payload["dsfid"] = f"{dsfid:02X}"
+        if afi is not None:
+            payload["afi"] = {"value": f"{afi:02X}", "meaning": describe_afi(afi)}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(format_result(result))
+        if afi is not None:
+            print(f"{'security':<15}  AFI {afi:02X}: {describe_afi(afi)}")
     return EXIT_UNREADABLE if isinstance(result, Unreadable) else 0
 
 
@@ -143,7 +152,7 @@ def _tag_from_args(args: argparse.Namespace) -> ItemTag:
 def run_encode(args: argparse.Namespace) -> int:
     try:
         tag = _tag_from_args(args)
-        data = encode_tag(tag)
+        data = encode_tag(tag, align_primary=args.align_primary)
     except (CLIInputError, TagEncodeError) as exc:
         return _fail(str(exc))
     dsfid = dsfid_for(tag.model)

@@ -69,11 +69,13 @@ def _with_note(tag: ItemTag, note: str) -> ItemTag:
     return replace(tag, notes=tag.notes + (note,))
 
 
-def encode_tag(tag: ItemTag) -> bytes:
+def encode_tag(tag: ItemTag, *, align_primary: bool = False) -> bytes:
     """Encode ``tag`` in the model named by ``tag.model``, padded to 4-byte blocks.
-    Raises :class:`TagEncodeError` (a ``ValueError``) for values the model cannot hold."""
+    Raises :class:`TagEncodeError` (a ``ValueError``) for values the model cannot hold.
+    ``align_primary`` (ISO 28560-2 only) ends the item identifier on a block boundary
+    so its blocks can be locked; the Danish basic block has a fixed layout anyway."""
     if tag.model == "danish":
         return encode_danish(tag)
     if tag.model == "28560-2":
-        return encode_28560_2(tag)
+        return encode_28560_2(tag, align_primary=align_primary)
     raise TagEncodeError(f"unknown tag data model {tag.model!r}")

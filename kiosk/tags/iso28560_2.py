@@ -226,9 +226,13 @@ def _compact(oid: int, text: str) -> tuple[int, bytes]:
     return scheme, cz.encode_text(scheme, text)
 
 
-def encode_28560_2(tag: ItemTag) -> bytes:
+def encode_28560_2(tag: ItemTag, *, align_primary: bool = False, block_size: int = 4) -> bytes:
     """Encode ``tag`` as ISO 28560-2 data sets (most compact scheme per element),
-    a terminator and zero padding to a 4-byte block. Raises :class:`TagEncodeError`."""
+    a terminator and zero padding to a 4-byte block. Raises :class:`TagEncodeError`.
+
+    ``align_primary`` ends the primary item identifier on a block boundary with the
+    offset mechanism (annex D.3.2), so a station can lock those blocks without
+    locking the next element."""
     if not tag.primary_item_id:
         raise TagEncodeError("primary item identifier is empty")
     if not 1 <= tag.parts <= 9999 or not 1 <= tag.part <= tag.parts:
@@ -256,7 +260,12 @@ def encode_28560_2(tag: ItemTag) -> bytes:
         values[oid] = text
     try:
         scheme, raw = _compact(oids.PRIMARY_ITEM_ID, tag.primary_item_id)
-        out = [_data_set(oids.PRIMARY_ITEM_ID, scheme, raw)]
+        first = _data_set(oids.PRIMARY_ITEM_ID, scheme, raw)
+        if align_primary:
+            with_offset = len(first) + 1                   # the offset byte itself
+            pad = -with_offset % block_size
+            first = bytes([first[0] | 0x80, pad]) + first[1:] + b"\0" * pad
+        out = [first]
         if values:
             out.append(_data_set(oids.CONTENT_PARAMETER, cz.APPLICATION, _content_parameter(set(values))))
         for oid in sorted(values):

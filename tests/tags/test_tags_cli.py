@@ -128,3 +128,15 @@ def test_console_script_end_to_end() -> None:
     bad = subprocess.run([sys.executable, "-m", "kiosk.cli", "tag", "decode", "xyz"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+
+
+def test_decode_with_afi(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["tag", "decode", "--afi", "C2", DANISH_HEX], capsys)
+    assert code == 0 and "AFI C2: on loan" in out
+    code, out, _ = run(["tag", "decode", "--afi", "0x07", "--json", DANISH_HEX], capsys)
+    assert json.loads(out)["afi"] == {"value": "07", "meaning": "secured (in library)"}
+
+
+def test_encode_align_primary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["tag", "encode", "--model", "28560-2", "--item", "123456789012", "--align-primary"], capsys)
+    assert code == 0 and out.splitlines()[0].startswith("9100051CBE991A14")

@@ -172,3 +172,17 @@ def test_code_elements_use_one_byte_only_for_canonical_numbers(value: str, schem
     sets, _ = parse_data_sets(data)
     assert [s for oid, s, _ in sets if oid == 19] == [scheme]
     assert decode_tag(data) == tag
+
+
+@pytest.mark.parametrize("item,first_set", [
+    # annex D.3.2: 123456789012 is already 8 bytes with the offset byte: offset 0
+    ("123456789012", "91 00 05 1C BE 99 1A 14"),
+    ("5", "91 00 01 05"),
+    ("12345", "91 03 02 30 39 00 00 00"),
+])
+def test_align_primary_ends_it_on_a_block_boundary(item: str, first_set: str) -> None:
+    tag = ItemTag("28560-2", item, owner_isil="DK-710100")
+    data = encode_tag(tag, align_primary=True)
+    expected = bytes.fromhex(first_set)
+    assert data[:len(expected)] == expected and len(expected) % 4 == 0
+    assert decode_tag(data) == tag
