@@ -100,12 +100,6 @@ def _parse_extensions(data: bytes, notes: list[str]) -> tuple[tuple[int, bytes],
     return tuple(found)
 
 
-def looks_danish(data: bytes) -> bool:
-    """True when the data carries a valid Danish basic block in any tolerated form."""
-    return _crc_ok(data) or (len(data) > BASIC_SHORT and _crc_ok(data[:BASIC_SHORT])) \
-        or _crc_ok(reverse_blocks(data))
-
-
 def decode_danish(data: bytes) -> ItemTag | Unreadable:
     """Decode an ISO 28560-3 basic block (and extension blocks); never raises."""
     if len(data) < BASIC_SHORT:

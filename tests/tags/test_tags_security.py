@@ -47,7 +47,7 @@ def test_needs_write_only_what_differs() -> None:
 
 
 def test_custom_afi_values_and_validation() -> None:
-    policy = SecurityPolicy("afi", afi_secured=0x9A, afi_on_loan=0x9B)
+    policy = SecurityPolicy("afi", afi_secured=0x9A, afi_on_loan=0x9B)  # type: ignore[arg-type]  # config strings accepted
     assert policy.mode is SecurityMode.AFI and policy.target(True).afi == 0x9A
     assert target_afi(False, 0x9A, 0x9B) == 0x9B and target_afi(True) == 0x07
     with pytest.raises(ValueError, match="differ"):
@@ -55,7 +55,7 @@ def test_custom_afi_values_and_validation() -> None:
     with pytest.raises(ValueError, match="byte"):
         SecurityPolicy(afi_secured=0x100)
     with pytest.raises(ValueError, match="afi, eas or both"):
-        SecurityPolicy("gate")
+        SecurityPolicy("gate")  # type: ignore[arg-type]
 
 
 def test_from_config() -> None:
