@@ -1,0 +1,197 @@
+"""NFC patron cards through nfcpy (PN53x, ACR122U, RC-S380 ... readers).
+
+Device strings (family ``nfc``), mapped onto nfcpy's own path grammar
+(``ContactlessFrontend.open``):
+
+``nfc:usb``                    the first supported USB reader
+``nfc:usb:VID:PID``            a USB reader by hex ids (``nfc:usb:054c:06c1``)
+``nfc:tty:PORT[:DRIVER]``      a serial reader, e.g. ``nfc:tty:ttyUSB0:pn532``
+                               (``ttyUSB0``, ``USB0`` and ``/dev/ttyUSB0`` all work)
+``nfc:udp[:HOST[:PORT]]``      nfcpy's UDP test driver (default localhost:54321)
+
+A reader thread polls for cards (``targets``: nfcpy bitrate+type strings,
+default ``106A,106B,212F``). Once a card is found it is activated where
+nfcpy knows the tag type, and the thread then waits on nfcpy's presence
+check, so a card resting on the reader is one presentation. Cards nfcpy
+cannot activate (MIFARE Classic) fall back to repeated polling debounced by
+``removal_time``. Every wait is bounded by the stop flag.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import nfc
+import nfc.clf
+import nfc.tag
+
+from kiosk.drivers.nfc.base import UID_FORMATS, CardReader, PresenceTracker, format_uid, option, patron_id_from_ndef
+from kiosk.drivers.registry import register
+from kiosk.drivers.selftest import SelfTestResult
+from kiosk.errors import DeviceError, RemoteProtocolError
+
+log = logging.getLogger(__name__)
+FAMILY = "nfc"
+TECHNOLOGIES = ("106A", "212A", "424A", "106B", "212B", "424B", "212F", "424F")
+
+
+def nfcpy_path(argument: str) -> str:
+    """Our device-string argument -> nfcpy's path (``tty:ttyUSB0:pn532`` -> ``tty:USB0:pn532``)."""
+    kind, _, rest = argument.partition(":")
+    kind = kind.strip().lower()
+    if kind == "usb":
+        return "usb" + (f":{rest}" if rest else "")
+    if kind == "tty":
+        port, _, driver = rest.partition(":")
+        port = port.removeprefix("/dev/").removeprefix("tty")
+        if not port:
+            raise DeviceError("nfc: expected nfc:tty:PORT[:DRIVER], e.g. nfc:tty:ttyUSB0:pn532", FAMILY)
+        return f"tty:{port}" + (f":{driver}" if driver else "")
+    if kind == "udp":
+        return "udp" + (f":{rest}" if rest else "")
+    raise DeviceError(f"nfc: unknown reader {argument!r}; use nfc:usb, nfc:usb:VID:PID, "
+                      "nfc:tty:PORT[:DRIVER] or nfc:udp[:HOST[:PORT]]", FAMILY)
+
+
+def card_uid(target: Any) -> bytes:
+    """The identifier a sensed target reports: NFCID1, PUPI or IDm."""
+    if target.sdd_res:
+        return bytes(target.sdd_res)
+    if target.sensb_res:
+        return bytes(target.sensb_res[1:5])
+    if target.sensf_res:
+        return bytes(target.sensf_res[1:9])
+    raise RemoteProtocolError(f"card answered without an identifier ({target})")
+
+
+class NfcpyReader(CardReader):
+    def __init__(self, path: str, options: dict[str, Any]) -> None:
+        super().__init__(f"NFC reader {path}")
+        self.path = path
+        self.mode = str(option(options, "mode", "uid"))
+        if self.mode not in ("uid", "ndef"):
+            raise DeviceError(f"nfc: mode {self.mode!r} unknown; use uid or ndef", FAMILY)
+        self.uid_format = str(option(options, "uid_format", "hex"))
+        if self.uid_format not in UID_FORMATS:
+            raise DeviceError(f"nfc: uid_format {self.uid_format!r} unknown; use {', '.join(UID_FORMATS)}", FAMILY)
+        targets = [t.strip().upper() for t in str(option(options, "targets", "106A,106B,212F")).split(",") if t.strip()]
+        bad = [t for t in targets if t not in TECHNOLOGIES]
+        if bad or not targets:
+            raise DeviceError(f"nfc: targets {', '.join(bad) or '(none)'} not known; use {', '.join(TECHNOLOGIES)}",
+                              FAMILY)
+        self.targets = targets
+        self.poll_interval = float(option(options, "poll_interval", 0.2))
+        self.tracker = PresenceTracker(float(option(options, "removal_time", 1.0)))
+        self.error: str | None = None
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.clf = nfc.ContactlessFrontend()
+        try:
+            found = self.clf.open(path)
+        except (OSError, ValueError) as exc:
+            raise DeviceError(f"nfc: no reader on {path!r}: {exc} (plugged in? kiosk user in plugdev?)",
+                              FAMILY) from exc
+        if not found:
+            raise DeviceError(f"nfc: no reader on {path!r} (plugged in? kiosk user in plugdev?)", FAMILY)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _start(self) -> None:
+        if not self.running:
+            self._halt.clear()
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+            self._thread.start()
+
+    def _stop(self) -> None:
+        self._halt.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            # One poll can block for nfcpy's per-technology timeout (1 s per
+            # target type on the UDP driver, milliseconds on hardware).
+            thread.join(timeout=len(self.targets) * 1.5 + 2)
+
+    def close(self) -> None:
+        super().close()
+        self.clf.close()
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._halt.is_set():
+            try:
+                target = self.clf.sense(*[nfc.clf.RemoteTarget(t) for t in self.targets], iterations=1)
+            except nfc.clf.CommunicationError as exc:
+                log.debug("%s: %s", self.name, exc)
+                continue
+            except (OSError, nfc.clf.Error) as exc:
+                failures += 1
+                if failures >= 3:   # unplugged: say so and stop rather than spin
+                    self.error = f"reader failed: {exc}"
+                    log.warning("%s: %s", self.name, self.error)
+                    return
+                self._halt.wait(self.poll_interval)
+                continue
+            failures = 0
+            if target is None:
+                self._halt.wait(self.poll_interval)
+                continue
+            self._handle(target)
+
+    def _handle(self, target: Any) -> None:
+        now = time.monotonic()
+        tag = None
+        try:
+            uid = card_uid(target)
+            if self.mode == "ndef":
+                tag = nfc.tag.activate(self.clf, target)
+                if tag is None:
+                    raise RemoteProtocolError("card type cannot hold NDEF data for this reader")
+                patron_id = patron_id_from_ndef(bytes(tag.ndef.octets) if tag.ndef else b"")
+            else:
+                patron_id = format_uid(uid, self.uid_format)
+        except (RemoteProtocolError, nfc.clf.Error) as exc:
+            # Key the error by UID so one bad card says so once per presentation.
+            key = "unreadable:" + (bytes(target.sdd_res or target.sensf_res or b"").hex())
+            if self.tracker.seen(key, now):
+                self._unreadable(str(exc))
+            self._halt.wait(self.poll_interval)
+            return
+        if self.tracker.seen(patron_id, now):
+            self._card(patron_id)
+        if tag is None:
+            try:
+                tag = nfc.tag.activate(self.clf, target)
+            except nfc.clf.Error:
+                tag = None
+        if tag is None:
+            self._halt.wait(self.poll_interval)
+            return
+        while not self._halt.is_set():
+            try:
+                present = tag.is_present
+            except nfc.clf.Error:
+                present = False
+            if not present:
+                break
+            self.tracker.seen(patron_id, time.monotonic())
+            self._halt.wait(0.1)
+
+    def self_test(self) -> SelfTestResult:
+        if self.error:
+            return SelfTestResult.failed(f"{self.name}: {self.error}")
+        device = self.clf.device
+        if device is None:
+            return SelfTestResult.failed(f"{self.name}: reader closed")
+        return SelfTestResult.passed(f"{self.name}: {device} ({self.mode} mode, polling {','.join(self.targets)})")
+
+
+@register("nfc", "nfc", "nfc:usb | nfc:usb:VID:PID | nfc:tty:PORT[:DRIVER] | nfc:udp[:HOST[:PORT]]",
+          "NFC patron-card reader via nfcpy (card UID or NDEF text record)")
+def open_nfcpy(argument: str, options: dict[str, Any]) -> NfcpyReader:
+    if not argument:
+        raise DeviceError("nfc: expected nfc:usb, nfc:usb:VID:PID, nfc:tty:PORT[:DRIVER] or nfc:udp", FAMILY)
+    return NfcpyReader(nfcpy_path(argument), options)
