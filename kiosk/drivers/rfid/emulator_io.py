@@ -14,6 +14,7 @@ import os
 import select
 import socket
 import threading
+import time
 import tty
 from typing import Callable
 
@@ -32,6 +33,9 @@ class SerialEmulator:
         self._mute = 0
         self.requests = 0
         self.frames_in: list[bytes] = []     # every valid request frame, for tests
+        #: Model a real serial line: each byte in and out takes bits/baud seconds.
+        self.line_baud: int | None = None
+        self.bits_per_byte = 11                # start, 8 data, parity, stop (FEIG 8E1)
 
     # -- the protocol step, written by subclasses --------------------------
     def feed(self, data: bytes) -> bytes:
@@ -50,6 +54,8 @@ class SerialEmulator:
 
     def _process(self, data: bytes) -> bytes:
         out = self.feed(data)
+        if self.line_baud:
+            time.sleep((len(data) + len(out)) * self.bits_per_byte / self.line_baud)
         if not out:
             return b""
         with self._lock:

@@ -163,6 +163,11 @@ class FeigReader(RFIDReader):
         d = reply.data
         return f"firmware {d[0]}.{d[1]:02d}, hardware type 0x{d[3]:02X}, software type 0x{d[4]:02X}"
 
+    def forget_afi(self) -> None:
+        """Drop the cached AFIs: the next inventory asks every tag again."""
+        with self.lock:
+            self._afi.clear()
+
     def rf_reset(self) -> None:
         """Switch the RF field off and on: every tag returns to the ready state."""
         reply = self.command(fp.CMD_RF_RESET)

@@ -9,6 +9,7 @@ on a pty, or one on a loopback socket.
 from __future__ import annotations
 
 import logging
+import termios
 import time
 
 import serial
@@ -30,7 +31,8 @@ class SerialLink:
         try:
             self._port = serial.serial_for_url(port, baudrate=baudrate, parity=PARITIES[parity],
                                                bytesize=8, stopbits=1, timeout=POLL, write_timeout=2.0)
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+            # termios.error: the tty refused the line settings (e.g. parity on a pty)
             raise DeviceError(f"{device}: cannot open {port}: {exc}", device) from exc
         self.closed = False
 
