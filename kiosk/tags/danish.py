@@ -22,7 +22,7 @@ recognised (the CRC decides) and reported in ``ItemTag.notes``.
 from __future__ import annotations
 
 from kiosk.tags.crc import crc16_ccitt
-from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage
+from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage, check_item_id, has_control_chars
 
 VERSION = 1
 BASIC_SHORT = 32   # truncated basic block (32-byte tags)
@@ -100,25 +100,43 @@ def _parse_extensions(data: bytes, notes: list[str]) -> tuple[tuple[int, bytes],
     return tuple(found)
 
 
+def swap_block_bytes(data: bytes, block_size: int = 4) -> bytes:
+    """The same memory with the bytes inside each block reversed (readers that
+    report a block least significant byte first)."""
+    return b"".join(data[i:i + block_size][::-1] for i in range(0, len(data), block_size))
+
+
+def _find_basic_block(data: bytes) -> tuple[bytes, bool, str] | None:
+    """(memory in standard order, full 34-byte layout?, quirk note) or None.
+
+    Candidates are tried as read first; the CRC decides, so a quirk is reported only
+    when the memory as read is not valid and the rearranged one is."""
+    short = data[:BASIC_SHORT]
+    candidates: list[tuple[bytes, bool, str]] = [(data, True, "")]
+    if len(data) > BASIC_SHORT:
+        candidates.append((short, False, ""))                 # truncated block on a larger chip
+    candidates += [(reverse_blocks(data), True, "blocks in reverse order"),
+                   (reverse_blocks(short), False, "blocks in reverse order"),
+                   (swap_block_bytes(data), True, "bytes within each block reversed")]
+    for memory, full, quirk in candidates:
+        if _crc_ok(memory):
+            return memory, full, quirk
+    return None
+
+
 def decode_danish(data: bytes) -> ItemTag | Unreadable:
     """Decode an ISO 28560-3 basic block (and extension blocks); never raises."""
     if len(data) < BASIC_SHORT:
         return Unreadable(f"too short for the Danish data model: {len(data)} bytes, need 32", data)
     notes: list[str] = []
-    memory, full = data, True
-    if not _crc_ok(memory):
-        if len(data) > BASIC_SHORT and _crc_ok(data[:BASIC_SHORT]):
-            memory, full = data[:BASIC_SHORT], False            # truncated block on a larger chip
-        elif _crc_ok(reverse_blocks(data)):
-            memory = reverse_blocks(data)
-            notes.append("blocks in reverse order")
-        elif len(data) > BASIC_SHORT and _crc_ok(reverse_blocks(data[:BASIC_SHORT])):
-            memory, full = reverse_blocks(data[:BASIC_SHORT]), False
-            notes.append("blocks in reverse order")
-        else:
-            stored = data[19] | (data[20] << 8)
-            return Unreadable(f"Danish data model CRC mismatch (stored {stored:04X}, "
-                              f"computed {_crc_of(data):04X})", data)
+    found = _find_basic_block(data)
+    if found is None:
+        stored = data[19] | (data[20] << 8)
+        return Unreadable(f"Danish data model CRC mismatch (stored {stored:04X}, "
+                          f"computed {_crc_of(data):04X})", data)
+    memory, full, quirk = found
+    if quirk:
+        notes.append(quirk)
     high, low = memory[0] >> 4, memory[0] & 0x0F
     if high == VERSION:
         version, usage = high, low
@@ -135,6 +153,11 @@ def decode_danish(data: bytes) -> ItemTag | Unreadable:
     if part == 0 or part > parts:
         notes.append(f"part number {part} does not fit {parts} part(s)")
     item_id = _text(memory[3:19])
+    if item_id != item_id.strip(" "):
+        item_id = item_id.strip(" ")
+        notes.append("item identifier padded with spaces")
+    if has_control_chars(item_id):
+        return Unreadable("Danish data model: the item identifier holds control characters", data)
     if not item_id:
         notes.append("no primary item identifier")
     owner = _text(memory[21:BASIC_FULL if full else BASIC_SHORT])
@@ -175,13 +198,11 @@ def encode_danish(tag: ItemTag) -> bytes:
         item = tag.primary_item_id.encode("ascii")
     except UnicodeEncodeError:
         raise TagEncodeError("primary item identifier must be ASCII in the Danish model") from None
-    if not item and tag.usage is not Usage.ACQUISITION:
-        raise TagEncodeError("primary item identifier is empty")
+    if item or tag.usage is not Usage.ACQUISITION:       # acquisition tags may be written without one
+        check_item_id(tag.primary_item_id)
     if len(item) > ID_LEN:
         raise TagEncodeError(f"primary item identifier has {len(item)} characters; the Danish model "
                              f"holds {ID_LEN} (use the 28560-2 model)")
-    if b"\0" in item:
-        raise TagEncodeError("primary item identifier contains a NUL character")
     if not 1 <= tag.parts <= 255:
         raise TagEncodeError(f"number of parts {tag.parts} outside 1-255")
     if not 1 <= tag.part <= tag.parts:

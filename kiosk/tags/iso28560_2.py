@@ -27,7 +27,7 @@ from __future__ import annotations
 from kiosk.tags import compaction as cz
 from kiosk.tags import isil as isilc
 from kiosk.tags import oids
-from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage
+from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage, check_item_id, has_control_chars
 
 DSFID = 0x06
 DSFIDS = frozenset({0x06, 0x3E})       # 0x3E: written by some vendors' 28560-2 encoders
@@ -165,6 +165,8 @@ def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
             elements.append((oid, _text_value(oid, scheme, raw, notes)))
     if oids.PRIMARY_ITEM_ID not in fields:
         return Unreadable("ISO 28560-2: no primary item identifier (relative OID 1)", data)
+    if has_control_chars(fields[oids.PRIMARY_ITEM_ID]):
+        return Unreadable("ISO 28560-2: the item identifier holds control characters", data)
     present = seen - {oids.PRIMARY_ITEM_ID, oids.CONTENT_PARAMETER}
     if content is not None and content != present:
         notes.append("content parameter does not match the data elements present")
@@ -233,8 +235,7 @@ def encode_28560_2(tag: ItemTag, *, align_primary: bool = False, block_size: int
     ``align_primary`` ends the primary item identifier on a block boundary with the
     offset mechanism (annex D.3.2), so a station can lock those blocks without
     locking the next element."""
-    if not tag.primary_item_id:
-        raise TagEncodeError("primary item identifier is empty")
+    check_item_id(tag.primary_item_id)
     if not 1 <= tag.parts <= 9999 or not 1 <= tag.part <= tag.parts:
         raise TagEncodeError(f"part {tag.part} of {tag.parts} is not a valid set (1 <= part <= parts <= 9999)")
     if not 0 <= tag.usage_sub <= 15:

@@ -21,6 +21,21 @@ class TagEncodeError(LocalProtocolError, ValueError):
     (identifier too long, character outside the model's set, part > parts ...)."""
 
 
+def has_control_chars(text: str) -> bool:
+    """C0/C1 control characters: never part of a barcode, and dangerous in SIP2 fields."""
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
+def check_item_id(text: str) -> None:
+    """The rules every model applies to the primary item identifier before writing it."""
+    if not text:
+        raise TagEncodeError("primary item identifier is empty")
+    if text != text.strip():
+        raise TagEncodeError(f"primary item identifier {text!r} has spaces around it")
+    if has_control_chars(text):
+        raise TagEncodeError("primary item identifier contains control characters")
+
+
 class Usage(IntEnum):
     """Type of usage, ISO 28560-1 table 1 element 5 / ISO 28560-3 byte 0 low nibble.
 

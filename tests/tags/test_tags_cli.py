@@ -140,3 +140,16 @@ def test_decode_with_afi(capsys: pytest.CaptureFixture[str]) -> None:
 def test_encode_align_primary(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["tag", "encode", "--model", "28560-2", "--item", "123456789012", "--align-primary"], capsys)
     assert code == 0 and out.splitlines()[0].startswith("9100051CBE991A14")
+
+
+def test_through_kiosk_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real ``kiosk`` parser and error boundary, with only this command group loaded."""
+    import kiosk.cli as main_cli
+
+    monkeypatch.setattr(main_cli, "COMMAND_MODULES", ("kiosk.tags.cli",))
+    assert main_cli.main(["tag", "encode", "--item", "31000000000001", "--isil", "DK-710100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hex"] == DANISH_HEX.replace(" ", "")
+    assert main_cli.main(["tag", "decode", "0102"]) == 1
+    assert capsys.readouterr().out.startswith("unreadable: ")
+    assert main_cli.main(["tag", "decode", "0x0G"]) == 2
+    assert capsys.readouterr().err == "kiosk tag: not hex: character 'G'\n"

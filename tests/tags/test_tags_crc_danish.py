@@ -17,7 +17,7 @@ import pytest
 
 from kiosk.tags import ItemTag, Unreadable, Usage, decode_tag, encode_tag
 from kiosk.tags.crc import crc16_ccitt
-from kiosk.tags.danish import decode_danish, encode_danish, reverse_blocks
+from kiosk.tags.danish import decode_danish, encode_danish, reverse_blocks, swap_block_bytes
 from kiosk.tags.model import TagEncodeError
 
 
@@ -153,6 +153,8 @@ def test_country_option_with_bare_library_number() -> None:
     (dict(primary_item_id="x" * 17), "16"),
     (dict(primary_item_id="Åbo"), "ASCII"),
     (dict(primary_item_id=""), "empty"),
+    (dict(primary_item_id=" 12"), "spaces"),
+    (dict(primary_item_id="1\x002"), "control"),
     (dict(primary_item_id="1", parts=0), "parts"),
     (dict(primary_item_id="1", parts=2, part=3), "part 3"),
     (dict(primary_item_id="1", parts=256), "parts"),
@@ -173,3 +175,38 @@ def test_inconsistent_parts_are_noted_not_fatal() -> None:
     result = decode_tag(bytes(memory))
     assert isinstance(result, ItemTag) and result.parts == 1
     assert any("parts" in n for n in result.notes)
+
+
+def test_bytes_reversed_within_blocks_are_detected() -> None:
+    tag, memory = DANISH_VECTORS[1]
+    swapped = swap_block_bytes(h(memory))
+    assert swapped[:4] == h("31020212")
+    result = decode_tag(swapped)
+    assert isinstance(result, ItemTag) and result.primary_item_id == tag.primary_item_id
+    assert result.notes == ("bytes within each block reversed",)
+
+
+def _with_item_id(raw: bytes) -> bytes:
+    memory = bytearray(h(DANISH_VECTORS[0][1]))
+    memory[3:19] = raw.ljust(16, b"\0")
+    crc = crc16_ccitt(bytes(memory[0:19] + memory[21:32]) + b"\0\0")
+    memory[19], memory[20] = crc & 0xFF, crc >> 8
+    return bytes(memory)
+
+
+def test_space_padded_item_id_is_trimmed_with_a_note() -> None:
+    result = decode_tag(_with_item_id(b"1234" + b" " * 12))
+    assert isinstance(result, ItemTag) and result.primary_item_id == "1234"
+    assert "item identifier padded with spaces" in result.notes
+
+
+def test_control_characters_in_item_id_are_unreadable() -> None:
+    result = decode_tag(_with_item_id(b"12\x0334"))
+    assert isinstance(result, Unreadable) and "control characters" in result.reason
+
+
+def test_acquisition_tag_without_item_id() -> None:
+    tag = ItemTag("danish", "", Usage.ACQUISITION, owner_isil="DK-710100")
+    result = decode_tag(encode_tag(tag))
+    assert isinstance(result, ItemTag) and result.primary_item_id == ""
+    assert result.notes == ("no primary item identifier",)

@@ -146,6 +146,8 @@ def test_duplicate_elements_keep_the_first() -> None:
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(primary_item_id=""), "empty"),
+    (dict(primary_item_id="12 "), "spaces"),
+    (dict(primary_item_id="1\n2"), "control"),
     (dict(primary_item_id="1", parts=2, part=3), "not a valid set"),
     (dict(primary_item_id="1", elements=((3, "DK-1"),)), "field of its own"),
     (dict(primary_item_id="1", elements=((6, "a"), (6, "b"))), "twice"),
