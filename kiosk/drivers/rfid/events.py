@@ -88,6 +88,7 @@ class PadWatcher:
         self._missing: dict[bytes, int] = {}       # placed uid -> consecutive misses
         self._failed_reads: dict[bytes, int] = {}
         self._placed: dict[bytes, TagPlaced] = {}
+        self._placed_lock = threading.Lock()       # placed() is read from other threads
         self._last_change = 0.0
         self._dirty = False
         self._settled: tuple[bytes, ...] = ()
@@ -114,7 +115,8 @@ class PadWatcher:
 
     def placed(self) -> tuple[TagPlaced, ...]:
         """The tags the watcher currently believes are on the pad."""
-        return tuple(self._placed.values())
+        with self._placed_lock:
+            return tuple(self._placed.values())
 
     # -- the loop --------------------------------------------------------------------
     def _run(self) -> None:
@@ -162,7 +164,9 @@ class PadWatcher:
             self._missing[uid] = self._missing.get(uid, 0) + 1
             self._dirty, self._last_change = True, now
             if self._missing[uid] >= self.absent_polls:
-                del self._placed[uid], self._missing[uid]
+                with self._placed_lock:
+                    del self._placed[uid]
+                del self._missing[uid]
                 self._emit(TagRemoved(uid))
         pending = self._seen or self._missing
         if self._dirty and not pending and now - self._last_change >= self.settle_time:
@@ -170,7 +174,7 @@ class PadWatcher:
             current = tuple(self._placed)
             if current != self._settled:
                 self._settled = current
-                self._emit(StackSettled(tuple(self._placed.values())))
+                self._emit(StackSettled(self.placed()))
 
     def _try_place(self, tag: TagInfo, now: float) -> None:
         try:
@@ -185,7 +189,8 @@ class PadWatcher:
         self._seen.pop(tag.uid, None)
         self._failed_reads.pop(tag.uid, None)
         event = TagPlaced(tag, data)
-        self._placed[tag.uid] = event
+        with self._placed_lock:
+            self._placed[tag.uid] = event
         self._last_change = now
         self._emit(event)
 
