@@ -57,9 +57,13 @@ def _decode(data: bytes, dsfid: int | None) -> ItemTag | Unreadable:
         if dsfid is not None and dsfid != DSFID_28560_2:
             return _with_note(iso, f"ISO 28560-2 content under DSFID {dsfid:02X}")
         return iso
-    if (data[0] >> 4) == 1 or (data[0] & 0x0F) == 1:
-        return danish                                  # looks Danish: the CRC reason is the useful one
     hint = "" if dsfid is None else f" (DSFID {dsfid:02X})"
+    assert isinstance(danish, Unreadable) and isinstance(iso, Unreadable)
+    if (data[0] >> 4) == 1 and iso.reason.startswith("not ISO 28560-2"):
+        return danish                                  # plainly Danish: the CRC reason is the useful one
+    if (data[0] >> 4) == 1 or (data[0] & 0x0F) == 1:  # the first byte fits either model
+        return Unreadable(f"damaged tag{hint}: as Danish model: {danish.reason}; as ISO 28560-2: {iso.reason}",
+                          data)
     return Unreadable(f"unknown tag data format{hint}: neither a Danish basic block nor ISO 28560-2 data", data)
 
 

@@ -142,6 +142,13 @@ class ItemTag:
     def is_multipart(self) -> bool:
         return self.parts > 1
 
+    def is_owned_by(self, isil: str) -> bool | None:
+        """Whether the tag names ``isil`` as owner (case-insensitive); None when the
+        tag names no owner, so the caller decides what an unowned tag means."""
+        if not self.owner_isil:
+            return None
+        return self.owner_isil.strip().upper() == isil.strip().upper()
+
     def element(self, oid: int) -> str | None:
         """The text of the first data element with this relative OID, if present."""
         for key, value in self.elements:

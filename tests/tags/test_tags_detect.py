@@ -125,3 +125,11 @@ def test_encode_decode_round_trip(tag: ItemTag) -> None:
     assert len(data) % 4 == 0
     assert decode_tag(data, dsfid_for(tag.model)) == tag
     assert decode_tag(data) == tag
+
+
+def test_damaged_tag_that_fits_either_model_gives_both_reasons() -> None:
+    data = bytes.fromhex("11 3F 1C BE") + bytes(28)   # 28560-2 id claims 63 bytes; no Danish CRC either
+    result = decode_tag(data)
+    assert isinstance(result, Unreadable)
+    assert "as Danish model: Danish data model CRC mismatch" in result.reason
+    assert "as ISO 28560-2: damaged ISO 28560-2 data" in result.reason
