@@ -1,0 +1,190 @@
+"""``kiosk diag``: open every configured device and run a safe self-test.
+
+    kiosk diag --config /etc/kiosk/kiosk.toml [--json] [--no-print]
+               [--prompt-wait SECONDS] [--timeout SECONDS] [--list-drivers]
+
+One line per ``[devices.<family>]`` table: PASS, FAIL (a required device:
+the kiosk would be out of service), WARN (an optional device that would
+disable itself) or SKIP (not fitted). The self-tests are safe: the RFID pad
+takes an inventory (nothing is written), the printer reports its status and
+prints a short test slip (``--no-print`` skips it), and with a prompt wait
+the scanner and card reader ask staff to scan a barcode / tap a card within
+that many seconds. Every device is bounded by ``--timeout``; the exit code is
+1 when a required device fails, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from kiosk.drivers import registry
+from kiosk.drivers.selftest import SelfTestResult
+from kiosk.errors import KioskError
+
+FAMILY_ORDER = ("rfid", "scanner", "nfc", "printer", "sorter", "display", "payment")
+
+
+@dataclass(frozen=True)
+class DiagResult:
+    family: str
+    driver: str
+    required: bool
+    status: str             # "pass" | "fail" | "warn" | "skip"
+    detail: str
+    warnings: tuple[str, ...] = field(default=())
+
+    def line(self) -> str:
+        role = "required" if self.required else "optional"
+        driver = self.driver or "-"
+        text = f"{self.status.upper():4}  {self.family:8} {driver:32} {role:8}  {self.detail}"
+        return text + "".join(f"  [warning: {w}]" for w in self.warnings)
+
+
+Prompt = Callable[[str], None]
+
+
+def _exercise(family: str, device: Any, print_page: bool, prompt_wait: float, prompt: Prompt) -> SelfTestResult:
+    """The family's safe self-test, plus its inventory / scan / tap step."""
+    if family == "printer":
+        result: SelfTestResult = device.self_test(print_page=print_page)
+    else:
+        test = getattr(device, "self_test", None)
+        result = test() if callable(test) else SelfTestResult.passed("opened (no self-test)")
+    if not result.ok:
+        return result
+    warnings = list(result.warnings)
+    detail = result.detail
+    if family == "rfid" and callable(getattr(device, "inventory", None)):
+        tags = device.inventory()
+        detail += f"; inventory: {len(tags)} tag{'s' if len(tags) != 1 else ''} in the field"
+    elif family == "scanner" and prompt_wait > 0 and callable(getattr(device, "wait_for_scan", None)):
+        prompt(f"scanner: scan any barcode within {prompt_wait:g} s ...")
+        code = device.wait_for_scan(prompt_wait)
+        if code is None:
+            warnings.append(f"no barcode read within {prompt_wait:g} s")
+        else:
+            detail += f"; read {code!r}"
+    elif family == "nfc" and prompt_wait > 0 and callable(getattr(device, "wait_for_card", None)):
+        prompt(f"nfc: tap a patron card within {prompt_wait:g} s ...")
+        card = device.wait_for_card(prompt_wait)
+        if card is None:
+            warnings.append(f"no card read within {prompt_wait:g} s")
+        else:
+            detail += f"; read card {card!r}"
+    return SelfTestResult(True, detail, tuple(warnings))
+
+
+def check_device(family: str, driver: str, options: dict[str, Any], *, print_page: bool = True,
+                 prompt_wait: float = 0.0, timeout: float = 30.0,
+                 prompt: Prompt = lambda text: None) -> SelfTestResult:
+    """Open ``driver`` in ``family``, test it and close it, within ``timeout``
+    seconds (plus the prompt wait). Never raises."""
+    outcome: list[SelfTestResult] = []
+
+    def work() -> None:
+        device = None
+        try:
+            device = registry.open_device(family, driver, options)
+            outcome.append(_exercise(family, device, print_page, prompt_wait, prompt))
+        except KioskError as exc:
+            outcome.append(SelfTestResult.failed(str(exc)))
+        except ImportError as exc:
+            outcome.append(SelfTestResult.failed(f"{family}: drivers not installed ({exc})"))
+        except Exception as exc:  # a driver bug still gets a line, not a traceback
+            outcome.append(SelfTestResult.failed(f"{family}: unexpected {type(exc).__name__}: {exc}"))
+        finally:
+            if device is not None and callable(getattr(device, "close", None)):
+                try:
+                    device.close()
+                except Exception:  # closing a broken device must not hide its result
+                    pass
+
+    worker = threading.Thread(target=work, name=f"diag-{family}", daemon=True)
+    worker.start()
+    worker.join(timeout + prompt_wait)
+    if worker.is_alive() or not outcome:
+        return SelfTestResult.failed(f"{family}: no answer within {timeout:g} s (device hung)")
+    return outcome[0]
+
+
+def run_diag(cfg: Any, *, print_page: bool = True, prompt_wait: float = 0.0, timeout: float = 30.0,
+             prompt: Prompt = lambda text: None) -> list[DiagResult]:
+    results: list[DiagResult] = []
+    families = [f for f in FAMILY_ORDER if f in cfg.devices] + [f for f in cfg.devices if f not in FAMILY_ORDER]
+    for family in families:
+        device_cfg = cfg.devices[family]
+        driver, required = str(device_cfg.driver or ""), bool(device_cfg.required)
+        if not driver:
+            results.append(DiagResult(family, "", required, "fail" if required else "skip",
+                                      "required but no driver configured" if required else "not fitted"))
+            continue
+        result = check_device(family, driver, dict(device_cfg.options), print_page=print_page,
+                              prompt_wait=prompt_wait, timeout=timeout, prompt=prompt)
+        status = "pass" if result.ok else ("fail" if required else "warn")
+        results.append(DiagResult(family, driver, required, status, result.detail, result.warnings))
+    return results
+
+
+def list_drivers() -> str:
+    lines = []
+    for family in FAMILY_ORDER:
+        try:
+            entries = registry.drivers(family)
+        except (ImportError, KioskError) as exc:
+            lines.append(f"{family}: (drivers not available: {exc})")
+            continue
+        lines.append(f"{family}:")
+        lines += [f"  {e.grammar:58} {e.doc}" for e in entries]
+    return "\n".join(lines)
+
+
+def diag_command(args: argparse.Namespace) -> int:
+    if args.list_drivers:
+        print(list_drivers())
+        return 0
+    if not args.config:
+        print("kiosk diag: --config FILE is required", file=sys.stderr)
+        return 2
+    from kiosk.config import load_config
+
+    # Device strings are checked here, one line per device, not as a config error.
+    cfg = load_config(args.config, check_devices=False)
+    prompt_wait = args.prompt_wait if args.prompt_wait is not None else (10.0 if sys.stdin.isatty() else 0.0)
+
+    def prompt(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    results = run_diag(cfg, print_page=not args.no_print, prompt_wait=prompt_wait, timeout=args.timeout,
+                       prompt=prompt)
+    failed = [r for r in results if r.status == "fail"]
+    if args.json:
+        print(json.dumps({"ok": not failed, "devices": [asdict(r) for r in results]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        for result in results:
+            print(result.line())
+        verdict = (f"OUT OF SERVICE: {', '.join(r.family for r in failed)} failed" if failed
+                   else "ready for patrons" + (" (with warnings)" if any(r.status == "warn" or r.warnings
+                                                                        for r in results) else ""))
+        print(verdict)
+    return 1 if failed else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("diag", help="open every configured device and run a safe self-test",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", metavar="FILE", help="station config file (TOML)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--no-print", action="store_true", help="do not print a printer test slip")
+    parser.add_argument("--prompt-wait", type=float, default=None, metavar="SECONDS",
+                        help="ask staff to scan a barcode / tap a card, waiting this long "
+                             "(default 10 on a terminal, 0 otherwise)")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="longest wait for one device to open and test (default 30)")
+    parser.add_argument("--list-drivers", action="store_true", help="list every device string form and exit")
+    parser.set_defaults(func=diag_command)
