@@ -110,8 +110,8 @@ def view(store: Store, patron: PatronRow, library: Library, pin: str | None, tod
     fines = store.fines_of(patron.id)
     valid_pin = None if pin is None else check_pin(patron, pin, library)
     messages = ((stand.refusal,) if stand.refusal else ()) + stand.notes
-    if valid_pin is False:
-        messages = (("Invalid PIN",) if pin else ("PIN required",)) + messages
+    if valid_pin is False and pin:
+        messages = ("Invalid PIN",) + messages
     limit = library.fee_limit_cents if patron.fee_limit_cents is None else patron.fee_limit_cents
     return PatronView(
         found=True, patron_id=patron.id, name=patron.name, status=stand.status,

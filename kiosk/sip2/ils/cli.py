@@ -1,0 +1,85 @@
+"""``kiosk ils-sim``: run the simulated ILS as a standalone SIP2 server.
+
+    kiosk ils-sim [--host 127.0.0.1] [--port 6001] [--data FILE] [--db FILE] [--reset]
+                  [--latency S] [--fault SPEC ...] [--terminator cr|crlf]
+                  [--encoding utf-8|cp850|latin-1] [--duration S] [--check]
+
+Runs until Ctrl-C or SIGTERM (or ``--duration`` seconds). ``--check`` only
+validates the data file. Fault specs: see :mod:`kiosk.sip2.ils.faults`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any
+
+from kiosk.sip2.ils.data import DEMO_DATA, load_data
+from kiosk.sip2.ils.faults import Faults
+
+ENCODINGS = ("utf-8", "cp850", "latin-1")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ils-sim", help="run the simulated ILS (SIP2 server with demo data)",
+        description="A SIP2 server with Koha-like circulation rules, SQLite state and fault injection. "
+                    "Log in as kiosk / kiosk-pass, institution DEMO.",
+        epilog="Fault specs: delay=S, jitter=S, MODE[=PROBABILITY], MODE@COMMAND[xCOUNT], terminator=cr|crlf, "
+               "seed=N, flap=DOWN:UP; modes: drop, no_reply, lost_reply, garbage, bad_checksum. "
+               "Example: --fault lost_reply@11 --fault jitter=0.2")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=6001, help="TCP port (default 6001; 0 = any free port)")
+    parser.add_argument("--data", metavar="FILE", default=None, help=f"seed data TOML (default {DEMO_DATA.name})")
+    parser.add_argument("--db", metavar="FILE", default=":memory:",
+                        help="SQLite state file; kept across restarts (default: in memory)")
+    parser.add_argument("--reset", action="store_true", help="reseed the --db file from the data file")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S", help="fixed delay before each reply")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help="inject a fault (repeatable)")
+    parser.add_argument("--terminator", choices=("cr", "crlf"), default=None, help="reply terminator (default cr)")
+    parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help="character set (default utf-8)")
+    parser.add_argument("--duration", type=float, default=0.0, metavar="S",
+                        help="stop after S seconds (default: run until interrupted)")
+    parser.add_argument("--check", action="store_true", help="only check the data file and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.sip2.ils.server import ILSSimulator
+
+    data = load_data(args.data)  # ConfigError lists every problem; kiosk.cli prints it
+    if args.check:
+        print(f"{args.data or DEMO_DATA}: ok ({len(data.patrons)} patrons, {len(data.items)} items, "
+              f"{len(data.loans)} loans, {len(data.holds)} holds, {len(data.fines)} fines)")
+        return 0
+    faults = Faults.parse(args.fault)
+    if args.terminator:
+        faults.set(terminator=args.terminator)
+    sim = ILSSimulator(data=data, host=args.host, port=args.port, latency=args.latency, faults=faults,
+                       db_path=args.db, encoding=args.encoding, reset=args.reset)
+    done = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        sim.start()
+        print(f"ILS simulator on {sim.host}:{sim.port} (institution {data.library.institution}, "
+              f"login {data.logins[0].user if data.logins else '-'}, {len(data.items)} items, "
+              f"state {args.db}); Ctrl-C to stop", flush=True)
+        active = {k: v for k, v in faults.snapshot().items() if v and k != "terminator"}
+        if active:
+            print(f"faults: {active}", flush=True)
+        limit = args.duration if args.duration > 0 else None
+        waited = 0.0
+        while not done.wait(0.5):
+            waited += 0.5
+            if limit is not None and waited >= limit:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sim.close()
+        print(f"ILS simulator stopped ({sim.connections_total} connections, "
+              f"{sum(sim.requests.values())} requests)", file=sys.stderr)
+    return 0

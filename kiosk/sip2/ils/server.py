@@ -1,0 +1,346 @@
+"""The simulated ILS as a real SIP2 server: threaded TCP, our own codec.
+
+One thread accepts; each connection gets its own thread (at most
+``max_connections``; more are closed at once, as a busy ILS would). Every wait
+is bounded: sockets poll with short timeouts so :meth:`ILSSimulator.stop`
+returns promptly, and a connection idle for ``idle_timeout`` seconds is closed.
+
+Wire behaviour (3M SIP2 2.00, "Error detection"): replies carry AY/AZ exactly
+when the request did; a request with a bad checksum or that cannot be parsed
+gets a 96 (request SC resend); a 97 gets the last reply again, byte for byte.
+A connection that sends anything but 93 or 99 before logging in is dropped
+(``require_login``, as Koha does).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import socket
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from kiosk.errors import KioskError, RemoteProtocolError
+from kiosk.logs import mask_secrets
+from kiosk.sip2 import messages as m
+from kiosk.sip2.codec import ChecksumError, Decoder, Frame, encode, show_bytes
+from kiosk.sip2.ils.data import SeedData, load_data
+from kiosk.sip2.ils.faults import Faults, make_faults
+from kiosk.sip2.ils.handlers import LoginRequired, SessionHandler
+from kiosk.sip2.ils.rules import Circulation, local_now
+from kiosk.sip2.ils.store import Store
+
+log = logging.getLogger("kiosk.sip2.ils")
+
+POLL = 0.05          # seconds between checks of the stop flag
+SEND_TIMEOUT = 5.0   # a peer that stops reading cannot hold a thread forever
+JOIN_TIMEOUT = 2.0
+
+
+class ILSSimulator:
+    """A SIP2 ILS on loopback (or any address) for the demo, tests and benchmarks.
+
+    ``data_path`` None seeds from the shipped ``demo_data.toml``; ``db_path``
+    ``":memory:"`` (default) or a file that keeps state across restarts
+    (``reset=True`` reseeds it). ``faults`` is a :class:`Faults`, a dict of
+    :meth:`Faults.set` values or CLI specs; ``latency`` adds a fixed delay.
+    """
+
+    def __init__(self, data_path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0,
+                 latency: float = 0.0, faults: Faults | dict[str, Any] | Iterable[str] | None = None, *,
+                 db_path: str | Path = ":memory:", encoding: str = "utf-8", data: SeedData | None = None,
+                 clock: Callable[[], datetime] = local_now, reset: bool = False, max_connections: int = 64,
+                 idle_timeout: float = 600.0) -> None:
+        "".encode(encoding)  # a bad encoding name fails here, not on the first reply
+        self.host = host
+        self.port = port
+        self.encoding = encoding
+        self.faults = make_faults(faults)
+        if latency:
+            self.faults.set(delay=latency)
+        self.data = data if data is not None else load_data(data_path)
+        self.store = Store(db_path)
+        self.circulation = Circulation(self.store, self.data, clock)
+        self.store.seed(self.data, clock(), force=reset)
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self.requests: collections.Counter[str] = collections.Counter()
+        self.connections_total = 0
+        self._listener: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._down = False
+        self._started = False
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> "ILSSimulator":
+        """Bind and listen; returns once connections are accepted (``.port`` set)."""
+        if self._started:
+            raise RuntimeError("ILS simulator already started")
+        self._started = True
+        self._stopping.clear()
+        self._listen()
+        self._spawn(self._accept_loop, "ils-accept")
+        if self.faults.flap:
+            self._spawn(self._flap_loop, "ils-flap")
+        log.info("ILS simulator listening on %s:%d (%s, %d items)", self.host, self.port,
+                 self.data.library.institution, self.store.item_count())
+        return self
+
+    def stop(self) -> None:
+        """Close the listener and every connection; join every thread."""
+        self._stopping.set()
+        self._unlisten()
+        self._close_connections()
+        for thread in self._threads:
+            thread.join(JOIN_TIMEOUT)
+        with self._lock:
+            pending = list(self._connections.values())
+        for thread in pending:
+            thread.join(JOIN_TIMEOUT)
+        self._threads.clear()
+        self._started = False
+
+    def close(self) -> None:
+        """Stop and close the database."""
+        self.stop()
+        self.store.close()
+
+    def __enter__(self) -> "ILSSimulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    @property
+    def connection_count(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    @property
+    def is_down(self) -> bool:
+        return self._down
+
+    def set_down(self, down: bool) -> None:
+        """Server down: stop listening (connects are refused) and drop every
+        connection. ``set_down(False)`` listens again on the same port."""
+        with self._lock:
+            if down == self._down:
+                return
+            self._down = down
+        if down:
+            self._unlisten()
+            self._close_connections()
+            log.warning("ILS simulator down (refusing connections)")
+        else:
+            self._listen()
+            log.warning("ILS simulator up again on port %d", self.port)
+
+    def reset(self) -> None:
+        """Reseed the database from the data file (all state lost)."""
+        self.store.seed(self.data, self.circulation.clock(), force=True)
+
+    # ------------------------------------------------------------ sockets
+    def _listen(self) -> None:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise KioskError(f"ILS simulator cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
+        sock.listen(min(self.max_connections, 128))
+        sock.settimeout(POLL)
+        self.port = sock.getsockname()[1]
+        with self._lock:
+            self._listener = sock
+
+    def _unlisten(self) -> None:
+        with self._lock:
+            sock, self._listener = self._listener, None
+        if sock is not None:
+            sock.close()
+
+    def _close_connections(self) -> None:
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already gone
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            with self._lock:
+                listener = self._listener
+            if listener is None:
+                self._stopping.wait(POLL)
+                continue
+            try:
+                conn, peer = listener.accept()
+            except (socket.timeout, OSError):
+                continue  # poll tick, or the listener closed under us (down/stop)
+            with self._lock:
+                full = len(self._connections) >= self.max_connections
+                if not full:
+                    self.connections_total += 1
+                    thread = threading.Thread(target=self._serve, args=(conn, peer), daemon=True,
+                                              name=f"ils-conn-{self.connections_total}")
+                    self._connections[conn] = thread
+            if full:
+                log.warning("ILS simulator: %d connections open, refusing %s", self.max_connections, peer)
+                conn.close()
+                continue
+            thread.start()
+
+    def _flap_loop(self) -> None:
+        assert self.faults.flap is not None
+        down_s, up_s = self.faults.flap
+        while not self._stopping.wait(up_s):
+            self.set_down(True)
+            if self._stopping.wait(down_s):
+                break
+            self.set_down(False)
+
+    # ------------------------------------------------------------ one connection
+    def _serve(self, conn: socket.socket, peer: Any) -> None:
+        conn.settimeout(POLL)
+        session = _Connection(self, conn)
+        idle = 0.0
+        try:
+            while not self._stopping.is_set() and session.open:
+                try:
+                    data = conn.recv(4096)
+                except socket.timeout:
+                    idle += POLL
+                    if self.idle_timeout and idle >= self.idle_timeout:
+                        log.info("closing idle connection from %s", peer)
+                        break
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break
+                idle = 0.0
+                session.received(data)
+        finally:
+            with self._lock:
+                self._connections.pop(conn, None)
+            conn.close()
+
+
+class _Connection:
+    """Framing, faults and replies for one client socket."""
+
+    def __init__(self, server: ILSSimulator, conn: socket.socket) -> None:
+        self.server = server
+        self.conn = conn
+        self.decoder = Decoder(server.encoding)
+        self.handler = SessionHandler(server.circulation)
+        self.last_reply: bytes | None = None
+        self.open = True
+
+    def received(self, data: bytes) -> None:
+        self.decoder.feed(data)
+        while self.open:
+            try:
+                frame = self.decoder.next_frame()
+            except ChecksumError as exc:
+                log.info("bad checksum from SC, asking for a resend: %s", exc.data)
+                self._send(encode(m.RequestSCResend(), checksum=False,
+                                  terminator=self.server.faults.terminator_bytes))
+                continue
+            except RemoteProtocolError as exc:
+                log.warning("unparseable request, asking for a resend: %s", exc)
+                self._send(encode(m.RequestSCResend(), checksum=False,
+                                  terminator=self.server.faults.terminator_bytes))
+                continue
+            if frame is None:
+                return
+            self._answer(frame)
+
+    def _answer(self, frame: Frame) -> None:
+        server, msg = self.server, frame.message
+        log.debug("SC -> ILS %s", show_bytes(frame.raw))
+        server.requests[msg.COMMAND] += 1
+        if isinstance(msg, m.RequestACSResend):
+            self._send(self.last_reply or encode(m.RequestSCResend(), checksum=False,
+                                                 terminator=server.faults.terminator_bytes))
+            return
+        decision = server.faults.decide(msg.COMMAND)
+        if decision.delay and server._stopping.wait(decision.delay):
+            return  # shutting down mid-delay
+        if decision.mode in ("drop", "no_reply"):
+            log.info("fault %s on %s", decision.mode, msg.COMMAND)
+            if decision.mode == "drop":
+                self._hang_up()
+            return
+        try:
+            response = self.handler.handle(msg)
+        except LoginRequired as exc:
+            log.warning("dropping connection: %s", exc)
+            self._hang_up()
+            return
+        except KioskError as exc:
+            log.error("cannot answer %s: %s", msg.COMMAND, mask_secrets(str(exc)))
+            self._hang_up()
+            return
+        if response is None:
+            return
+        raw = self._encode(response, frame)
+        self.last_reply = raw
+        if decision.mode is not None:
+            log.info("fault %s on %s", decision.mode, msg.COMMAND)
+        if decision.mode == "lost_reply":
+            self._hang_up()
+        elif decision.mode == "garbage":
+            self._send(server.faults.garbage() + server.faults.terminator_bytes)
+        elif decision.mode == "bad_checksum":
+            self._send(_corrupt_checksum(self._encode(response, frame, force_checksum=True),
+                                         server.faults.terminator_bytes))
+        else:
+            self._send(raw)
+
+    def _encode(self, response: m.Message, frame: Frame, force_checksum: bool = False) -> bytes:
+        # Mirror the station's error detection: AY/AZ only when it sent them.
+        with_checksum = force_checksum or frame.checksum is not None
+        return encode(response, seq=frame.sequence if with_checksum else None, checksum=with_checksum,
+                      encoding=self.server.encoding, terminator=self.server.faults.terminator_bytes,
+                      errors="replace")
+
+    def _send(self, raw: bytes) -> None:
+        log.debug("ILS -> SC %s", show_bytes(raw))
+        try:
+            self.conn.settimeout(SEND_TIMEOUT)
+            self.conn.sendall(raw)
+            self.conn.settimeout(POLL)
+        except OSError:
+            self.open = False
+
+    def _hang_up(self) -> None:
+        self.open = False
+        try:
+            self.conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the peer beat us to it
+
+
+def _corrupt_checksum(raw: bytes, terminator: bytes) -> bytes:
+    """The same frame with its AZ off by one (still four hex digits)."""
+    body = raw[: -len(terminator)]
+    value = (int(body[-4:], 16) + 1) & 0xFFFF
+    return body[:-4] + f"{value:04X}".encode("ascii") + terminator
