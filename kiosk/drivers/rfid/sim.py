@@ -21,9 +21,10 @@ import threading
 from typing import Any
 
 from kiosk.drivers.registry import register
-from kiosk.drivers.rfid.base import RFIDReader, TagError, TagInfo, uid_hex
+from kiosk.drivers.rfid.base import RFIDReader, TagError, TagInfo, iso_error_text, uid_hex
 from kiosk.drivers.rfid.field import FieldTag, NoTag, TagFault, TagField
 from kiosk.drivers.selftest import SelfTestResult
+from kiosk.errors import DeviceError
 
 _counter = threading.Lock()
 _serial = [0]
@@ -119,7 +120,6 @@ class SimulatedPad(RFIDReader):
             error.partial = partial  # type: ignore[attr-defined]
             raise error from None
         except TagFault as fault:
-            from kiosk.drivers.rfid.base import iso_error_text
             error = TagError(f"tag {uid_hex(uid)}: {what} failed: ISO 15693 {iso_error_text(fault.code)}", bytes(uid))
             error.iso_error = fault.code  # type: ignore[attr-defined]
             raise error from None
@@ -135,7 +135,6 @@ class SimulatedPad(RFIDReader):
 
     def _check_open(self) -> None:
         if self.closed:
-            from kiosk.errors import DeviceError
             raise DeviceError("simulated pad is closed", "rfid")
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from kiosk.drivers.registry import open_device
 from kiosk.drivers.rfid import airtime
-from kiosk.drivers.rfid.base import TagInfo
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag, make_uid
 from kiosk.errors import DeviceError, TagError
 from kiosk.tags import ItemTag, Unreadable, decode_tag
