@@ -1,0 +1,277 @@
+"""Replay the offline queue to the ILS: in order, exactly once, nothing dropped.
+
+Exactly once: before sending a queued transaction we ask the ILS what is
+already true (:func:`kiosk.reconcile.item_truth`). A checkout whose item is
+already charged to that patron, or a checkin whose item is no longer charged,
+was applied before (for instance we crashed after the ILS answered but before
+the journal recorded it) and is marked ``already`` instead of being sent
+again. An attempt is journaled before each send; a send whose outcome is
+unknown leaves the entry pending, and the next pass asks the ILS again.
+
+In order: entries go by journal id; the pass stops (entry still pending) when
+the ILS cannot be reached, and waits when an earlier entry is still being
+completed at the kiosk.
+
+Nothing dropped: what the ILS refuses, or accepts with a problem (the item
+was on hold for someone else, the patron turns out blocked, the item is
+unknown, a returned item must go to the hold shelf or another branch), is
+kept on the staff list (:meth:`Journal.conflicts`) with the ILS's own words.
+
+Checkouts replay with SIP2's no-block flag, the original transaction date and
+the due date promised offline (3M SIP2 2.00, Checkout: "no block", "nb due
+date"); checkins with the original return date.
+
+The station should keep patrons in offline mode until a pass reports
+``complete``, so a new online transaction never overtakes a queued one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
+from kiosk.journal import Entry, Journal, Kind, Outcome, Replay
+from kiosk.offline import nb_due_datetime
+from kiosk.reconcile import LoanState, item_truth
+from kiosk.sip2 import messages as m
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Replayer", "ReplayReport", "ReplayWorker"]
+
+_LOCAL_FAILURES = (Outcome.UNDONE, Outcome.FAILED, Outcome.REFUSED)
+_HOLD_ALERTS = {"01": "on hold at this branch", "02": "on hold at another branch", "04": "in transit",
+                "05": "in transit for a hold"}
+
+
+@dataclass
+class ReplayReport:
+    replayed: int = 0
+    already: int = 0
+    conflicts: int = 0
+    flagged: int = 0     # replayed, but staff must look (hold, blocked patron, routing)
+    cancelled: int = 0
+    remaining: int = 0
+    stopped: str = ""    # why the pass ended early; "" when the queue is done
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.stopped and self.remaining == 0
+
+    def summary(self) -> str:
+        return (f"replayed {self.replayed}, already applied {self.already}, conflicts {self.conflicts}, "
+                f"flagged {self.flagged}, cancelled {self.cancelled}, remaining {self.remaining}"
+                + (f" (stopped: {self.stopped})" if self.stopped else ""))
+
+
+class _Stop(Exception):
+    """End the pass; the current entry stays pending."""
+
+
+def _ils_words(messages: Any) -> str:
+    return " / ".join(str(x) for x in (messages or ()) if x)
+
+
+class Replayer:
+    """Replays ``journal``'s offline queue through ``client`` (a SIP2Client)."""
+
+    def __init__(self, journal: Journal, client: Any, *, settle_seconds: float = 120.0,
+                 max_attempts: int = 5, clock: Callable[[], float] = time.time) -> None:
+        self.journal = journal
+        self.client = client
+        self.settle_seconds = settle_seconds
+        self.max_attempts = max_attempts
+        self._clock = clock
+        self._busy = threading.Lock()
+
+    def replay(self, limit: int | None = None, stop: threading.Event | None = None) -> ReplayReport:
+        """One pass over the queue (at most ``limit`` entries). Never raises for
+        ILS trouble: the report says why it stopped. Concurrent calls do not
+        overlap: the second returns at once with ``stopped="busy"``."""
+        report = ReplayReport()
+        if not self._busy.acquire(blocking=False):
+            report.stopped = "busy"
+            return report
+        try:
+            done = 0
+            for entry in self.journal.pending_offline():
+                if stop is not None and stop.is_set():
+                    report.stopped = "stopped"
+                    break
+                if limit is not None and done >= limit:
+                    report.stopped = "limit"
+                    break
+                try:
+                    self._one(entry, report)
+                except _Stop as exc:
+                    report.stopped = str(exc)
+                    break
+                done += 1
+            report.remaining = len(self.journal.pending_offline())
+        finally:
+            self._busy.release()
+        if report.replayed or report.conflicts or report.stopped not in ("", "busy"):
+            log.info("offline replay: %s", report.summary())
+        return report
+
+    # -- one entry ----------------------------------------------------------------
+
+    def _one(self, entry: Entry, report: ReplayReport) -> None:
+        if entry.status in _LOCAL_FAILURES:
+            self.journal.mark_replayed(entry.id, Replay.CANCELLED, f"not completed at the kiosk ({entry.status})")
+            report.cancelled += 1
+            return
+        if entry.unfinished:
+            age = self._clock() - entry.created.timestamp()
+            if age < self.settle_seconds:
+                raise _Stop(f"waiting for entry {entry.id} to finish at the kiosk")
+            self._conflict(entry, report, "the kiosk never finished this transaction; check the item and the "
+                                          "patron's account")
+            return
+        try:
+            if entry.kind is Kind.CHECKOUT:
+                self._checkout(entry, report)
+            elif entry.kind is Kind.CHECKIN:
+                self._checkin(entry, report)
+            else:
+                self._conflict(entry, report, f"{entry.kind} is never allowed offline")
+        except TransportError as exc:
+            raise _Stop(f"ILS unreachable: {exc}") from exc
+        except LocalProtocolError as exc:
+            self._conflict(entry, report, f"cannot be sent to the ILS: {exc}")
+        except RemoteProtocolError as exc:
+            if entry.replay_attempts + 1 >= self.max_attempts:
+                self._conflict(entry, report, f"the ILS's answers could not be read: {exc}")
+            else:
+                self.journal.mark_replay_attempt(entry.id)
+                raise _Stop(f"unreadable answer from the ILS: {exc}") from exc
+
+    def _conflict(self, entry: Entry, report: ReplayReport, reason: str) -> None:
+        self.journal.mark_replayed(entry.id, Replay.CONFLICT, reason)
+        report.conflicts += 1
+        report.details.append(f"{entry.id} {entry.kind} {entry.item_id}: {reason}")
+
+    def _applied(self, entry: Entry, report: ReplayReport, result: Replay, detail: str,
+                 notes: list[str]) -> None:
+        self.journal.mark_replayed(entry.id, result, detail)
+        if result is Replay.ALREADY:
+            report.already += 1
+        else:
+            report.replayed += 1
+        if notes:
+            self.journal.flag_for_staff(entry.id, "; ".join(notes))
+            report.flagged += 1
+            report.details.append(f"{entry.id} {entry.kind} {entry.item_id}: {'; '.join(notes)}")
+
+    def _checkout(self, entry: Entry, report: ReplayReport) -> None:
+        truth = item_truth(self.client, entry.item_id, entry.patron_id)
+        if truth.state is LoanState.UNKNOWN_ITEM:
+            return self._conflict(entry, report, "borrowed offline but the library system does not know this item"
+                                  + (f": {_ils_words(truth.screen_message)}" if truth.screen_message else ""))
+        if truth.state is LoanState.CHARGED_TO_PATRON:
+            return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [])
+        if truth.state is LoanState.CHARGED_TO_OTHER:
+            return self._conflict(entry, report, "borrowed offline but the library system has it on loan to "
+                                  "another patron")
+        notes = []
+        if truth.held_for_someone:
+            notes.append("borrowed offline while on hold for another patron")
+        status = self.client.patron_status(entry.patron_id)
+        if status.valid_patron is False:
+            return self._conflict(entry, report, "borrowed offline with a card the library system does not know"
+                                  + (f": {_ils_words(status.screen_message)}" if status.screen_message else ""))
+        flags = status.patron_status
+        if flags.charge_privileges_denied or flags.card_reported_lost:
+            notes.append("patron is blocked in the library system"
+                         + (f": {_ils_words(status.screen_message)}" if status.screen_message else ""))
+        due_text = str(entry.payload.get("due_date", ""))
+        due = nb_due_datetime(date.fromisoformat(due_text)) if due_text else None
+        settings = getattr(self.client, "settings", None)
+        request = m.CheckoutRequest(
+            sc_renewal_policy=False, no_block=True, transaction_date=entry.created, nb_due_date=due,
+            institution_id=getattr(settings, "institution_id", ""), patron_identifier=entry.patron_id,
+            item_identifier=entry.item_id, terminal_password=getattr(settings, "terminal_password", ""))
+        self.journal.mark_replay_attempt(entry.id)
+        reply = self.client.request(request)
+        if not reply.ok:
+            words = _ils_words(reply.screen_message) or "refused"
+            return self._conflict(entry, report, "; ".join([f"the library system refused the offline loan: {words}"]
+                                                           + notes))
+        detail = f"charged, due {reply.due_date}" if reply.due_date else "charged"
+        self._applied(entry, report, Replay.REPLAYED, detail, notes)
+
+    def _checkin(self, entry: Entry, report: ReplayReport) -> None:
+        truth = item_truth(self.client, entry.item_id)
+        if truth.state is LoanState.UNKNOWN_ITEM:
+            return self._conflict(entry, report, "returned offline but the library system does not know this item")
+        if not truth.charged:
+            return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system", [])
+        self.journal.mark_replay_attempt(entry.id)
+        reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)
+        if not reply.ok:
+            words = _ils_words(reply.screen_message) or "refused"
+            return self._conflict(entry, report, f"the library system refused the offline return: {words}")
+        notes = []
+        alert_type = str(getattr(reply, "alert_type", "") or "")
+        if reply.alert or alert_type in _HOLD_ALERTS:
+            what = _HOLD_ALERTS.get(alert_type, "needs attention")
+            words = _ils_words(getattr(reply, "screen_message", ()))
+            where = f", sort bin {reply.sort_bin}" if getattr(reply, "sort_bin", "") else ""
+            notes.append(f"returned offline; the item is {what}{where}: fetch it from the returns"
+                         + (f" ({words})" if words else ""))
+        self._applied(entry, report, Replay.REPLAYED, "discharged", notes)
+
+
+class ReplayWorker:
+    """Replays in the background: every ``interval`` seconds while the ILS is
+    reachable (``is_online()``), and at once on :meth:`trigger`. ``on_report``
+    hears every pass that did something. All waits are bounded."""
+
+    def __init__(self, replayer: Replayer, interval: float, is_online: Callable[[], bool],
+                 on_report: Callable[[ReplayReport], None] | None = None) -> None:
+        self.replayer = replayer
+        self.interval = interval
+        self.is_online = is_online
+        self.on_report = on_report
+        self.last_report: ReplayReport | None = None
+        self._wake = threading.Event()
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="offline-replay", daemon=True)
+            self._thread.start()
+
+    def trigger(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._halt.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._halt.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._halt.is_set():
+                break
+            try:
+                if not self.is_online() or not self.replayer.journal.pending_offline():
+                    continue
+                report = self.replayer.replay(stop=self._halt)
+            except Exception:  # the worker must outlive any one bad pass
+                log.exception("offline replay pass failed")
+                continue
+            self.last_report = report
+            if self.on_report is not None:
+                self.on_report(report)

@@ -1,0 +1,102 @@
+"""Ask the ILS what is true about one item: the shared question behind
+start-up recovery (:mod:`kiosk.recovery`) and offline replay
+(:mod:`kiosk.offline`), which must never double-charge or double-discharge.
+
+SIP2 2.00's item information response (18) gives the circulation status but
+not *who* has the item; some ILSs add the patron as a vendor ``AA`` field.
+When it is absent we ask the patron's record instead (patron information 63
+with the charged-items summary) whether the item is among their loans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from kiosk.sip2.fields import CirculationStatus
+
+__all__ = ["LoanState", "ItemTruth", "item_truth", "patron_has_item", "CHARGED_STATUSES"]
+
+# Statuses in which the item is attached to a patron's record. Claimed-returned
+# and lost items usually still are, and a checkin of them is meaningful.
+CHARGED_STATUSES = frozenset({
+    CirculationStatus.CHARGED, CirculationStatus.CHARGED_NOT_TO_BE_RECALLED, CirculationStatus.RECALLED,
+    CirculationStatus.CLAIMED_RETURNED, CirculationStatus.LOST,
+})
+_PAGE = 50
+_MAX_LOANS = 1000  # bounded paging through a patron's loans
+
+
+class LoanState(StrEnum):
+    UNKNOWN_ITEM = "unknown_item"          # the ILS does not know the barcode
+    NOT_CHARGED = "not_charged"            # on the shelf, on the hold shelf, in transit ...
+    CHARGED_TO_PATRON = "charged_to_patron"
+    CHARGED_TO_OTHER = "charged_to_other"
+    CHARGED = "charged"                    # charged; to whom could not be asked (no patron given)
+
+
+@dataclass(frozen=True)
+class ItemTruth:
+    state: LoanState
+    circulation_status: str
+    title: str = ""
+    due_date: str = ""
+    hold_queue_length: int = 0
+    screen_message: tuple[str, ...] = ()
+
+    @property
+    def charged(self) -> bool:
+        return self.state in (LoanState.CHARGED_TO_PATRON, LoanState.CHARGED_TO_OTHER, LoanState.CHARGED)
+
+    @property
+    def held_for_someone(self) -> bool:
+        """Someone is waiting for this item (hold queue or hold shelf)."""
+        return self.hold_queue_length > 0 or self.circulation_status == CirculationStatus.WAITING_ON_HOLD_SHELF
+
+
+def _matches(entry: str, item_id: str) -> bool:
+    # Most ILSs list barcodes; some list "barcode title".
+    entry = entry.strip()
+    return entry == item_id or entry.startswith(item_id + " ")
+
+
+def patron_has_item(client: Any, patron_id: str, item_id: str) -> bool:
+    """Is ``item_id`` among ``patron_id``'s charged items (63, summary "charged")?"""
+    start = 1
+    while start <= _MAX_LOANS:
+        info = client.patron_information(patron_id, summary="charged", start=start, end=start + _PAGE - 1)
+        items = tuple(getattr(info, "charged_items", ()) or ())
+        if any(_matches(entry, item_id) for entry in items):
+            return True
+        if len(items) < _PAGE:
+            return False
+        start += _PAGE
+    return False
+
+
+def item_truth(client: Any, item_id: str, patron_id: str = "") -> ItemTruth:
+    """What the ILS says about ``item_id`` now, and whether ``patron_id`` has it.
+
+    Raises what the SIP2 client raises (TransportError when the ILS is down).
+    """
+    info = client.item_information(item_id)
+    status = str(info.circulation_status)
+    title = info.title_identifier or ""
+    messages = tuple(info.screen_message or ())
+    holds = int(info.hold_queue_length or 0)
+    common = dict(circulation_status=status, title=title, due_date=info.due_date or "",
+                  hold_queue_length=holds, screen_message=messages)
+    if not title and status == CirculationStatus.OTHER:
+        return ItemTruth(LoanState.UNKNOWN_ITEM, **common)  # type: ignore[arg-type]
+    if status not in CHARGED_STATUSES:
+        return ItemTruth(LoanState.NOT_CHARGED, **common)  # type: ignore[arg-type]
+    if not patron_id:
+        return ItemTruth(LoanState.CHARGED, **common)  # type: ignore[arg-type]
+    holder = info.get("AA") if hasattr(info, "get") else None
+    if holder:
+        mine = holder == patron_id
+    else:
+        mine = patron_has_item(client, patron_id, item_id)
+    state = LoanState.CHARGED_TO_PATRON if mine else LoanState.CHARGED_TO_OTHER
+    return ItemTruth(state, **common)  # type: ignore[arg-type]

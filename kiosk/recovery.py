@@ -1,0 +1,269 @@
+"""Start-up recovery: settle what the journal holds as unfinished.
+
+The kiosk may die anywhere (power cut, SIGKILL, a crash) between the journal's
+intent and its outcome. On start-up :class:`Recovery` takes each unfinished
+entry (:meth:`Journal.unfinished`), asks the ILS what actually happened
+(item information 17, and patron information 63 for whose loan it is; see
+:mod:`kiosk.reconcile`) and looks for the tag on the pad (its AFI, from an
+inventory). The loan on the ILS is the truth; the tag is made to match it:
+
+* checkout charged to the patron: the tag is set on loan (the loan stands);
+* checkout not charged: the tag is made sure to be secured (nothing happened);
+* checkin no longer charged: the tag is secured;
+* checkin still charged and the item on the pad: the return is completed
+  (checkin with the original date), then the tag is secured;
+* offline entries: the queued transaction stands if its tag shows the write
+  happened or the item left the pad, else it is cancelled (the patron was
+  never told "done").
+
+What cannot be settled (the tag is not on the pad, the ILS says something
+unexpected, a payment whose outcome is unknown) is flagged for staff with a
+plain description; nothing is ever dropped. When the ILS cannot be reached,
+online entries wait (stay unfinished) for the next run; offline entries are
+settled from the tag alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kiosk.errors import KioskError, RemoteProtocolError, TransportError
+from kiosk.journal import Entry, Journal, Kind, Outcome
+from kiosk.reconcile import LoanState, item_truth
+from kiosk.tags.security import SecurityPolicy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Recovery", "RecoveryReport", "Settlement"]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    entry_id: int
+    kind: str
+    item_id: str
+    action: str      # settled | flagged | waiting
+    detail: str
+
+
+@dataclass
+class RecoveryReport:
+    settlements: list[Settlement] = field(default_factory=list)
+    ils_reachable: bool = True
+    pad_readable: bool = True
+
+    def _of(self, action: str) -> list[Settlement]:
+        return [s for s in self.settlements if s.action == action]
+
+    @property
+    def settled(self) -> list[Settlement]:
+        return self._of("settled")
+
+    @property
+    def flagged(self) -> list[Settlement]:
+        return self._of("flagged")
+
+    @property
+    def waiting(self) -> list[Settlement]:
+        return self._of("waiting")
+
+    def summary(self) -> str:
+        return (f"{len(self.settled)} settled, {len(self.flagged)} flagged for staff, "
+                f"{len(self.waiting)} waiting for the ILS")
+
+
+class _Wait(Exception):
+    """The ILS cannot answer now; leave the entry for the next run."""
+
+
+class Recovery:
+    """Settles unfinished journal entries. ``client`` is a SIP2Client (None
+    when there is no ILS link yet), ``reader`` an RFIDReader (None: no pad)."""
+
+    def __init__(self, journal: Journal, client: Any = None, reader: Any = None,
+                 security: SecurityPolicy | None = None, *, min_age: float = 0.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.journal = journal
+        self.client = client
+        self.reader = reader
+        self.security = security or SecurityPolicy()
+        self.min_age = min_age
+        self._clock = clock
+        self._tags: dict[str, int] = {}
+
+    def run(self) -> RecoveryReport:
+        """Settle every unfinished entry older than ``min_age`` seconds. Safe to
+        run again: settled entries are no longer unfinished."""
+        report = RecoveryReport()
+        entries = [e for e in self.journal.unfinished()
+                   if self._clock() - e.created.timestamp() >= self.min_age]
+        if not entries:
+            return report
+        report.pad_readable = self._scan_pad()
+        for entry in entries:
+            try:
+                detail, outcome = self._settle(entry)
+            except _Wait as exc:
+                report.ils_reachable = False
+                report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, "waiting", str(exc)))
+                continue
+            if outcome is Outcome.STAFF:
+                self.journal.record_outcome(entry.id, Outcome.STAFF, detail)
+                action = "flagged"
+            else:
+                self.journal.record_outcome(entry.id, outcome, f"recovered: {detail}")
+                action = "settled"
+            report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, action, detail))
+        log.warning("start-up recovery: %s", report.summary())
+        for s in report.flagged:
+            log.warning("needs staff: entry %s %s item %s: %s", s.entry_id, s.kind, s.item_id, s.detail)
+        return report
+
+    # -- the pad ------------------------------------------------------------------
+
+    def _scan_pad(self) -> bool:
+        self._tags = {}
+        if self.reader is None:
+            return False
+        try:
+            for _ in range(2):  # a second look catches a tag missed by a collision
+                for tag in self.reader.inventory():
+                    self._tags[tag.uid.hex().upper()] = tag.afi
+            return True
+        except KioskError as exc:
+            log.warning("recovery: cannot read the pad: %s", exc)
+            return False
+
+    def _present(self, entry: Entry) -> tuple[list[str], list[str]]:
+        uids = [u.upper() for u in entry.uids]
+        return [u for u in uids if u in self._tags], [u for u in uids if u not in self._tags]
+
+    def _write(self, uids: list[str], secured: bool) -> str:
+        """Bring the tags to the wanted state; returns a problem or ""."""
+        for uid in uids:
+            need = self.security.needs_write(secured, self._tags.get(uid))
+            try:
+                if need.afi is not None:
+                    self.reader.write_afi(bytes.fromhex(uid), need.afi)
+                    self._tags[uid] = need.afi
+                if need.eas is not None:
+                    self.reader.set_eas(bytes.fromhex(uid), need.eas)
+            except KioskError as exc:
+                return f"could not write the security of tag {uid}: {exc}"
+        return ""
+
+    # -- the ILS ------------------------------------------------------------------
+
+    def _truth(self, entry: Entry, with_patron: bool) -> Any:
+        if self.client is None:
+            raise _Wait("no connection to the ILS")
+        try:
+            return item_truth(self.client, entry.item_id, entry.patron_id if with_patron else "")
+        except (TransportError, RemoteProtocolError) as exc:
+            raise _Wait(f"ILS not answering: {exc}") from exc
+
+    # -- settling -----------------------------------------------------------------
+
+    def _settle(self, entry: Entry) -> tuple[str, Outcome]:
+        if entry.offline:
+            return self._settle_offline(entry)
+        if entry.kind is Kind.CHECKOUT:
+            return self._checkout(entry)
+        if entry.kind is Kind.CHECKIN:
+            return self._checkin(entry)
+        if entry.kind is Kind.FEE_PAID:
+            amount = entry.payload.get("amount", "?")
+            return (f"payment of {amount} may or may not have reached the ILS: check the patron's account "
+                    f"and the payment terminal's records", Outcome.STAFF)
+        return self._renew(entry)
+
+    def _checkout(self, entry: Entry) -> tuple[str, Outcome]:
+        truth = self._truth(entry, with_patron=True)
+        present, missing = self._present(entry)
+        if truth.state is LoanState.UNKNOWN_ITEM:
+            return "the ILS does not know this item; check the loan by hand", Outcome.STAFF
+        if truth.state is LoanState.CHARGED_TO_PATRON:
+            problem = self._write(present, secured=False)
+            if problem:
+                return f"loan confirmed by the ILS but {problem}", Outcome.STAFF
+            if missing:
+                return ("loan confirmed by the ILS but the item was not on the pad, so its tag could not be set on "
+                        "loan: it may set off the gate, or the patron may not have taken it"), Outcome.STAFF
+            return "loan confirmed by the ILS; tag set on loan", Outcome.DONE
+        # Not charged to this patron: the loan did not happen (or was undone).
+        problem = self._write(present, secured=True)
+        if problem:
+            return f"no loan in the ILS but {problem}", Outcome.STAFF
+        if entry.status is Outcome.ILS_OK and missing:
+            return ("the ILS accepted this loan earlier but shows none now, and the item is not on the pad: its "
+                    "tag may still be set on loan"), Outcome.STAFF
+        return "the ILS has no such loan; tag secured", Outcome.FAILED
+
+    def _checkin(self, entry: Entry) -> tuple[str, Outcome]:
+        truth = self._truth(entry, with_patron=False)
+        present, missing = self._present(entry)
+        if truth.state is LoanState.UNKNOWN_ITEM:
+            return "the ILS does not know this item; check the return by hand", Outcome.STAFF
+        if not truth.charged:
+            problem = self._write(present, secured=True)
+            if problem:
+                return f"return confirmed by the ILS but {problem}", Outcome.STAFF
+            if missing:
+                return ("return confirmed by the ILS but the item was not on the pad: check that its tag is "
+                        "secured"), Outcome.STAFF
+            return "return confirmed by the ILS; tag secured", Outcome.DONE
+        if not present:
+            return ("the ILS still shows this item on loan and it is not on the pad: if it is in the returns, "
+                    "check it in at the desk"), Outcome.STAFF
+        try:
+            reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)
+        except (TransportError, RemoteProtocolError) as exc:
+            raise _Wait(f"ILS not answering: {exc}") from exc
+        if not reply.ok:
+            words = " / ".join(reply.screen_message or ()) or "refused"
+            return f"completing the return failed: the ILS says {words}", Outcome.STAFF
+        problem = self._write(present, secured=True)
+        if problem:
+            return f"return completed but {problem}", Outcome.STAFF
+        if reply.alert:
+            words = " / ".join(reply.screen_message or ())
+            return (f"return completed; the ILS raised an alert ({words or reply.alert_type}): route the item "
+                    f"by hand"), Outcome.STAFF
+        return "return completed with the original date; tag secured", Outcome.DONE
+
+    def _renew(self, entry: Entry) -> tuple[str, Outcome]:
+        before = str(entry.payload.get("due_date_before", ""))
+        if entry.kind is Kind.RENEW and before:
+            truth = self._truth(entry, with_patron=False)
+            if truth.due_date and truth.due_date != before:
+                return f"renewal applied (due {truth.due_date})", Outcome.DONE
+            if truth.due_date == before:
+                return "renewal did not take effect", Outcome.FAILED
+        return "renewal outcome unknown: check the patron's loans", Outcome.STAFF
+
+    def _settle_offline(self, entry: Entry) -> tuple[str, Outcome]:
+        present, missing = self._present(entry)
+        if entry.kind is Kind.CHECKOUT:
+            if not entry.uids:
+                return "offline loan of an item without a tag; queued", Outcome.DONE
+            if present and all(self.security.is_secured(self._tags[u]) is False for u in present) and not missing:
+                return "offline loan; tag already on loan; queued", Outcome.DONE
+            if present and not missing:
+                problem = self._write(present, secured=True)
+                if problem:
+                    return f"offline loan not finished and {problem}", Outcome.STAFF
+                return "offline loan never finished (patron not told); cancelled, tag secured", Outcome.UNDONE
+            return ("offline loan not finished and the item left the pad: the loan stays queued for the ILS; "
+                    "the item may set off the gate"), Outcome.STAFF
+        if entry.kind is Kind.CHECKIN:
+            problem = self._write(present, secured=True)
+            if problem:
+                return f"offline return queued but {problem}", Outcome.STAFF
+            if missing:
+                return "offline return queued; the item was not on the pad: check that its tag is secured", \
+                    Outcome.STAFF
+            return "offline return queued; tag secured", Outcome.DONE
+        return f"{entry.kind} is not allowed offline", Outcome.STAFF
