@@ -64,6 +64,7 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
     """Split memory into ``(relative OID, compaction scheme, compacted bytes)``."""
     sets: list[tuple[int, int, bytes]] = []
     notes: list[str] = []
+    listed: set[int] = set()                                # OIDs the content parameter announces
     pos = 0
     for _ in range(MAX_DATA_SETS):
         if pos >= len(data):
@@ -91,8 +92,18 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
         length, pos = _read_ebv(data, pos)
         value = data[pos:pos + length]
         if len(value) < length:
-            raise _Damaged(f"data element {rel} claims {length} bytes, only {len(value)} present")
+            if rel not in listed:
+                raise _Damaged(f"data element {rel} claims {length} bytes, only {len(value)} present")
+            # Running off the end in an element the content parameter announced is a short
+            # read (the pad read fewer blocks than the tag holds), not damage: keep what
+            # was read. Without that announcement it is treated as damage, so other data
+            # (a Danish block with a bad CRC) is never half-read as ISO 28560-2.
+            notes.append(f"the data read ends inside {oids.oid_name(rel)} "
+                         f"({length - len(value)} bytes missing; read more blocks to see it)")
+            break
         sets.append((rel, (precursor >> 4) & 0x07, bytes(value)))
+        if rel == oids.CONTENT_PARAMETER and not listed:
+            listed = _content_oids(bytes(value))
         pos += length + offset
     else:
         raise _Damaged(f"more than {MAX_DATA_SETS} data elements")
@@ -168,7 +179,8 @@ def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
     if has_control_chars(fields[oids.PRIMARY_ITEM_ID]):
         return Unreadable("ISO 28560-2: the item identifier holds control characters", data)
     present = seen - {oids.PRIMARY_ITEM_ID, oids.CONTENT_PARAMETER}
-    if content is not None and content != present:
+    cut_short = any("read ends inside" in note for note in notes)
+    if content is not None and (content < present or (content != present and not cut_short)):
         notes.append("content parameter does not match the data elements present")
     parts, part = 1, 1
     if oids.SET_INFORMATION in fields:

@@ -133,3 +133,10 @@ def test_damaged_tag_that_fits_either_model_gives_both_reasons() -> None:
     assert isinstance(result, Unreadable)
     assert "as Danish model: Danish data model CRC mismatch" in result.reason
     assert "as ISO 28560-2: damaged ISO 28560-2 data" in result.reason
+
+
+@pytest.mark.parametrize("dsfid", [None, 0x00, 0x06])
+def test_danish_block_with_bad_crc_is_never_half_read_as_28560_2(dsfid: int | None) -> None:
+    data = bytearray(DANISH)
+    data[19] ^= 0xFF
+    assert isinstance(decode_tag(bytes(data), dsfid), Unreadable)

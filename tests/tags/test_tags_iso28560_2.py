@@ -188,3 +188,19 @@ def test_align_primary_ends_it_on_a_block_boundary(item: str, first_set: str) ->
     expected = bytes.fromhex(first_set)
     assert data[:len(expected)] == expected and len(expected) % 4 == 0
     assert decode_tag(data) == tag
+
+
+def test_short_read_keeps_the_complete_elements() -> None:
+    # the annex D tag read as 8 blocks (32 bytes): the ISIL element is cut off
+    result = decode_tag(ANNEX_D[:32], dsfid=0x06)
+    assert isinstance(result, ItemTag)
+    assert result.primary_item_id == "123456789012" and (result.parts, result.part) == (12, 3)
+    assert result.owner_isil == "" and result.element(6) == "QA268.L55"
+    assert result.notes == ("the data read ends inside owner institution (ISIL) (2 bytes missing; "
+                            "read more blocks to see it)",)
+
+
+def test_running_off_the_end_in_an_unannounced_element_is_damage() -> None:
+    data = bytes.fromhex("11 01 05 46 07 44 1C B6")             # no content parameter, shelf location cut
+    result = decode_tag(data, dsfid=0x06)
+    assert isinstance(result, Unreadable) and "claims 7 bytes" in result.reason
