@@ -120,6 +120,15 @@ def _hex_id(text: str, what: str) -> int:
     return value
 
 
+def _open_now(printer: Escpos, what: str) -> None:
+    """Open at start-up, so a missing printer is reported by ``kiosk diag``
+    and the station, not by the first patron who wants a receipt."""
+    try:
+        printer.open()
+    except Exception as exc:  # pyusb, pycups and python-escpos each raise their own types
+        raise DeviceError(f"printer: cannot open {what}: {exc}".replace("\n", " "), FAMILY) from exc
+
+
 def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
     """An unopened-or-opened python-escpos printer for ``kind`` (usb, serial, ...)."""
     profile = options.get("profile") or None
@@ -134,8 +143,10 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
         vid, _, pid = argument.partition(":")
         if not vid or not pid:
             raise DeviceError(f"printer: expected escpos-usb:VID:PID, got {argument!r}", FAMILY)
-        return UsbEscpos(_hex_id(vid, "vendor id"), _hex_id(pid, "product id"), timeout=int(timeout * 1000),
-                         profile=profile)
+        printer = UsbEscpos(_hex_id(vid, "vendor id"), _hex_id(pid, "product id"), timeout=int(timeout * 1000),
+                            profile=profile)
+        _open_now(printer, f"USB printer {argument}")
+        return printer
     if kind == "serial":
         port, extra = split_options(argument, FAMILY)
         if not port:
@@ -171,5 +182,7 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
                               FAMILY)
         if not argument:
             raise DeviceError("printer: expected escpos-cups:PRINTER (a CUPS queue name)", FAMILY)
-        return CupsPrinter(printer_name=argument, profile=profile)
+        printer = CupsPrinter(printer_name=argument, profile=profile)
+        _open_now(printer, f"CUPS printer {argument!r}")
+        return printer
     raise DeviceError(f"printer: unknown escpos backend {kind!r}; use usb, serial, network, file, cups", FAMILY)

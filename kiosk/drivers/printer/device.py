@@ -199,8 +199,8 @@ class ReceiptPrinter:
                     replies[n] = check_reply(n, self.escpos.read_status(self.timeout))
             except RemoteProtocolError as exc:
                 return PrinterStatus(online=False, known=False, detail=str(exc))
-            except Exception as exc:  # transport failure of any backend library
-                return PrinterStatus(online=False, known=False, detail=f"no connection: {exc}")
+            except Exception as exc:  # transport failure of any backend library: a fact, not a guess
+                return PrinterStatus(online=False, detail=f"no connection: {exc}".replace("\n", " "))
         return decode_status(replies[PRINTER], replies[OFFLINE_CAUSE], replies[PAPER])
 
     def _publish(self, status: PrinterStatus) -> None:

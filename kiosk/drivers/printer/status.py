@@ -55,7 +55,8 @@ class PrinterStatus:
                     if flag]
         if self.near_end and not self.paper_out:
             problems.append("paper near end")
-        return ", ".join(problems) or "ready"
+        text = ", ".join(problems) or "ready"
+        return f"{text} ({self.detail})" if self.detail else text
 
 
 def status_query(n: int) -> bytes:

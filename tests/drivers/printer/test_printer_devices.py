@@ -201,6 +201,19 @@ def test_logo_and_missing_logo(tmp_path: Path) -> None:
         printer.logo(tmp_path / "nope.png")
 
 
+def test_lost_connection_is_offline_not_unknown(tcp_printer) -> None:  # type: ignore[no-untyped-def]
+    printer = open_device("printer", f"escpos-network:127.0.0.1:{tcp_printer.port}", {"timeout": 0.5})
+    try:
+        assert printer.status().ready
+        tcp_printer.close()                 # the printer is switched off
+        printer.escpos.device.close()       # ... and its socket is gone
+        status = printer.status()
+        assert status.known and not status.online and "no connection" in status.describe()
+        assert not printer.self_test().ok
+    finally:
+        printer.close()
+
+
 def test_sim_faults_become_device_errors() -> None:
     printer = open_device("printer", "sim", {})
     printer.escpos.fail_writes = "USB cable pulled"
@@ -244,8 +257,9 @@ def test_file_printer_writes_and_has_no_status(tmp_path: Path) -> None:
     ("escpos-file:/nonexistent-dir/lp0", "cannot open"),
     ("escpos-file:", "expected escpos-file:PATH"),
     ("escpos-serial:/dev/does-not-exist", "cannot open serial port"),
-    ("escpos-usb:04b8", "VID:PID|pyusb"),
-    ("escpos-usb:zz:0202", "not hexadecimal|pyusb"),
+    ("escpos-usb:04b8", "VID:PID"),
+    ("escpos-usb:zz:0202", "not hexadecimal"),
+    ("escpos-usb:04b8:0202", "cannot open USB printer 04b8:0202"),
     ("escpos-cups:Receipts", "pycups"),
     ("escpos:telepathy:x", "unknown escpos backend"),
     ("laser:lp0", "valid forms: .*escpos-network:HOST\\[:PORT\\]"),
