@@ -11,10 +11,11 @@ The 3-bit compaction code in each precursor names the scheme:
     6 octet string          ISO/IEC 8859-1, one byte per character
     7 UTF-8 string          anything else (28560-2 clause 7.4.4 / WG11 clarification 6.17)
 
-Bit-packed schemes fill the last byte with pad bits: the leading bits of the space
-code ``100000`` for the 6-bit code (so a 6-bit text never ends in a space) (ISO 28560-2:2014 annex D.3.5: ``QA268.L55`` ->
-``44 1C B6 E2 E3 35 D6``), zero bits for the 5- and 7-bit codes. A whole pad group
-that fits the last byte is dropped when decoding.
+Bit-packed schemes fill the last byte with pad bits: for the 6-bit code the leading
+bits of the space code ``100000`` (ISO 28560-2:2014 annex D.3.5: ``QA268.L55`` ->
+``44 1C B6 E2 E3 35 D6``), so a 6-bit text never ends in a space; zero bits for the
+5- and 7-bit codes, whose character sets exclude the zero code. A whole pad group
+that fits in the last byte is dropped when decoding.
 
 :func:`best_scheme` picks the most compact scheme that can hold a value.
 """

@@ -64,7 +64,9 @@ def _split_isil(text: str) -> tuple[str, str]:
     country = text[:2]
     if not country.isalpha():
         return "", text
-    return country.upper(), country + ("-" + text[2:] if len(text) > 2 else "")
+    if len(text) == 2:                                          # country only, no library
+        return country.upper(), ""
+    return country.upper(), f"{country}-{text[2:]}"
 
 
 def _parse_extensions(data: bytes, notes: list[str]) -> tuple[tuple[int, bytes], ...]:
@@ -132,8 +134,11 @@ def decode_danish(data: bytes) -> ItemTag | Unreadable:
     found = _find_basic_block(data)
     if found is None:
         stored = data[19] | (data[20] << 8)
+        hint = ""
+        if len(data) == BASIC_SHORT and all(data[21:BASIC_SHORT]):
+            hint = "; the owner field fills byte 31, so the tag may hold a 34-byte block: read 9 blocks"
         return Unreadable(f"Danish data model CRC mismatch (stored {stored:04X}, "
-                          f"computed {_crc_of(data):04X})", data)
+                          f"computed {_crc_of(data):04X}){hint}", data)
     memory, full, quirk = found
     if quirk:
         notes.append(quirk)

@@ -114,6 +114,13 @@ def test_long_isil_uses_34_byte_block_and_round_trips() -> None:
     data = encode_tag(tag)
     assert len(data) == 36 and data[21:34] == b"DK12345678901"
     assert decode_tag(data) == tag
+    short_read = decode_tag(data[:32])
+    assert isinstance(short_read, Unreadable) and "read 9 blocks" in short_read.reason
+
+
+def test_country_without_library_round_trips() -> None:
+    tag = ItemTag("danish", "42", country="DK")
+    assert encode_tag(tag)[21:24] == b"DK\0" and decode_tag(encode_tag(tag)) == tag
 
 
 def test_extension_blocks_round_trip_and_checksum() -> None:
@@ -134,6 +141,8 @@ def test_extension_blocks_round_trip_and_checksum() -> None:
     ("USInU-Mu", "US", "US-InU-Mu"),
     ("O-ABC", "", "O-ABC"),
     ("ZDB-1", "", "ZDB-1"),
+    ("DK", "DK", ""),
+    ("710100", "", "710100"),
 ])
 def test_owner_field_split(owner: str, country: str, isil: str) -> None:
     memory = bytearray(h(DANISH_VECTORS[0][1]))
