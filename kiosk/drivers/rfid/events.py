@@ -6,7 +6,8 @@ consecutive inventories (a tag sliding across the antenna edge does not
 flicker in and out), and as removed once it has been missing from
 ``absent_polls`` consecutive inventories (one inventory that missed it in a
 collision does not end a loan). Each new tag's user memory is read and
-decoded once. When nothing has changed for ``settle_time`` seconds (no tag
+decoded once (the first ``blocks`` blocks; more, up to ``max_blocks``, when
+an ISO 28560-2 record does not fit). When nothing has changed for ``settle_time`` seconds (no tag
 arriving, leaving or waiting to be read), :class:`StackSettled` reports the
 whole set, so a stack of ten books lands as one set, not ten.
 
@@ -76,11 +77,12 @@ def unreadable(reason: str, raw: bytes = b"") -> Any:
 class PadWatcher:
     def __init__(self, reader: RFIDReader, poll_interval: float = 0.1, settle_time: float = 0.3,
                  present_polls: int = 2, absent_polls: int = 3, blocks: int = 8, read_attempts: int = 3,
-                 max_backoff: float = 5.0) -> None:
+                 max_backoff: float = 5.0, max_blocks: int = 28) -> None:
         self.reader = reader
         self.poll_interval, self.settle_time = poll_interval, settle_time
         self.present_polls, self.absent_polls = max(1, present_polls), max(1, absent_polls)
         self.blocks, self.read_attempts, self.max_backoff = blocks, max(1, read_attempts), max_backoff
+        self.max_blocks = max(blocks, max_blocks)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._on_event: Callable[[PadEvent], None] = lambda event: None
@@ -180,6 +182,8 @@ class PadWatcher:
         try:
             raw = self.reader.read_user_memory(tag.uid, self.blocks)
             data = decode(raw, tag.dsfid)
+            if _incomplete(data) and raw.strip(b"\x00") and raw.strip(b"\xff"):
+                data = self._read_longer(tag, raw, data)
         except TagError as exc:
             failures = self._failed_reads.get(tag.uid, 0) + 1
             self._failed_reads[tag.uid] = failures
@@ -194,12 +198,41 @@ class PadWatcher:
         self._last_change = now
         self._emit(event)
 
+    def _read_longer(self, tag: TagInfo, raw: bytes, data: Any) -> Any:
+        """ISO 28560-2 records can outgrow the first blocks: read on, four
+        blocks at a time, up to ``max_blocks`` or the end of the tag's memory."""
+        while len(raw) // 4 < self.max_blocks:
+            first = len(raw) // 4
+            try:
+                raw += self.reader.read_blocks(tag.uid, first, min(4, self.max_blocks - first))
+            except TagError:
+                if first + 1 >= self.max_blocks:
+                    break
+                try:                              # the tag may end inside the chunk
+                    raw += self.reader.read_blocks(tag.uid, first, 1)
+                    continue
+                except TagError:
+                    break
+            longer = decode(raw, tag.dsfid)
+            if not _incomplete(longer):
+                return longer
+            if hasattr(longer, "primary_item_id"):
+                data = longer                     # better than before, maybe still truncated
+        return data
+
     def _emit(self, event: PadEvent) -> None:
         log.debug("rfid pad: %s", _describe(event))
         try:
             self._on_event(event)
         except Exception:                         # the subscriber's bug, not the pad's
             log.exception("rfid pad: event handler failed on %s", _describe(event))
+
+
+def _incomplete(data: Any) -> bool:
+    """Unreadable, or decoded but the codec says the record runs past what was read."""
+    if not hasattr(data, "primary_item_id"):
+        return True
+    return any("read more blocks" in note for note in getattr(data, "notes", ()))
 
 
 def _describe(event: PadEvent) -> str:

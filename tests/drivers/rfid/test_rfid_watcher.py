@@ -190,3 +190,33 @@ def test_start_twice_is_refused_and_stop_is_bounded() -> None:
         started = time.monotonic()
         watcher.stop()
     assert time.monotonic() - started < 1.0 and not watcher.running
+
+
+def test_long_iso28560_2_records_are_read_past_the_first_blocks() -> None:
+    from kiosk.tags import Usage, encode_tag
+    pad = SimulatedPad()
+    record = encode_tag(ItemTag(model="28560-2", primary_item_id="3100000000000000000001", usage=Usage.CIRCULATING,
+                                owner_isil="DK-710100", elements=((7, "Fiction shelf 42 by the window at the back"),)))
+    assert len(record) > 32
+    uid = pad.place(make_uid("long"), record, dsfid=0x06, blocks=28).uid
+    rec = Recorder()
+    watcher = PadWatcher(pad, present_polls=1)
+    watcher._on_event = rec
+    poll_until_settled(watcher, [0.0])
+    placed = rec.of(TagPlaced)[0]
+    assert placed.tag.uid == uid and placed.data.elements and placed.data.notes == ()
+
+
+def test_reading_on_stops_at_the_end_of_a_small_tag() -> None:
+    from kiosk.tags import Usage, encode_tag
+    pad = SimulatedPad()
+    record = encode_tag(ItemTag(model="28560-2", primary_item_id="3100000000000000000001", usage=Usage.CIRCULATING,
+                                owner_isil="DK-710100", elements=((7, "Fiction shelf 42 by the window at the back"),)))
+    pad.place(make_uid("small"), record[:40], dsfid=0x06, blocks=10)      # a 40-byte chip: record cut off
+    rec = Recorder()
+    watcher = PadWatcher(pad, present_polls=1)
+    watcher._on_event = rec
+    poll_until_settled(watcher, [0.0])
+    placed = rec.of(TagPlaced)
+    assert len(placed) == 1 and placed[0].data.primary_item_id == "3100000000000000000001"
+    assert any("read more blocks" in n for n in placed[0].data.notes)     # reported, not hidden
