@@ -9,6 +9,7 @@ bounded and :meth:`ScriptedServer.stop` joins its threads.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,13 +33,14 @@ Handler = Callable[[bytes, Conn], "bytes | None"]
 
 
 class ScriptedServer:
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, *, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
         self.handler = handler
+        self.ssl_context = ssl_context
         self.frames: list[bytes] = []  # every frame from every connection, in order
         self.connections = 0
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind(("127.0.0.1", port))
         self._listener.listen(8)
         self._listener.settimeout(0.05)
         self.port = self._listener.getsockname()[1]
@@ -73,6 +75,13 @@ class ScriptedServer:
                 sock, _ = self._listener.accept()
             except (socket.timeout, OSError):
                 continue
+            if self.ssl_context is not None:
+                sock.settimeout(2.0)
+                try:
+                    sock = self.ssl_context.wrap_socket(sock, server_side=True)
+                except (ssl.SSLError, OSError):
+                    sock.close()  # the client refused our certificate
+                    continue
             with self._lock:
                 self.connections += 1
                 conn = Conn(self.connections, sock=sock)
@@ -176,3 +185,10 @@ def good_ils(frame: bytes, conn: Conn) -> bytes | None:
     if frame.startswith(b"97"):
         return None
     return reply(good_answer(frame), frame)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for "server down" cases)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
