@@ -402,7 +402,7 @@ class Circulation:
                 part = min(left, fine.balance_cents)
                 self.store.set_fine_balance(fine.id, fine.balance_cents - part)
                 left -= part
-            transaction_id = transaction_id or f"PAY{now.strftime('%Y%m%d%H%M%S%f')}"
+            transaction_id = transaction_id or self.store.next_payment_id()
             self.store.record_payment(transaction_id, patron_id, cents, now)
             balance = self.store.balance(patron_id)
             return FeePaidOutcome(True, patron_id, transaction_id, balance, (

@@ -357,10 +357,8 @@ class Store:
                  created: datetime) -> str:
         with self._lock:
             count = int(self._db.execute("SELECT COUNT(*) FROM fines").fetchone()[0])
-            fine_id = f"F{count + 1:04d}"
-            while self._db.execute("SELECT 1 FROM fines WHERE id=?", (fine_id,)).fetchone():
-                count += 1
-                fine_id = f"F{count + 1:04d}"
+            fine_id = next(f"F{n:04d}" for n in range(count + 1, 2 * count + 2)
+                           if not self._db.execute("SELECT 1 FROM fines WHERE id=?", (f"F{n:04d}",)).fetchone())
             self._db.execute("INSERT INTO fines VALUES (?,?,?,?,?,?,?,?)",
                              (fine_id, patron_id, amount_cents, amount_cents, fee_type, description, item,
                               created.isoformat()))
@@ -375,6 +373,17 @@ class Store:
             row = self._db.execute("SELECT patron, amount_cents FROM payments WHERE transaction_id=?",
                                    (transaction_id,)).fetchone()
             return None if row is None else (str(row[0]), int(row[1]))
+
+    def next_payment_id(self) -> str:
+        """A transaction id (BK) for a payment the station sent without one."""
+        with self._lock:
+            count = int(self._db.execute("SELECT COUNT(*) FROM payments").fetchone()[0])
+            # Station-chosen ids may take some PAYnnnnnn names: at most `count` of them.
+            for n in range(count + 1, 2 * count + 2):
+                ident = f"PAY{n:06d}"
+                if self._db.execute("SELECT 1 FROM payments WHERE transaction_id=?", (ident,)).fetchone() is None:
+                    return ident
+            raise AssertionError("unreachable: more PAY ids taken than payments recorded")
 
     def record_payment(self, transaction_id: str, patron_id: str, amount_cents: int, paid: datetime) -> None:
         self._exec("INSERT INTO payments VALUES (?,?,?,?)", transaction_id, patron_id, amount_cents,
