@@ -106,7 +106,7 @@ def decode_isil(data: bytes) -> str:
     value = int.from_bytes(data, "big") if data else 0
     pos, mode, shift_to = 0, UPPER, None
     out: list[str] = []
-    while True:
+    for _ in range(total // 4 + 1):                      # every step consumes at least 4 bits
         current = shift_to or mode
         width = _WIDTH[current]
         if pos + width > total:

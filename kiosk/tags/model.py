@@ -102,7 +102,8 @@ class ItemTag:
     """One decoded library tag (item or patron card).
 
     ``owner_isil`` is the full ISIL (``DK-710100``); ``country`` is the owner
-    library's country (Danish model bytes 21-22, or the ISIL prefix).
+    library's country (Danish model bytes 21-22, or the ISIL prefix; ISO 28560-2
+    has no element of its own for it, so there it always comes from the ISIL).
     ``elements`` holds the further ISO 28560-2 data elements as
     ``(relative OID, text)`` pairs in tag order (OIDs 6-26, see
     :data:`kiosk.tags.oids.OID_NAMES`); ``extensions`` the ISO 28560-3 extension
