@@ -145,6 +145,14 @@ class RFIDReader(abc.ABC):
         with self.lock:
             self._set_eas(uid, bool(on))
 
+    def write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        """Write the DSFID byte (ISO 28560-2 tags carry 0x06); :class:`DeviceError` if unsupported."""
+        _check_uid(uid)
+        if not 0 <= dsfid <= 0xFF:
+            raise ValueError(f"DSFID must be a byte, got {dsfid!r}")
+        with self.lock:
+            self._write_dsfid(uid, dsfid)
+
     def read_user_memory(self, uid: bytes, blocks: int = USER_BLOCKS) -> bytes:
         return self.read_blocks(uid, 0, blocks)
 
@@ -185,6 +193,9 @@ class RFIDReader(abc.ABC):
 
     def _set_eas(self, uid: bytes, on: bool) -> None:
         raise DeviceError(f"{self.describe()}: this reader cannot set or reset EAS; use AFI security", self.name)
+
+    def _write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        raise DeviceError(f"{self.describe()}: this reader cannot write the DSFID", self.name)
 
     def _identify(self) -> str:
         return self.describe()

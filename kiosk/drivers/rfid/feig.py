@@ -153,6 +153,9 @@ class FeigReader(RFIDReader):
         self._iso(fp.write_afi(uid, afi), uid, f"write of AFI 0x{afi:02X}")
         self._afi[uid] = afi
 
+    def _write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        self._iso(fp.write_dsfid(uid, dsfid), uid, f"write of DSFID 0x{dsfid:02X}")
+
     def _set_eas(self, uid: bytes, on: bool) -> None:
         self._iso(fp.nxp_eas(uid, on), uid, "set EAS" if on else "reset EAS", custom=True)
 

@@ -96,10 +96,13 @@ class FeigEmulator(SerialEmulator):
             if sub == fp.ISO_WRITE_AFI and len(args) == 1:
                 self.field.write_afi(uid, args[0])
                 return 0x00, b""
+            if sub == fp.ISO_WRITE_DSFID and len(args) == 1:
+                self.field.write_dsfid(uid, args[0])
+                return 0x00, b""
             if sub == fp.ISO_SYSTEM_INFO and not args:
                 tag = self.field.system_info(uid)
                 return 0x00, bytes([tag.dsfid]) + tag.uid + bytes([tag.afi, 0x03, tag.blocks - 1, tag.ic_ref])
-            return 0x81 if sub in (0x23, 0x24, 0x27, 0x2B) else 0x82, b""
+            return 0x81 if sub in (0x23, 0x24, 0x27, 0x29, 0x2B) else 0x82, b""
         except NoTag:
             return 0x01, b""
         except TagFault as fault:

@@ -36,6 +36,7 @@ ISO_INVENTORY = 0x01
 ISO_READ_MULTIPLE = 0x23
 ISO_WRITE_MULTIPLE = 0x24
 ISO_WRITE_AFI = 0x27
+ISO_WRITE_DSFID = 0x29
 ISO_SYSTEM_INFO = 0x2B
 MFR_NXP = 0x04
 NXP_SET_EAS = 0xA2
@@ -216,6 +217,10 @@ def write_multiple(uid: bytes, first: int, data: bytes, block_size: int = 4) -> 
 
 def write_afi(uid: bytes, afi: int) -> bytes:
     return bytes([ISO_WRITE_AFI, MODE_ADDRESSED]) + uid + bytes([afi])
+
+
+def write_dsfid(uid: bytes, dsfid: int) -> bytes:
+    return bytes([ISO_WRITE_DSFID, MODE_ADDRESSED]) + uid + bytes([dsfid])
 
 
 def system_info(uid: bytes) -> bytes:

@@ -199,6 +199,13 @@ class TagField:
                 raise TagFault(0x12)
             tag.afi = afi
 
+    def write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        self._spend(airtime.write_afi_time())          # same frame size and programming time
+        with self._lock:
+            tag = self._present(uid)
+            self._write_fault()
+            tag.dsfid = dsfid
+
     def set_eas(self, uid: bytes, on: bool) -> None:
         self._spend(airtime.eas_time())
         with self._lock:

@@ -46,7 +46,7 @@ class TagProgrammer:
         self.last_uid: bytes | None = None
 
     def program(self, item_id: str, parts: int = 1, part: int = 1) -> WriteReport:
-        from kiosk.tags import ItemTag, Usage, decode_tag, encode_tag
+        from kiosk.tags import ItemTag, Usage, decode_tag, dsfid_for, encode_tag
 
         item_id = item_id.strip()
         label = item_id if parts == 1 else f"{item_id} part {part}/{parts}"
@@ -89,10 +89,20 @@ class TagProgrammer:
         except (TagError, DeviceError) as exc:
             return WriteReport(label, False, f"written and verified but NOT SECURED ({exc}); "
                                              f"put it back and program it again", uid)
+        note = ""
+        if tag.dsfid != dsfid_for(self.model):
+            try:
+                self.reader.write_dsfid(uid, dsfid_for(self.model))
+            except TagError as exc:
+                return WriteReport(label, False, f"written, verified and secured, but the DSFID write failed "
+                                                 f"({exc}); put it back and program it again", uid)
+            except DeviceError:
+                note = f"; DSFID left at 0x{tag.dsfid:02X} (this reader cannot write it)"
         self.last_uid = uid
         secured = {"afi": f"AFI 0x{self.afi_secured:02X}", "eas": "EAS on",
                    "both": f"AFI 0x{self.afi_secured:02X} and EAS on"}[self.security]
-        return WriteReport(label, True, f"written ({self.model}, {len(data)} bytes), verified, secured ({secured})", uid)
+        return WriteReport(label, True, f"written ({self.model}, {len(data)} bytes), verified, "
+                                        f"secured ({secured}){note}", uid)
 
     def _one_tag(self) -> tuple[TagInfo | None, str]:
         """Wait (bounded) for exactly one tag that is not the one just programmed."""

@@ -107,6 +107,9 @@ class SimulatedPad(RFIDReader):
     def _write_afi(self, uid: bytes, afi: int) -> None:
         self._tag_op(uid, f"write of AFI 0x{afi:02X}", lambda: self.field.write_afi(uid, afi))
 
+    def _write_dsfid(self, uid: bytes, dsfid: int) -> None:
+        self._tag_op(uid, f"write of DSFID 0x{dsfid:02X}", lambda: self.field.write_dsfid(uid, dsfid))
+
     def _set_eas(self, uid: bytes, on: bool) -> None:
         self._tag_op(uid, "set EAS" if on else "reset EAS", lambda: self.field.set_eas(uid, on))
 

@@ -41,6 +41,8 @@ FRAMES = [
      feig_request(0xFF, 0xB0, "24 01 E0 04 01 00 31 23 AA 26 00 02 04 44 43 42 41 48 47 46 45")),
     ("write afi", fp.Frame(0xFF, fp.CMD_ISO, fp.write_afi(UID, 0x07)),
      feig_request(0xFF, 0xB0, "27 01 E0 04 01 00 31 23 AA 26 07")),
+    ("write dsfid", fp.Frame(0xFF, fp.CMD_ISO, fp.write_dsfid(UID, 0x06)),
+     feig_request(0xFF, 0xB0, "29 01 E0 04 01 00 31 23 AA 26 06")),
     ("system info", fp.Frame(0xFF, fp.CMD_ISO, fp.system_info(UID)),
      feig_request(0xFF, 0xB0, "2B 01 E0 04 01 00 31 23 AA 26")),
     ("nxp set eas", fp.Frame(0x00, fp.CMD_ISO_CUSTOM, fp.nxp_eas(UID, True)),

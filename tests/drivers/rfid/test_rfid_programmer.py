@@ -37,6 +37,7 @@ def test_programs_verifies_and_secures_a_blank_tag(model: str) -> None:
     assert isinstance(decoded, ItemTag)
     assert (decoded.primary_item_id, decoded.owner_isil, decoded.model) == ("31000000000001", "US-RPL", model)
     assert tag.afi == 0x07 and not tag.eas
+    assert tag.dsfid == (0x06 if model == "28560-2" else 0x00)      # ISO 28560-2 tags carry DSFID 0x06
 
 
 def test_refuses_when_no_tag_or_several_tags() -> None:
@@ -165,3 +166,26 @@ def test_cli_reads_barcodes_from_stdin(capsys: pytest.CaptureFixture[str], monke
     monkeypatch.setattr("sys.stdin", io.StringIO("31000000000001\n\n"))
     code = cli(["write", "--device", "sim:tags=31000000000001", "--wait", "0.1"])
     assert code == 0 and "1 of 1" in capsys.readouterr().out
+
+
+def test_feig_station_writes_dsfid_and_3m_station_says_it_cannot() -> None:
+    from kiosk.drivers.rfid.feig import FeigReader
+    from kiosk.drivers.rfid.feig_emulator import FeigEmulator
+    from kiosk.drivers.rfid.m3_810 import M3Reader
+    from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
+    from kiosk.drivers.rfid.field import TagField
+
+    for emulator_cls, reader_cls, expect in ((FeigEmulator, FeigReader, 0x06), (M3Emulator, M3Reader, 0x00)):
+        field = TagField()
+        field.place(BLANK, b"", dsfid=0x00)
+        emu = emulator_cls(field)
+        reader = reader_cls(emu.start_socket(), timeout=0.5)
+        try:
+            prog, _ = station(reader, model="28560-2")
+            report = prog.program("31000000000001")
+        finally:
+            reader.close()
+            emu.stop()
+        assert report.ok, report.line()
+        assert field.get(BLANK).dsfid == expect
+        assert ("cannot write it" in report.message) is (expect == 0x00)
