@@ -38,7 +38,7 @@ class RawSIP:
 
     def send(self, msg: m.Message) -> bytes:
         raw = encode(msg, seq=self.seq if self.checksums else None, checksum=self.checksums,
-                     encoding=self.encoding, terminator=self.terminator)
+                     encoding=self.encoding, terminator=b"\r")[:-1] + self.terminator
         self.seq = (self.seq + 1) % 10
         self.sock.sendall(raw)
         return raw
