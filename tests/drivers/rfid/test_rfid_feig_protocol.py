@@ -20,6 +20,37 @@ from rfid_frames import feig_advanced, feig_crc, feig_reply, feig_request, hexb
 
 UID = hexb("E0 04 01 00 31 23 AA 26")
 
+# Whole frames, CRC included, published in Amarok79/InlayTester.Drivers.FeigReader
+# (src/Tests.InlayTester.Drivers.FeigReader/Drivers.Feig/Test_FeigRequest.cs and
+# Test_FeigResponse.cs), an independent open-source FEIG driver.
+PUBLISHED = [
+    ("read config 0x80", fp.Frame(0x12, 0x80, b"\x07"), "06 12 80 07 E5 80"),
+    ("read config advanced", fp.Frame(0x12, 0x80, b"\x07", advanced=True), "02 00 08 12 80 07 A0 2D"),
+    ("software version", fp.Frame(0xFF, fp.CMD_SOFTWARE_VERSION), "05 FF 65 E5 CB"),
+    ("software version advanced", fp.Frame(0xFF, fp.CMD_SOFTWARE_VERSION, advanced=True), "02 00 07 FF 65 6E 61"),
+    ("software version reply", fp.Frame(0x00, 0x65, hexb("00 03 03 00 44 53 0D 30")),
+     "0D 00 65 00 03 03 00 44 53 0D 30 33 09"),
+    ("software version reply advanced", fp.Frame(0x00, 0x65, hexb("00 03 03 00 44 53 0D 30"), advanced=True),
+     "02 00 0F 00 65 00 03 03 00 44 53 0D 30 74 69"),
+]
+
+
+@pytest.mark.parametrize("name,frame,wire", PUBLISHED, ids=[p[0] for p in PUBLISHED])
+def test_published_frames_both_directions(name: str, frame: fp.Frame, wire: str) -> None:
+    assert frame.encode() == hexb(wire)
+    reader = fp.FrameReader()
+    reader.feed(hexb(wire))
+    assert list(reader.frames()) == [frame]
+
+
+def test_published_inventory_request_and_data_set() -> None:
+    # Inventory request "07 FF B0 01 00 1C 56" also appears verbatim in public
+    # Arduino FEIG bridges; the ISO 15693 data set layout (TR-TYPE 03, DSFID,
+    # 8-byte UID as sent) is the one Amarok79's Test_DefaultFeigReader.cs parses.
+    assert fp.Frame(0xFF, fp.CMD_ISO, fp.inventory()).encode() == hexb("07 FF B0 01 00 1C 56")
+    (record,) = fp.parse_inventory(hexb("01 03 FF 88 77 66 55 44 33 22 11"))
+    assert (record.tr_type, record.dsfid, record.uid) == (0x03, 0xFF, hexb("88 77 66 55 44 33 22 11"))
+
 
 def test_crc_matches_the_catalogue_check_value() -> None:
     # CRC-16/MCRF4XX (reflected 0x1021 = 0x8408, preset 0xFFFF, no xorout):
