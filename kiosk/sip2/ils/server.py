@@ -167,6 +167,12 @@ class ILSSimulator:
         with self._lock:
             sock, self._listener = self._listener, None
         if sock is not None:
+            # shutdown first: the accept thread may be polling this socket, which
+            # would keep it listening until the poll returns.
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # not connected / already shut: fine for a listener
             sock.close()
 
     def _close_connections(self) -> None:
