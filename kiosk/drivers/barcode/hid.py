@@ -20,7 +20,7 @@ import select
 import struct
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from evdev import ecodes as e
 
@@ -88,12 +88,15 @@ class HidScanner(Scanner):
     """Reads a grabbed input device's fd; a thread delivers codes."""
 
     POLL = 0.1
+    RECONNECT_INTERVAL = 1.0
 
     def __init__(self, fd: int, name: str, options: dict[str, Any] | None = None,
-                 device: Any = None) -> None:
+                 device: Any = None, reopen: Callable[[], Any] | None = None) -> None:
         super().__init__(f"HID scanner {name}", options)
         self.fd = fd
         self._device = device      # evdev.InputDevice when opened from /dev/input
+        self._reopen = reopen      # finds and grabs the device again after a replug
+        self.reconnects = 0
         self.decoder = KeyDecoder()
         self._thread: threading.Thread | None = None
         self._halt = threading.Event()
@@ -122,13 +125,7 @@ class HidScanner(Scanner):
 
     def close(self) -> None:
         super().close()
-        if self._device is not None:
-            try:
-                self._device.ungrab()
-            except OSError:
-                pass  # already gone (unplugged)
-            self._device.close()
-            self._device = None
+        self._release()
 
     def _run(self) -> None:
         pending = b""
@@ -139,12 +136,16 @@ class HidScanner(Scanner):
                     continue
                 chunk = os.read(self.fd, EVENT.size * 64)
             except OSError as exc:
-                self.error = f"read failed: {exc}"
-                log.warning("%s: %s", self.name, self.error)
-                return
+                chunk, why = b"", f"read failed: {exc}"
+            else:
+                why = "device went away"
             if not chunk:
-                self.error = "device went away"
-                return
+                self.error = why
+                log.warning("%s: %s", self.name, why)
+                if self._reopen is None or not self._reconnect():
+                    return
+                pending = b""
+                continue
             pending += chunk
             usable = len(pending) - len(pending) % EVENT.size
             for offset in range(0, usable, EVENT.size):
@@ -154,6 +155,32 @@ class HidScanner(Scanner):
                     if text:
                         self._deliver(text)
             pending = pending[usable:]
+
+    def _reconnect(self) -> bool:
+        """Wait for the scanner to come back (USB replug); False when stopped."""
+        self._release()
+        self.decoder = KeyDecoder()
+        while not self._halt.wait(self.RECONNECT_INTERVAL):
+            try:
+                device = self._reopen() if self._reopen else None
+            except DeviceError:
+                continue
+            if device is not None:
+                self._device, self.fd = device, device.fd
+                self.error = None
+                self.reconnects += 1
+                log.info("%s: reconnected", self.name)
+                return True
+        return False
+
+    def _release(self) -> None:
+        if self._device is not None:
+            try:
+                self._device.ungrab()
+            except OSError:
+                pass  # already gone (unplugged)
+            self._device.close()
+            self._device = None
 
     def self_test(self) -> SelfTestResult:
         if self.error:
@@ -188,14 +215,20 @@ def open_hid(argument: str, options: dict[str, Any]) -> HidScanner:
     if not argument:
         raise DeviceError("scanner: hid needs a device, e.g. hid:/dev/input/event3 or hid:name=Honeywell",
                           "scanner")
-    path = _find_by_name(argument[5:]) if argument.startswith("name=") else argument
-    try:
-        device = evdev.InputDevice(path)
-    except OSError as exc:
-        raise DeviceError(f"scanner: cannot open input device {path!r}: {exc}", "scanner") from exc
-    try:
-        device.grab()
-    except OSError as exc:
-        device.close()
-        raise DeviceError(f"scanner: cannot grab {path!r} (another program holds it?): {exc}", "scanner") from exc
-    return HidScanner(device.fd, f"{path} {device.name!r}", options, device=device)
+    def open_grabbed() -> Any:
+        # By name, the device is found again even if udev renumbers it on replug.
+        path = _find_by_name(argument[5:]) if argument.startswith("name=") else argument
+        try:
+            device = evdev.InputDevice(path)
+        except OSError as exc:
+            raise DeviceError(f"scanner: cannot open input device {path!r}: {exc}", "scanner") from exc
+        try:
+            device.grab()
+        except OSError as exc:
+            device.close()
+            raise DeviceError(f"scanner: cannot grab {path!r} (another program holds it?): {exc}",
+                              "scanner") from exc
+        return device
+
+    device = open_grabbed()
+    return HidScanner(device.fd, f"{device.path} {device.name!r}", options, device=device, reopen=open_grabbed)

@@ -101,6 +101,7 @@ class SerialScanner(Scanner):
     """A scanner on a serial port; a reader thread delivers codes."""
 
     POLL = 0.05  # serial read timeout: bounds how long stop() waits
+    RECONNECT_INTERVAL = 1.0
 
     def __init__(self, port: str, options: dict[str, Any]) -> None:
         super().__init__(f"serial scanner {port}", options)
@@ -117,6 +118,7 @@ class SerialScanner(Scanner):
         self._thread: threading.Thread | None = None
         self._halt = threading.Event()
         self.error: str | None = None
+        self.reconnects = 0
 
     @property
     def running(self) -> bool:
@@ -144,10 +146,12 @@ class SerialScanner(Scanner):
             try:
                 data = self._serial.read(self._serial.in_waiting or 1)
             except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
-                # Unplugged: report once and stop; the station shows the device as failed.
+                # Unplugged (or the link dropped): say so, then keep trying to
+                # reopen the port, so re-plugging the scanner is all staff do.
                 self.error = f"read failed: {exc}"
-                log.warning("%s: %s", self.name, self.error)
-                return
+                log.warning("%s: %s; reconnecting", self.name, self.error)
+                self._reconnect()
+                continue
             now = time.monotonic()
             for line in self.framer.feed(data, now) if data else self.framer.flush_idle(now):
                 self._deliver(line)
@@ -156,9 +160,25 @@ class SerialScanner(Scanner):
             self.rejected += len(self.framer.rejected)
             self.framer.rejected.clear()
 
+    def _reconnect(self) -> None:
+        try:
+            self._serial.close()
+        except (serial.SerialException, OSError):
+            pass
+        self.framer.buffer.clear()
+        while not self._halt.wait(self.RECONNECT_INTERVAL):
+            try:
+                self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=self.POLL)
+            except (serial.SerialException, ValueError, OSError):
+                continue
+            log.info("%s: reconnected", self.name)
+            self.error = None
+            self.reconnects += 1
+            return
+
     def self_test(self) -> SelfTestResult:
         if self.error:
-            return SelfTestResult.failed(f"{self.name}: {self.error}")
+            return SelfTestResult.failed(f"{self.name}: {self.error} (reconnecting)")
         if not self._serial.is_open:
             return SelfTestResult.failed(f"{self.name}: port is closed")
         return SelfTestResult.passed(f"{self.name}: port open at {self.baud} baud")

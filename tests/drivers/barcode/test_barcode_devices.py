@@ -167,6 +167,44 @@ def test_serial_scanner_over_loopback_socket() -> None:
         server.close()
 
 
+def test_serial_scanner_reconnects_after_the_link_drops() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(WAIT)
+    port = server.getsockname()[1]
+    accepted: queue.Queue[socket.socket] = queue.Queue()
+
+    def accept_forever() -> None:
+        for _ in range(2):
+            try:
+                accepted.put(server.accept()[0])
+            except OSError:
+                return
+
+    acceptor = threading.Thread(target=accept_forever, daemon=True)
+    acceptor.start()
+    scanner = open_device("scanner", f"serial:socket://127.0.0.1:{port}", {})
+    scanner.RECONNECT_INTERVAL = 0.05
+    got = Collector()
+    try:
+        scanner.start(got)
+        first = accepted.get(timeout=WAIT)
+        first.sendall(b"31000000000011\r")
+        assert got.next() == "31000000000011"
+        first.close()                               # cable pulled
+        second = accepted.get(timeout=WAIT)         # ... and plugged back in
+        deadline = time.monotonic() + WAIT          # (pyserial drains input while it opens)
+        while scanner.reconnects == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        second.sendall(b"31000000000012\r")
+        assert got.next() == "31000000000012"
+        assert scanner.reconnects == 1 and scanner.self_test().ok
+        second.close()
+    finally:
+        scanner.close()
+        server.close()
+        acceptor.join(WAIT)
+
+
 def test_wait_for_scan_is_bounded(pty_pair: tuple[int, str]) -> None:
     master, path = pty_pair
     scanner = open_device("scanner", f"serial:{path}", {})
@@ -270,6 +308,51 @@ def test_hid_scanner_reports_device_gone() -> None:
     finally:
         scanner.close()
         os.close(read_fd)
+
+
+class PipeInputDevice:
+    """Stands in for evdev.InputDevice after a replug: the fd is a real pipe."""
+
+    def __init__(self) -> None:
+        self.fd, self.writer = os.pipe()
+        self.closed = False
+
+    def ungrab(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+            self.closed = True
+
+
+def test_hid_scanner_comes_back_after_a_replug() -> None:
+    read_fd, write_fd = os.pipe()
+    replugged = PipeInputDevice()
+    attempts: list[int] = []
+
+    def reopen() -> PipeInputDevice:
+        attempts.append(1)
+        if len(attempts) < 2:
+            raise DeviceError("not back yet", "scanner")
+        return replugged
+
+    scanner = HidScanner(read_fd, "pipe", reopen=reopen)
+    scanner.RECONNECT_INTERVAL = 0.02
+    got = Collector()
+    scanner.start(got)
+    try:
+        os.write(write_fd, key_events(typed("31000000000013")))
+        assert got.next() == "31000000000013"
+        os.close(write_fd)                    # unplugged
+        os.write(replugged.writer, key_events(typed("31000000000014")))
+        assert got.next() == "31000000000014"
+        assert scanner.reconnects == 1 and len(attempts) == 2
+    finally:
+        scanner.close()
+        os.close(read_fd)
+        os.close(replugged.writer)
+    assert replugged.closed
 
 
 @pytest.mark.parametrize("spec, message", [
