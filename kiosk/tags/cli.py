@@ -173,8 +173,8 @@ def format_result(result: ItemTag | Unreadable) -> str:
     if isinstance(result, Unreadable):
         return f"unreadable: {result.reason}"
     rows = [("model", result.model), ("primary item id", result.primary_item_id or "(none)"),
-            ("type of usage", f"{int(result.usage)} {result.usage.label}"
-             + (f" (sub-code {result.usage_sub})" if result.usage_sub else "")),
+            ("type of usage", f"{(int(result.usage) << 4) | result.usage_sub:02X} {result.usage_text}"
+             if result.model == "28560-2" else f"{int(result.usage)} {result.usage_text}"),
             ("set", f"part {result.part} of {result.parts}"),
             ("owner ISIL", result.owner_isil or "(none)"), ("country", result.country or "(none)")]
     if result.model == "danish":

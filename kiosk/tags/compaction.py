@@ -6,10 +6,14 @@ The 3-bit compaction code in each precursor names the scheme:
     1 integer               a digit string without leading zeros as a big-endian binary integer
     2 numeric               digits, 4 bits each (BCD), an odd count padded with 0xF
     3 5-bit code            characters 0x41-0x5F (A-Z [ \\ ] ^ _): low 5 bits of each
-    4 6-bit code            characters 0x20-0x5F (space, digits, punctuation, A-Z): low 6 bits
+    4 6-bit code            characters 0x20-0x5F (space, digits, punctuation, A-Z) except
+                            ! " # $ % & ' whose codes mean EOT, FS, US or are reserved: low 6 bits
     5 7-bit code            ISO/IEC 646 IRV (ASCII), 7 bits each
     6 octet string          ISO/IEC 8859-1, one byte per character
     7 UTF-8 string          anything else (28560-2 clause 7.4.4 / WG11 clarification 6.17)
+
+The 6-bit table (0x21-0x27 not characters) matches an open-source decoder of
+Finnish library tags (``helmet_rfid_tag.py``, ``HelmetRfidTag``).
 
 Bit-packed schemes fill the last byte with pad bits: for the 6-bit code the leading
 bits of the space code ``100000`` (ISO 28560-2:2014 annex D.3.5: ``QA268.L55`` ->
@@ -58,7 +62,8 @@ def can_encode(scheme: int, text: str) -> bool:
         return bool(text) and all(0x41 <= ord(c) <= 0x5F for c in text)
     if scheme == BIT6:
         # a trailing space would be indistinguishable from the pad group
-        return bool(text) and all(0x20 <= ord(c) <= 0x5F for c in text) and not text.endswith(" ")
+        return bool(text) and all(0x20 <= ord(c) <= 0x5F and not 0x21 <= ord(c) <= 0x27 for c in text) \
+            and not text.endswith(" ")
     if scheme == BIT7:
         return all(0x20 <= ord(c) < 0x7F for c in text)   # graphic ASCII (WG11 clarification)
     if scheme == OCTET:
@@ -108,6 +113,9 @@ def decode_text(scheme: int, data: bytes) -> str:
         return "".join(chr(0x40 | c) for c in _strip_pad(_groups(data, 5), len(data), 5, (0,)))
     if scheme == BIT6:
         codes = _strip_pad(_groups(data, 6), len(data), 6, (0b100000,))
+        bad = next((c for c in codes if 0x21 <= c <= 0x27), None)
+        if bad is not None:
+            raise CompactionError(f"6-bit code {bad:06b} is a control or reserved code, not a character")
         return "".join(chr(c if c >= 0x20 else 0x40 | c) for c in codes)
     if scheme == BIT7:
         codes = _strip_pad(_groups(data, 7), len(data), 7, (0, 0x7F))

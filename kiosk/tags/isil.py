@@ -5,19 +5,18 @@ character sets and switch codes, starting in the upper-case set:
 
     upper case (5 bit)   0 '-'  1-26 A-Z  27 ':'  28 latch lower  29 shift lower
                          30 latch digits  31 shift digits
-    lower case (5 bit)   0 '-'  1-26 a-z  27 ':'  28 latch upper  29 shift upper
+    lower case (5 bit)   0 '-'  1-26 a-z  27 '/'  28 latch upper  29 shift upper
                          30 latch digits  31 shift digits
     digits (4 bit)       0-9  10 '-'  11 ':'  12 latch upper  13 shift upper
                          14 latch lower  15 shift lower
 
 A shift covers the next character only; a latch changes the set. The last byte is
-filled with 1 bits. The code values are taken from the two worked examples of
-ISO 28560-2:2014 (annex C.6.1 ``DE-Heu1`` -> ``21 40 8E 16 BF 1F``; annex D.3.6
-``US-InU-Mu`` -> ``AC C0 9E BA A0 6F 6B``), which fix '-', A-Z, a-z, the digits and
-the four switch codes of the upper-case set; the positions of ':' and of the
-switch codes in the other two sets follow the same pattern. '/' has no code here;
-an ISIL containing it is written with ordinary compaction instead (see
-:func:`can_encode`).
+filled with 1 bits. The worked examples of ISO 28560-2:2014 (annex C.6.1
+``DE-Heu1`` -> ``21 40 8E 16 BF 1F``; annex D ``US-InU-Mu`` -> ``AC C0 9E BA A0 6F
+6B``) fix '-', the letters, the digits and the upper-case switch codes; the full
+tables above agree with an open-source decoder of Finnish library tags
+(``helmet_rfid_tag.py``, class ``HelmetRfidTag``), which is where ':' (upper and
+digit sets) and '/' (lower-case set only) come from.
 """
 
 from __future__ import annotations
@@ -42,7 +41,9 @@ def _code(mode: str, ch: str) -> int | None:
     if ch == "-":
         return 10 if mode == DIGIT else 0
     if ch == ":":
-        return 11 if mode == DIGIT else 27
+        return {DIGIT: 11, UPPER: 27}.get(mode)
+    if ch == "/":
+        return 27 if mode == LOWER else None
     if mode == UPPER and "A" <= ch <= "Z":
         return ord(ch) - 64
     if mode == LOWER and "a" <= ch <= "z":
@@ -52,34 +53,38 @@ def _code(mode: str, ch: str) -> int | None:
     return None
 
 
-def _set_of(ch: str) -> str | None:
+def _set_of(ch: str, following: str = "") -> str | None:
+    """The set to switch to for ``ch`` (for ':' the one the next character needs
+    too, else the cheaper 4-bit digit set)."""
     if "A" <= ch <= "Z":
         return UPPER
-    if "a" <= ch <= "z":
+    if "a" <= ch <= "z" or ch == "/":
         return LOWER
     if "0" <= ch <= "9":
         return DIGIT
+    if ch == ":":
+        return UPPER if "A" <= following[:1] <= "Z" and following else DIGIT
     return None
 
 
 def can_encode(isil: str) -> bool:
-    return bool(isil) and all(_set_of(c) or c in "-:" for c in isil)
+    return bool(isil) and all(c == "-" or _set_of(c) for c in isil)
 
 
 def encode_isil(isil: str) -> bytes:
     """ISIL compaction of ``isil``; raises :class:`ISILCompactionError`."""
     if not can_encode(isil):
-        raise ISILCompactionError(f"ISIL {isil!r} has characters outside A-Z a-z 0-9 - :")
+        raise ISILCompactionError(f"ISIL {isil!r} has characters outside A-Z a-z 0-9 - : /")
     mode = UPPER
     bits: list[tuple[int, int]] = []                     # (value, width)
     for i, ch in enumerate(isil):
         code = _code(mode, ch)
         if code is None:
-            target = _set_of(ch)
+            rest = isil[i + 1:].lstrip("-")            # '-' is in every set, so look past it
+            target = _set_of(ch, rest[:1])
             assert target is not None
-            # latch when the next character also needs the target set, else shift
-            following = isil[i + 1] if i + 1 < len(isil) else ""
-            latch = bool(following) and _set_of(following) == target
+            # latch when the next character that matters is in the target set too, else shift
+            latch = bool(rest) and _code(target, rest[0]) is not None
             bits.append((_SWITCH[mode][("latch" if latch else "shift", target)], _WIDTH[mode]))
             if latch:
                 mode = target
@@ -139,5 +144,5 @@ def _char(mode: str, code: int) -> str:
     if code == 0:
         return "-"
     if code == 27:
-        return ":"
+        return ":" if mode == UPPER else "/"
     return chr((64 if mode == UPPER else 96) + code)

@@ -97,6 +97,20 @@ _USAGE_LABELS = {
 }
 
 
+# ISO 28560-1 type of usage sub-classes (low nibble of the 28560-2 code byte), as
+# listed by the open-source Finnish tag decoder helmet_rfid_tag.py (HelmetRfidTag).
+USAGE_SUB_LABELS: dict[tuple[int, int], str] = {
+    (0, 1): "for automated process", (0, 2): "for manual process",
+    (1, 1): "for automatic sorting", (1, 2): "not for automatic sorting",
+    (1, 3): "not for issue while offline", (1, 4): "not for return while offline",
+    (1, 5): "not for issue or return while offline",
+    (7, 1): "for sale", (7, 2): "sold", (7, 3): "for disposal",
+    (8, 1): "adult borrower", (8, 2): "young adult borrower", (8, 3): "child borrower",
+    (9, 1): "personal computer", (9, 2): "video projector", (9, 3): "overhead projector",
+    (9, 4): "whiteboard",
+}
+
+
 @dataclass(frozen=True)
 class ItemTag:
     """One decoded library tag (item or patron card).
@@ -136,6 +150,14 @@ class ItemTag:
                 object.__setattr__(self, "country", prefix.upper())
 
     @property
+    def usage_text(self) -> str:
+        """``item for circulation, not for issue while offline`` (sub-class when known)."""
+        if not self.usage_sub:
+            return self.usage.label
+        sub = USAGE_SUB_LABELS.get((int(self.usage), self.usage_sub), f"sub-class {self.usage_sub}")
+        return f"{self.usage.label}, {sub}"
+
+    @property
     def is_patron_card(self) -> bool:
         return self.usage is Usage.PATRON_CARD
 
@@ -163,7 +185,7 @@ class ItemTag:
 
         data = asdict(self)
         data["usage"] = self.usage.name.lower()
-        data["usage_label"] = self.usage.label
+        data["usage_label"] = self.usage_text
         data["elements"] = [{"oid": oid, "name": oid_name(oid), "value": value}
                             for oid, value in self.elements]
         data["extensions"] = [{"id": ident, "data": payload.hex()} for ident, payload in self.extensions]

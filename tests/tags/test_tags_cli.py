@@ -153,3 +153,9 @@ def test_through_kiosk_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     assert capsys.readouterr().out.startswith("unreadable: ")
     assert main_cli.main(["tag", "decode", "0x0G"]) == 2
     assert capsys.readouterr().err == "kiosk tag: not hex: character 'G'\n"
+
+
+def test_decode_shows_usage_sub_class(capsys: pytest.CaptureFixture[str]) -> None:
+    # type of usage 0x13: circulating, not for issue while offline (ISO 28560-1 sub-class)
+    code, out, _ = run(["tag", "decode", "11 01 05 02 01 20 05 01 13 00 00 00"], capsys)
+    assert code == 0 and "type of usage    13 item for circulation, not for issue while offline" in out

@@ -162,9 +162,18 @@ def test_encode_errors(kwargs: dict, message: str) -> None:
         encode_tag(ItemTag("28560-2", **kwargs))
 
 
-def test_isil_with_slash_falls_back_to_plain_compaction() -> None:
+def test_isil_outside_the_isil_character_set_falls_back_to_plain_compaction() -> None:
+    tag = ItemTag("28560-2", "1", owner_isil="XX-Å1")
+    data = encode_tag(tag)
+    assert bytes([0x63, 0x05]) + "XX-Å1".encode("latin-1") in data     # octet compaction, OID 3
+    assert decode_tag(data) == tag
+
+
+def test_isil_with_slash_uses_isil_compaction() -> None:
     tag = ItemTag("28560-2", "1", owner_isil="XX-A/B")
-    assert decode_tag(encode_tag(tag)) == tag
+    data = encode_tag(tag)
+    assert any(oid == 3 and scheme == 0 for oid, scheme, _ in parse_data_sets(data)[0])
+    assert decode_tag(data) == tag
 
 
 @pytest.mark.parametrize("value,scheme", [("7", 0), ("255", 0), ("007", 2), ("256", 1), ("²", 6), ("DVD", 3)])
