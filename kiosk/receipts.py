@@ -100,8 +100,9 @@ class Receipt:
               items: Iterable[ReceiptItem] = (), fines_total: str | Decimal | None = None,
               currency: str = "USD", holds_ready: Iterable[str] = (), print_lines: Iterable[str] = (),
               header: str = "", footer: str = DEFAULT_FOOTER, qr_url: str = "", station_id: str = "",
-              session_id: str = "", created: datetime | None = None) -> "Receipt":
-        """A receipt for a session; ``patron_id`` is masked here."""
+              session_id: str = "", created: datetime | None = None, patron_masked: str = "") -> "Receipt":
+        """A receipt for a session; ``patron_id`` is masked here (or pass an
+        already masked ``patron_masked``)."""
         fines = "" if fines_total in (None, "") else str(fines_total)
         if fines:
             try:
@@ -110,10 +111,29 @@ class Receipt:
             except InvalidOperation:
                 fines = ""
         return cls(library_name=library_name, created=created or datetime.now(timezone.utc), lang=lang,
-                   patron=mask_patron_id(patron_id) if patron_id else "", station_id=station_id,
+                   patron=mask_patron_id(patron_id) if patron_id else patron_masked, station_id=station_id,
                    items=tuple(items), fines_total=fines, currency=currency,
                    holds_ready=tuple(t for t in holds_ready if t), print_lines=tuple(print_lines),
                    header=header, footer=footer, qr_url=qr_url, session_id=session_id)
+
+    @classmethod
+    def from_session(cls, config: Any, view: Any, account: Any = None, **kwargs: Any) -> "Receipt":
+        """The receipt of a finished session: ``view`` is the station's
+        :class:`kiosk.events.SessionView`, ``account`` an optional
+        :class:`kiosk.events.AccountView` (fines and holds ready). Items still
+        pending are left out; refused ones carry the patron message and the
+        ILS's own words."""
+        patron = getattr(view, "patron", None)
+        items = [item for item in (receipt_item(result) for result in getattr(view, "items", ())) if item]
+        fines = getattr(account, "fines_total", "") if account is not None else getattr(patron, "fines_total", "")
+        holds = [h.title or h.item_id for h in getattr(account, "holds_ready", ())] if account is not None else []
+        values: dict[str, Any] = dict(lang=getattr(view, "language", "en"), items=items, fines_total=fines,
+                                      holds_ready=holds, session_id=getattr(view, "session_id", ""),
+                                      patron_masked=getattr(patron, "masked_id", "") if patron else "")
+        if account is not None and getattr(account, "currency", ""):
+            values["currency"] = account.currency
+        values.update(kwargs)
+        return cls.from_config(config, **values)
 
     @classmethod
     def from_config(cls, config: Any, **kwargs: Any) -> "Receipt":
@@ -162,6 +182,32 @@ def _due_from_json(value: Any) -> date | str | None:
     if isinstance(value, dict) and "date" in value:
         return date.fromisoformat(value["date"])
     return value
+
+
+_OUTCOME_OF_STATUS = {"borrowed": ItemOutcome.BORROWED, "renewed": ItemOutcome.RENEWED,
+                      "already_yours": ItemOutcome.BORROWED, "returned": ItemOutcome.RETURNED}
+
+
+def receipt_item(result: Any) -> ReceiptItem | None:
+    """A :class:`ReceiptItem` from a :class:`kiosk.events.ItemResult` (None
+    for an item still pending)."""
+    status = str(getattr(result, "status", ""))
+    if status == "pending":
+        return None
+    outcome = _OUTCOME_OF_STATUS.get(status)
+    ils = " / ".join(getattr(result, "ils_message", ()) or ())
+    message = getattr(result, "message", "") or ""
+    if outcome is None:
+        outcome = ItemOutcome.NOT_RETURNED if getattr(result, "action", "") == "return" else ItemOutcome.REFUSED
+        if ils and ils not in message:
+            message = f"{message} ({ils})" if message else ils
+    elif outcome in (ItemOutcome.BORROWED, ItemOutcome.RENEWED):
+        message = getattr(result, "warning", "") or ""
+    elif outcome == ItemOutcome.RETURNED:
+        message = message if getattr(result, "instruction", "none") not in ("none", "") else ""
+    return ReceiptItem(item_id=result.item_id, title=getattr(result, "title", "") or "", outcome=outcome,
+                       due_date=getattr(result, "due_date", "") or None, message=message,
+                       offline=bool(getattr(result, "offline", False)))
 
 
 _SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")

@@ -194,3 +194,30 @@ def test_desk_without_printer_and_no_receipt(journal) -> None:  # type: ignore[n
 
 def test_default_footer_constant_matches_config() -> None:
     assert load_config(None, apply_override_file=False).receipt.footer == DEFAULT_FOOTER
+
+
+def test_built_from_the_stations_session_view() -> None:
+    from kiosk.events import (AccountView, HoldView, Instruction, ItemResult, ItemStatus, PatronView,
+                              SessionState, SessionView)
+
+    view = SessionView(
+        state=SessionState.RECEIPT, patron=PatronView("Ana", "**********0001", fines_total="2.50"), language="es",
+        session_id="abc", items=(
+            ItemResult("31000000000001", "borrow", ItemStatus.BORROWED, title="Cien años de soledad",
+                       due_date="20261207    235900"),
+            ItemResult("31000000000013", "borrow", ItemStatus.REFUSED, message="No se presta.",
+                       ils_message=("Item is not for loan",)),
+            ItemResult("31000000000011", "return", ItemStatus.RETURNED, title="El túnel",
+                       message="Déjelo en el estante de reservas.", instruction=Instruction.HOLD_SHELF),
+            ItemResult("31000000000004", "borrow", ItemStatus.PENDING),
+        ))
+    account = AccountView("Ana", holds_ready=(HoldView("31000000000017", "Rayuela", ready=True),),
+                          fines_total="2.50")
+    receipt = Receipt.from_session(load_config(None, apply_override_file=False), view, account)
+    assert receipt.patron == "**********0001" and receipt.session_id == "abc" and receipt.lang == "es"
+    assert [i.outcome for i in receipt.items] == [ItemOutcome.BORROWED, ItemOutcome.REFUSED, ItemOutcome.RETURNED]
+    assert receipt.items[0].due_date == date(2026, 12, 7)
+    text = as_text(layout(receipt))
+    for expected in ("Riverside Public Library", "Vence el 7 dic 2026", "No se presta. (Item is not for loan)",
+                     "Déjelo en el estante de reservas.", "Rayuela", "2,50"):
+        assert expected in text, expected
