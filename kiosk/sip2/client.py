@@ -18,8 +18,9 @@ Failure contract, which the circulation core relies on:
 * A *refusal* is not an error: it is a normal response with ``ok`` false.
 
 Error detection (3M SIP2 2.00, "Error detection"): with ``checksums`` on, each
-request carries ``AY`` 0-9 and ``AZ``; a reply with a bad checksum is answered
-with 97 (request ACS resend) up to ``retries`` times; a reply whose ``AY``
+request carries ``AY`` 0-9 and ``AZ``; a reply with a bad checksum (or that
+cannot be parsed at all) is answered with 97 (request ACS resend)
+up to ``retries`` times; a reply whose ``AY``
 does not match is stale and skipped. The ACS status reply (98) can lower our
 resend count (``retries allowed``) and lengthen the reply wait (``timeout
 period``, tenths of a second): we never give up before the ILS said it may take.
@@ -162,6 +163,7 @@ class SIP2Client:
         self._state = "disconnected"
         self._listeners: list[Callable[[str], None]] = []
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set on every state change and on close
         self._thread: threading.Thread | None = None
         self._last_activity = time.monotonic()
         self.last_error: str | None = None
@@ -188,6 +190,7 @@ class SIP2Client:
             except KeyError:
                 raise LocalProtocolError(f"SIP2 client: event {event!r} is illegal in state {old!r}") from None
             self._state = new
+        self._wake.set()
         if new != old:
             log.info("SIP2 %s -> %s", old, new)
             for callback in list(self._listeners):
@@ -258,6 +261,7 @@ class SIP2Client:
     def close(self) -> None:
         """Stop the supervisor and close the connection (idempotent)."""
         self._stop.set()
+        self._wake.set()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=max(2.0, self.settings.read_timeout + 1.0))
@@ -291,17 +295,26 @@ class SIP2Client:
         self._thread = threading.Thread(target=self._supervise_loop, name="sip2-supervisor", daemon=True)
         self._thread.start()
 
+    def _pause(self, seconds: float) -> bool:
+        """Sleep until ``seconds`` pass or the state changes; True when closing."""
+        self._wake.wait(max(seconds, 0.01))
+        self._wake.clear()
+        return self._stop.is_set()
+
     def _supervise_loop(self) -> None:
         s = self.settings
         while not self._stop.is_set():
             if self._state == "online":
                 interval = s.keepalive_interval
-                wait = (interval - (time.monotonic() - self._last_activity)) if interval > 0 else 1.0
-                if self._stop.wait(max(wait, 0.05)):
+                wait = (interval - (time.monotonic() - self._last_activity)) if interval > 0 else 5.0
+                if self._pause(wait):
                     return
-                if interval > 0 and time.monotonic() - self._last_activity >= interval:
+                if interval > 0 and self._state == "online" \
+                        and time.monotonic() - self._last_activity >= interval:
                     self._keepalive()
             else:
+                # Only close() may cut this short: our own failed attempts
+                # change the state too and must not turn into a busy loop.
                 if self._stop.wait(s.reconnect_interval):
                     return
                 if self._state == "offline" and self._lock.acquire(timeout=0.1):
@@ -409,7 +422,9 @@ class SIP2Client:
         while True:
             try:
                 frame = self._decoder.next_frame()
-            except ChecksumError:
+            except (ChecksumError, MalformedMessage):
+                # Corrupted on the way (or garbled by the ILS): ask for it again
+                # rather than give up on a reply that may say "checked out".
                 if resends >= self.max_resends:
                     raise
                 resends += 1

@@ -362,17 +362,36 @@ def test_query_retried_once_when_the_link_breaks(clients: Callable[..., SIP2Clie
 
 def test_garbage_reply(clients: Callable[..., SIP2Client]) -> None:
     def garbage(frame: bytes, conn: Conn) -> bytes | None:
-        if frame.startswith((b"11", b"23")):
+        if frame.startswith((b"11", b"23", b"97")):
             return b"\x00\xff<html>502 Bad Gateway</html>\r"
         return good_ils(frame, conn)
 
     with ScriptedServer(garbage) as server:
-        client = clients(server.port)
+        client = clients(server.port, retries=2)
         with pytest.raises(UnknownOutcome):
             client.checkout("2100", "3100")
+        assert kinds(server.frames)[-3:] == ["11", "97", "97"]
         with pytest.raises(RemoteProtocolError) as info:
             client.patron_status("2100")
         assert not isinstance(info.value, TransportError)
+
+
+def test_one_garbled_reply_is_recovered_with_97(clients: Callable[..., SIP2Client]) -> None:
+    last: dict[str, bytes] = {}
+
+    def garble_once(frame: bytes, conn: Conn) -> bytes | None:
+        if frame.startswith(b"97"):
+            return last["good"]
+        data = good_ils(frame, conn)
+        if frame.startswith(b"11") and data:
+            last["good"] = data
+            return b"12#%&garbled\r"
+        return data
+
+    with ScriptedServer(garble_once) as server:
+        client = clients(server.port)
+        assert client.checkout("2100", "3100").ok
+        assert kinds(server.frames) == ["93", "99", "11", "97"]
 
 
 # ------------------------------------------------------------------ background work
@@ -397,6 +416,18 @@ def test_supervisor_reconnects_when_the_ils_comes_back(clients: Callable[..., SI
     with ScriptedServer(good_ils, port=port) as server:
         assert online.wait(3)
         assert kinds(server.frames)[:2] == ["93", "99"]
+
+
+def test_reconnect_attempts_are_paced_while_the_ils_is_down(clients: Callable[..., SIP2Client]) -> None:
+    client = clients(free_port(), reconnect_interval=0.1)
+    states: list[str] = []
+    client.add_listener(states.append)
+    with pytest.raises(TransportError):
+        client.connect()
+    time.sleep(0.45)
+    client.close()
+    attempts = states.count("connecting")
+    assert 2 <= attempts <= 7, states  # the first try plus about one per interval, no busy loop
 
 
 def test_requests_from_many_threads_never_interleave(clients: Callable[..., SIP2Client]) -> None:
