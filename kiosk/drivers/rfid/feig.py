@@ -160,9 +160,9 @@ class FeigReader(RFIDReader):
         self._iso(fp.nxp_eas(uid, on), uid, "set EAS" if on else "reset EAS", custom=True)
 
     def _identify(self) -> str:
-        reply = self.command(fp.CMD_READER_INFO, b"\x00")
+        reply = self.command(fp.CMD_SOFTWARE_VERSION)      # every FEIG reader answers [0x65]
         if reply.status != 0x00 or len(reply.data) < 5:
-            raise DeviceError(f"{self.describe()}: reader info failed: status 0x{reply.status:02X}", "rfid")
+            raise DeviceError(f"{self.describe()}: software version query failed: status 0x{reply.status:02X}", "rfid")
         d = reply.data
         return f"firmware {d[0]}.{d[1]:02d}, hardware type 0x{d[3]:02X}, software type 0x{d[4]:02X}"
 

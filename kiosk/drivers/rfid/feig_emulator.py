@@ -19,9 +19,10 @@ from kiosk.drivers.rfid import feig_protocol as fp
 from kiosk.drivers.rfid.emulator_io import SerialEmulator
 from kiosk.drivers.rfid.field import NoTag, TagFault, TagField
 
-# Reader info [0x66] mode 0x00: SW-REV(2) D-REV HW-TYPE SW-TYPE TR-TYPE(2)
-# (values of an ID ISC.MR102-like reader; the host only displays them).
-READER_INFO = bytes([0x03, 0x05, 0x00, 0x00, 0x4A, 0x00, 0x08])
+# [0x65] / [0x66] mode 0x00: SW-REV(2) D-REV HW-TYPE SW-TYPE TR-TYPE(2); the
+# values of a real reader's reply published in Amarok79/InlayTester.Drivers.FeigReader
+# (Test_FeigResponse.cs). The host only displays them.
+READER_INFO = bytes([0x03, 0x03, 0x00, 0x44, 0x53, 0x0D, 0x30])
 
 
 class FeigEmulator(SerialEmulator):

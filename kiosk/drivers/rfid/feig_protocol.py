@@ -6,7 +6,8 @@ ID ISC.LR200 H90692-16e-ID-B, ID CPR30.xx H01114-0e-ID-B), sections
 "Protocol frames", "CRC16 calculation algorithm", "[0xB0] ISO host commands",
 "[0xB1] ... custom commands" and annex "Index of status bytes"; cross-checked
 with the open-source CPR-M02 driver in dpavlin/Biblio-RFID
-(lib/RFID/Biblio/Reader/CPRM02.pm), which drives a FEIG reader.
+(lib/RFID/Biblio/Reader/CPRM02.pm), which drives a FEIG reader, and with the
+frames published in the tests of Amarok79/InlayTester.Drivers.FeigReader.
 
 Standard frame, host -> reader: ``LEN COM-ADR CMD DATA... CRC-LSB CRC-MSB``
 and reader -> host: ``LEN COM-ADR CMD STATUS DATA... CRC-LSB CRC-MSB``, with

@@ -186,7 +186,7 @@ def test_self_test_and_rf_reset(feig_pair, field: TagField) -> None:
     emu, reader = feig_pair
     field.place(UID, b"")
     result = reader.self_test()
-    assert result.ok and "firmware 3.05" in result.detail and "1 tag" in result.detail
+    assert result.ok and "firmware 3.03, hardware type 0x44" in result.detail and "1 tag" in result.detail
     reader.rf_reset()
     assert emu.frames_in[-1] == feig_request(0xFF, 0x69)
     emu.stop()
