@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     sim = ILSSimulator(data=data, host=args.host, port=args.port, latency=args.latency, faults=faults,
                        db_path=args.db, encoding=args.encoding, reset=args.reset)
     done = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: done.set())
+    # SIGTERM (systemd, docker stop) stops cleanly; handlers only work in the main thread.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, lambda *_: done.set()) if in_main else None
     try:
         sim.start()
         print(f"ILS simulator on {sim.host}:{sim.port} (institution {data.library.institution}, "
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
         sim.close()
         print(f"ILS simulator stopped ({sim.connections_total} connections, "
               f"{sum(sim.requests.values())} requests)", file=sys.stderr)
