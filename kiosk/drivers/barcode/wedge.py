@@ -17,6 +17,7 @@ a burst may arrive in clumps a frame apart; 50 ms covers 20 fps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ class WedgeRecogniser:
     def __post_init__(self) -> None:
         if self.max_gap <= 0 or self.min_length < 1:
             raise ValueError("WedgeRecogniser: max_gap must be > 0 and min_length >= 1")
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "WedgeRecogniser":
+        """Tuned by ``[devices.scanner] wedge_max_gap`` / ``wedge_min_length``."""
+        options = cfg.devices.scanner.options
+        return cls(max_gap=float(options.get("wedge_max_gap", 0.05)),
+                   min_length=int(options.get("wedge_min_length", 4)))
 
     @property
     def pending(self) -> bool:

@@ -122,6 +122,9 @@ class ReceiptPrinter:
 
     def columns(self, left: str, right: str, *, language: str | None = None) -> None:
         """``left ..... right`` on one line (title and due date)."""
+        if textimage.has_rtl(left + right):
+            self.text(f"{left}  {right}", language=language)   # the image path lays out RTL
+            return
         room = self.width - len(right) - 1
         if len(left) > room:
             left = left[: max(1, room - 1)] + "…"
@@ -172,6 +175,14 @@ class ReceiptPrinter:
             p.ln(lines)
 
     # -- status --------------------------------------------------------------
+    def ensure_ready(self) -> PrinterStatus:
+        """Status, raising :class:`DeviceError` with the reason when a receipt
+        cannot be printed now (the core then offers email or no receipt)."""
+        status = self.status()
+        if status.known and not status.ready:
+            raise DeviceError(f"printer: {status.describe()}", self.family)
+        return status
+
     def status(self) -> PrinterStatus:
         """Ask the printer (DLE EOT 1, 2, 4); listeners hear a change."""
         status = self._query()
@@ -190,6 +201,20 @@ class ReceiptPrinter:
     def _query(self) -> PrinterStatus:
         if not self.can_read_status:
             return PrinterStatus(known=False, detail=f"{self.name} cannot report status")
+        status = self._query_once()
+        if status.known and not status.online and status.detail.startswith("no connection"):
+            # The printer was switched off and on (or the network blipped):
+            # reconnect once, here, where no half-sent receipt can be doubled.
+            with self._lock:
+                try:
+                    self.escpos.close()
+                    self.escpos.open()
+                except Exception as exc:  # any backend's own connection error
+                    return PrinterStatus(online=False, detail=f"no connection: {exc}".replace("\n", " "))
+            status = self._query_once()
+        return status
+
+    def _query_once(self) -> PrinterStatus:
         with self._lock:
             try:
                 self.escpos.discard_input()

@@ -68,3 +68,10 @@ def test_tunable_gap() -> None:
 def test_bad_settings() -> None:
     with pytest.raises(ValueError):
         WedgeRecogniser(max_gap=0)
+
+
+def test_from_config() -> None:
+    from kiosk.config import load_config
+
+    rec = WedgeRecogniser.from_config(load_config(None))
+    assert rec.max_gap == 0.05 and rec.min_length == 4

@@ -214,6 +214,35 @@ def test_lost_connection_is_offline_not_unknown(tcp_printer) -> None:  # type: i
         printer.close()
 
 
+def test_printer_switched_off_and_on_is_reconnected(tcp_printer) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.drivers.printer.emulator import TcpPrinter
+
+    printer = open_device("printer", f"escpos-network:127.0.0.1:{tcp_printer.port}", {"timeout": 0.5})
+    port = tcp_printer.port
+    try:
+        printer.text("first receipt")
+        tcp_printer.close()                          # switched off ...
+        printer.escpos.device.close()
+        assert not printer.status().online
+        replacement = TcpPrinter(port=port)          # ... and on again at the same address
+        try:
+            assert printer.status().ready
+            printer.text("second receipt")
+            assert wait_for(lambda: b"second receipt" in replacement.emulator.received)
+        finally:
+            replacement.close()
+    finally:
+        printer.close()
+
+
+def test_ensure_ready() -> None:
+    printer = open_device("printer", "sim", {})
+    assert printer.ensure_ready().ready
+    printer.escpos.state = PrinterStatus(online=False, paper_out=True)
+    with pytest.raises(DeviceError, match="printer: paper out, offline"):
+        printer.ensure_ready()
+
+
 def test_sim_faults_become_device_errors() -> None:
     printer = open_device("printer", "sim", {})
     printer.escpos.fail_writes = "USB cable pulled"
