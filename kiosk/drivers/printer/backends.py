@@ -156,17 +156,19 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
         printer.open()
         return printer
     if kind == "network":
-        host, _, port_text = argument.rpartition(":") if argument.count(":") == 1 else (argument, "", "")
-        host = host or argument
-        port = int_option({"port": port_text or 9100}, "port", 9100, FAMILY)
+        host, tcp_port = argument, 9100
+        if argument.count(":") == 1:   # HOST:PORT (a bare IPv6 address has several colons)
+            host, port_text = argument.split(":")
+            tcp_port = int_option({"port": port_text}, "port", 9100, FAMILY)
         if not host:
             raise DeviceError("printer: expected escpos-network:HOST[:PORT]", FAMILY)
-        printer = NetworkEscpos(host=host, port=port, timeout=timeout, profile=profile)
+        network = NetworkEscpos(host=host, port=tcp_port, timeout=timeout, profile=profile)
         try:
-            printer.open()
+            network.open()
         except Exception as exc:  # python-escpos raises its own DeviceNotFoundError
-            raise DeviceError(f"printer: cannot reach {host}:{port}: {exc}".replace("\n", " "), FAMILY) from exc
-        return printer
+            raise DeviceError(f"printer: cannot reach {host}:{tcp_port}: {exc}".replace("\n", " "),
+                              FAMILY) from exc
+        return network
     if kind == "file":
         if not argument:
             raise DeviceError("printer: expected escpos-file:PATH, e.g. escpos-file:/dev/usb/lp0", FAMILY)

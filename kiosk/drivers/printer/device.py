@@ -138,13 +138,13 @@ class ReceiptPrinter:
             raise DeviceError(f"printer: logo image {str(path)!r} not found", self.family)
         from PIL import Image
 
-        with Image.open(path) as image:
-            image.load()
-            if image.width > self.paper_width_px:
-                height = round(image.height * self.paper_width_px / image.width)
-                image = image.resize((self.paper_width_px, max(1, height)))
-            with self.job() as p:
-                p.image(image, center=True)
+        with Image.open(path) as source:
+            image = source.convert("RGBA") if source.mode in ("P", "LA") else source.copy()
+        if image.width > self.paper_width_px:
+            height = round(image.height * self.paper_width_px / image.width)
+            image = image.resize((self.paper_width_px, max(1, height)))
+        with self.job() as p:
+            p.image(image, center=True)
 
     def barcode(self, code: str, kind: str = "CODE128") -> None:
         with self.job() as p:

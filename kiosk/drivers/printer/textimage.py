@@ -66,10 +66,11 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, layout_engine=layout)
 
 
-def _direction(rtl: bool) -> dict[str, str]:
+def _direction(rtl: bool) -> str | None:
+    """Pillow's ``direction`` argument; only libraqm layout accepts one."""
     if not features.check("raqm"):
-        return {}
-    return {"direction": "rtl" if rtl else "ltr"}
+        return None
+    return "rtl" if rtl else "ltr"
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool) -> list[str]:
@@ -78,7 +79,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, rtl: bool) -> lis
         words, line = paragraph.split(" "), ""
         for word in words:
             candidate = f"{line} {word}" if line else word
-            if line and font.getlength(candidate, **_direction(rtl)) > width:
+            if line and font.getlength(candidate, direction=_direction(rtl)) > width:
                 lines.append(line)
                 line = word
             else:
@@ -108,7 +109,7 @@ def render_text(text: str, width_px: int, *, font_path: str | None = None, size:
     draw = ImageDraw.Draw(image)
     for index, line in enumerate(lines):
         y = index * line_height
-        length = font.getlength(line, **_direction(rtl))
+        length = font.getlength(line, direction=_direction(rtl))
         if align in ("center", "centre"):
             x = (width_px - length) / 2
         elif align == "right" or (rtl and align == "left"):
@@ -116,5 +117,5 @@ def render_text(text: str, width_px: int, *, font_path: str | None = None, size:
         else:
             x = 0
         draw.text((x, y), line, font=font, fill=0, stroke_width=1 if bold else 0,
-                  stroke_fill=0, **_direction(rtl))
+                  stroke_fill=0, direction=_direction(rtl))
     return image.point(lambda v: 0 if v < 160 else 255, mode="1")
