@@ -12,7 +12,7 @@ Every problem in a file is collected and raised at once as a
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
@@ -192,7 +192,7 @@ class _Reader:
         if not isinstance(table, dict):
             self.errors.append(f"{where}: expected a table")
             return None
-        known = {f for f in cls.__dataclass_fields__}
+        known = {f.name for f in fields(cls)}
         values: dict[str, Any] = dict(extra or {})
         ok = True
         for key, raw in table.items():

@@ -234,7 +234,9 @@ class Circulation:
             if patron is None:
                 return RenewAllOutcome(False, patron_id, messages=(why,))
             now = self.clock()
-            renewed, unrenewed, reasons = [], [], []
+            renewed: list[str] = []
+            unrenewed: list[str] = []
+            reasons: list[str] = []
             for loan in self.store.loans_of(patron_id):
                 item = self.store.item(loan.item)
                 assert item is not None  # loans reference items (foreign key)
