@@ -89,6 +89,7 @@ class Replayer:
         self.max_attempts = max_attempts
         self._clock = clock
         self._busy = threading.Lock()
+        self._patrons: dict[str, Any] = {}
 
     def replay(self, limit: int | None = None, stop: threading.Event | None = None) -> ReplayReport:
         """One pass over the queue (at most ``limit`` entries). Never raises for
@@ -98,6 +99,7 @@ class Replayer:
         if not self._busy.acquire(blocking=False):
             report.stopped = "busy"
             return report
+        self._patrons: dict[str, Any] = {}  # patron status, asked once per patron per pass
         try:
             done = 0
             for entry in self.journal.pending_offline():
@@ -182,7 +184,9 @@ class Replayer:
         notes = []
         if truth.held_for_someone:
             notes.append("borrowed offline while on hold for another patron")
-        status = self.client.patron_status(entry.patron_id)
+        status = self._patrons.get(entry.patron_id)
+        if status is None:
+            status = self._patrons[entry.patron_id] = self.client.patron_status(entry.patron_id)
         if status.valid_patron is False:
             return self._conflict(entry, report, "borrowed offline with a card the library system does not know"
                                   + (f": {_ils_words(status.screen_message)}" if status.screen_message else ""))
