@@ -65,7 +65,7 @@ class SerialLink:
         try:
             # The port's own timeout (fixed at open; changing it re-runs
             # tcsetattr) bounds this read to POLL seconds past the deadline.
-            data = self._port.read(max(1, self._port.in_waiting))
+            data: bytes = self._port.read(max(1, self._port.in_waiting))
         except (serial.SerialException, OSError) as exc:
             raise DeviceError(f"{self.device}: reading from {self.port_name} failed: {exc}", self.device) from exc
         if data:

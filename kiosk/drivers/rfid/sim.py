@@ -96,8 +96,9 @@ class SimulatedPad(RFIDReader):
         return [TagInfo(t.uid, t.dsfid, t.afi) for t in self.field.inventory()]
 
     def _read_blocks(self, uid: bytes, first: int, count: int) -> bytes:
-        return self._tag_op(uid, f"read of blocks {first}-{first + count - 1}",
-                            lambda: self.field.read_blocks(uid, first, count)[0])
+        data: bytes = self._tag_op(uid, f"read of blocks {first}-{first + count - 1}",
+                                   lambda: self.field.read_blocks(uid, first, count)[0])
+        return data
 
     def _write_blocks(self, uid: bytes, first: int, data: bytes) -> None:
         partial = len(data) > 4
