@@ -13,12 +13,12 @@ Models: ISO 28560-3 fixed length ("danish", :mod:`kiosk.tags.danish`) and ISO
 
 from kiosk.tags.detect import DSFID_DANISH, decode_tag, dsfid_for, encode_tag
 from kiosk.tags.iso28560_2 import DSFID as DSFID_28560_2
-from kiosk.tags.model import MODELS, ItemTag, TagEncodeError, Unreadable, Usage
+from kiosk.tags.model import MODELS, SHORT_READ_MARK, ItemTag, TagEncodeError, Unreadable, Usage
 from kiosk.tags.security import AFI_ON_LOAN, AFI_SECURED, SecurityMode, SecurityPolicy
 from kiosk.tags.sets import PartSet, group_sets
 
 __all__ = [
     "AFI_ON_LOAN", "AFI_SECURED", "DSFID_28560_2", "DSFID_DANISH", "MODELS", "ItemTag", "PartSet",
-    "SecurityMode", "SecurityPolicy", "TagEncodeError", "Unreadable", "Usage",
+    "SHORT_READ_MARK", "SecurityMode", "SecurityPolicy", "TagEncodeError", "Unreadable", "Usage",
     "decode_tag", "dsfid_for", "encode_tag", "group_sets",
 ]

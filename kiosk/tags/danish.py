@@ -22,7 +22,8 @@ recognised (the CRC decides) and reported in ``ItemTag.notes``.
 from __future__ import annotations
 
 from kiosk.tags.crc import crc16_ccitt
-from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage, check_item_id, has_control_chars
+from kiosk.tags.model import (SHORT_READ_MARK, ItemTag, TagEncodeError, Unreadable, Usage, check_item_id,
+                              has_control_chars)
 
 VERSION = 1
 BASIC_SHORT = 32   # truncated basic block (32-byte tags)
@@ -136,7 +137,7 @@ def decode_danish(data: bytes) -> ItemTag | Unreadable:
         stored = data[19] | (data[20] << 8)
         hint = ""
         if len(data) == BASIC_SHORT and all(data[21:BASIC_SHORT]):
-            hint = "; the owner field fills byte 31, so the tag may hold a 34-byte block: read 9 blocks"
+            hint = f"; the owner field fills byte 31, so the tag may hold a 34-byte block: {SHORT_READ_MARK} (9)"
         return Unreadable(f"Danish data model CRC mismatch (stored {stored:04X}, "
                           f"computed {_crc_of(data):04X}){hint}", data)
     memory, full, quirk = found

@@ -27,7 +27,8 @@ from __future__ import annotations
 from kiosk.tags import compaction as cz
 from kiosk.tags import isil as isilc
 from kiosk.tags import oids
-from kiosk.tags.model import ItemTag, TagEncodeError, Unreadable, Usage, check_item_id, has_control_chars
+from kiosk.tags.model import (SHORT_READ_MARK, ItemTag, TagEncodeError, Unreadable, Usage, check_item_id,
+                              has_control_chars)
 
 DSFID = 0x06
 DSFIDS = frozenset({0x06, 0x3E})       # 0x3E: written by some vendors' 28560-2 encoders
@@ -99,7 +100,7 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
             # was read. Without that announcement it is treated as damage, so other data
             # (a Danish block with a bad CRC) is never half-read as ISO 28560-2.
             notes.append(f"the data read ends inside {oids.oid_name(rel)} "
-                         f"({length - len(value)} bytes missing; read more blocks to see it)")
+                         f"({length - len(value)} bytes missing; {SHORT_READ_MARK} to see it)")
             break
         sets.append((rel, (precursor >> 4) & 0x07, bytes(value)))
         if rel == oids.CONTENT_PARAMETER and not listed:
@@ -179,7 +180,7 @@ def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
     if has_control_chars(fields[oids.PRIMARY_ITEM_ID]):
         return Unreadable("ISO 28560-2: the item identifier holds control characters", data)
     present = seen - {oids.PRIMARY_ITEM_ID, oids.CONTENT_PARAMETER}
-    cut_short = any("read ends inside" in note for note in notes)
+    cut_short = any(SHORT_READ_MARK in note for note in notes)
     if content is not None and (content < present or (content != present and not cut_short)):
         notes.append("content parameter does not match the data elements present")
     parts, part = 1, 1

@@ -15,6 +15,10 @@ from kiosk.errors import LocalProtocolError
 
 MODELS = ("danish", "28560-2")
 
+# Every note or reason saying the reader returned fewer blocks than the tag's data
+# needs contains this text (the pad watcher re-reads with more blocks on it).
+SHORT_READ_MARK = "read more blocks"
+
 
 class TagEncodeError(LocalProtocolError, ValueError):
     """The values asked for cannot be written in the chosen data model

@@ -115,7 +115,7 @@ def test_long_isil_uses_34_byte_block_and_round_trips() -> None:
     assert len(data) == 36 and data[21:34] == b"DK12345678901"
     assert decode_tag(data) == tag
     short_read = decode_tag(data[:32])
-    assert isinstance(short_read, Unreadable) and "read 9 blocks" in short_read.reason
+    assert isinstance(short_read, Unreadable) and "read more blocks (9)" in short_read.reason
 
 
 def test_country_without_library_round_trips() -> None:
