@@ -139,7 +139,11 @@ class NfcpyReader(CardReader):
             if target is None:
                 self._halt.wait(self.poll_interval)
                 continue
-            self._handle(target)
+            try:
+                self._handle(target)
+            except Exception:  # a card that upsets nfcpy must not silence the reader
+                log.exception("%s: reading a card failed", self.name)
+                self._halt.wait(self.poll_interval)
 
     def _handle(self, target: Any) -> None:
         now = time.monotonic()
@@ -153,7 +157,7 @@ class NfcpyReader(CardReader):
                 patron_id = patron_id_from_ndef(bytes(tag.ndef.octets) if tag.ndef else b"")
             else:
                 patron_id = format_uid(uid, self.uid_format)
-        except (RemoteProtocolError, nfc.clf.Error) as exc:
+        except (RemoteProtocolError, nfc.clf.Error, nfc.tag.TagCommandError) as exc:
             # Key the error by UID so one bad card says so once per presentation.
             key = "unreadable:" + (bytes(target.sdd_res or target.sensf_res or b"").hex())
             if self.tracker.seen(key, now):
@@ -165,7 +169,7 @@ class NfcpyReader(CardReader):
         if tag is None:
             try:
                 tag = nfc.tag.activate(self.clf, target)
-            except nfc.clf.Error:
+            except (nfc.clf.Error, nfc.tag.TagCommandError):
                 tag = None
         if tag is None:
             self._halt.wait(self.poll_interval)
@@ -173,7 +177,7 @@ class NfcpyReader(CardReader):
         while not self._halt.is_set():
             try:
                 present = tag.is_present
-            except nfc.clf.Error:
+            except (nfc.clf.Error, nfc.tag.TagCommandError):
                 present = False
             if not present:
                 break

@@ -103,6 +103,8 @@ class ReceiptPrinter:
              language: str | None = None) -> None:
         """Print ``text`` (lines wrapped to the paper), in a code page where one
         fits every character, else as an image (CJK, Arabic, Hebrew ...)."""
+        # Babel and translators use no-break spaces that no code page has.
+        text = text.replace("\u202f", " ").replace("\xa0", " ").replace("\u2009", " ")
         with self.job() as p:
             if self._needs_image(text, language):
                 size = 40 if double else 24

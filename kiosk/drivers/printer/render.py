@@ -62,15 +62,17 @@ class _Renderer:
         self.line: list[str] = []
         self.align = 0
         self.page = 0
+        self.magnify = 1      # character width multiplier (ESC ! / GS !)
         self.qr_data: dict[int, bytes] = {}
 
     # -- output --------------------------------------------------------------
     def newline(self) -> None:
         text = "".join(self.line).rstrip()
+        columns = max(1, self.width // self.magnify)   # double-width text fills twice the room
         if self.align == 1:
-            text = text.center(self.width).rstrip()
+            text = text.center(columns).rstrip()
         elif self.align == 2:
-            text = text.rjust(self.width)
+            text = text.rjust(columns)
         self.lines.append(text)
         self.line = []
 
@@ -128,7 +130,9 @@ class _Renderer:
             return
         params = self.take(ESC_PARAMS.get(cmd, 0))
         if cmd == ord("@"):
-            self.align, self.page = 0, 0
+            self.align, self.page, self.magnify = 0, 0, 1
+        elif cmd == ord("!") and params:
+            self.magnify = 2 if params[0] & 0x20 else 1
         elif cmd == ord("a") and params:
             self.align = params[0] % 48 if params[0] >= 48 else params[0]
         elif cmd == ord("t") and params:
@@ -168,7 +172,9 @@ class _Renderer:
             self.take(1)
             self.block("[image]")
         else:
-            self.take(GS_PARAMS.get(cmd, 0))
+            params = self.take(GS_PARAMS.get(cmd, 0))
+            if cmd == ord("!") and params:
+                self.magnify = (params[0] >> 4 & 0x07) + 1
 
     def gs_paren(self, kind: int) -> None:
         low, high = self.take(2).ljust(2, b"\0")

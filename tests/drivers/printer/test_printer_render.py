@@ -29,6 +29,8 @@ CASES = [
     ("barcode settings", b"\x1dh\x40\x1dw\x02\x1dH\x02\x1df\x00t\n", "t\n"),
     ("truncated command at the end", b"text\n\x1dv0\x00\x05", "text\n[image 40x0]\n"),
     ("size and font", b"\x1d!\x11\x1bM\x01big\n", "big\n"),
+    ("double width centres in half the columns", b"\x1ba\x01\x1d!\x10Hi\n\x1d!\x00Hi\n",
+     "Hi".center(10).rstrip() + "\n" + "Hi".center(20).rstrip() + "\n"),
 ]
 
 
