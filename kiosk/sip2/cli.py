@@ -8,8 +8,8 @@
 Every command connects, logs in (93), reads the ACS status (99/98), sends one
 request and prints its reply: a readable table, or with ``--json`` one object
 ``{"message", "ok", "fixed", "fields"}``. Exit codes: 0 the exchange
-completed (whatever ``ok`` says), 1 connection failure or timeout, 3 login
-refused, 4 the ILS sent a malformed reply, 5 a state-changing request's
+completed (whatever ``ok`` says), 1 connection failure or timeout, 2 bad
+arguments, 3 login refused, 4 the ILS sent a malformed reply, 5 a state-changing request's
 outcome is unknown. Deployment scripts depend on this interface; keep it.
 """
 
@@ -27,7 +27,7 @@ from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings
 from kiosk.sip2.fields import PatronStatus, SUMMARY_POSITIONS, encode_var
 
-EXIT_OK, EXIT_TRANSPORT, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 3, 4, 5
+EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 2, 3, 4, 5
 PASSWORD_ENV = "KIOSK_SIP2_PASSWORD"
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
         "sip2", help="talk to an ILS over SIP2 (connection test, diagnostics)",
         description="Connect to a SIP2 server, log in, send one request and print the reply.",
         epilog="Exit codes: 0 exchange completed (whatever 'ok' says), 1 cannot connect or no reply, "
-               "3 login refused, 4 malformed reply, 5 outcome of a state-changing request unknown. "
+               "2 bad arguments, 3 login refused, 4 malformed reply, 5 outcome of a state-changing request unknown. "
                f"The password may come from ${PASSWORD_ENV} instead of --password.")
     parser.add_argument("--server", required=True, metavar="HOST:PORT", help="SIP2 server address")
     parser.add_argument("--user", required=True, metavar="U", help="SIP2 login user id (CN)")
@@ -116,7 +116,8 @@ def settings_from_args(args: argparse.Namespace) -> SIP2Settings:
         host=host, port=port, tls=args.tls, tls_verify=True, cafile=args.cafile, username=args.user,
         password=args.password or "", institution_id=args.institution, location_code=args.location,
         encoding=args.encoding, terminator=args.terminator, checksums=not args.no_checksum,
-        connect_timeout=args.timeout, read_timeout=args.timeout, keepalive_interval=0)
+        connect_timeout=args.timeout, read_timeout=args.timeout, keepalive_interval=0,
+        honour_acs_timeout=False)  # a person typed --timeout: that is the wait they get
 
 
 def exchange(client: SIP2Client, args: argparse.Namespace) -> m.Message:
@@ -158,7 +159,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         client = SIP2Client(settings, supervise=False)
     except KioskError as exc:
         print(f"kiosk sip2: {exc}", file=err)
-        return EXIT_TRANSPORT
+        return EXIT_USAGE
     try:
         client.connect()
         reply = exchange(client, args)
@@ -174,9 +175,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except RemoteProtocolError as exc:
         print(f"kiosk sip2: {exc}", file=err)
         return EXIT_PROTOCOL
-    except LocalProtocolError as exc:
+    except LocalProtocolError as exc:  # e.g. an amount that is not a number
         print(f"kiosk sip2: {exc}", file=err)
-        return EXIT_TRANSPORT
+        return EXIT_USAGE
     finally:
         client.close()
     if args.json:

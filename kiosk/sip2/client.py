@@ -108,6 +108,7 @@ class SIP2Settings:
     keepalive_interval: float = 60.0
     reconnect_interval: float = 5.0
     terminal_password: str = field(default="", repr=False)
+    honour_acs_timeout: bool = True  # wait at least the 98's timeout period (off: read_timeout is exact)
 
     @classmethod
     def from_config(cls, cfg: Any) -> "SIP2Settings":
@@ -252,7 +253,7 @@ class SIP2Client:
         # never resend more often than it allows (999 = unknown, 000 = none).
         period = reply.timeout_period
         self.reply_timeout = self.settings.read_timeout
-        if 0 < period < 999:
+        if 0 < period < 999 and self.settings.honour_acs_timeout:
             self.reply_timeout = max(self.settings.read_timeout, period / 10.0)
         self.max_resends = self.settings.retries
         if reply.retries_allowed != 999:

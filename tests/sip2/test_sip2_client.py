@@ -275,6 +275,9 @@ def test_acs_status_timeout_and_retries_are_honoured(clients: Callable[..., SIP2
         client.connect()
         assert client.reply_timeout == pytest.approx(2.5)
         assert client.max_resends == 1
+        exact = clients(server.port, read_timeout=0.5, honour_acs_timeout=False)
+        exact.connect()
+        assert exact.reply_timeout == pytest.approx(0.5)
 
 
 def test_checksums_off_and_crlf(clients: Callable[..., SIP2Client]) -> None:
