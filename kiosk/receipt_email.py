@@ -17,7 +17,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
 from kiosk.errors import KioskError, TransportError
@@ -115,7 +115,7 @@ def compose(receipt: Receipt, to: str, settings: EmailSettings, width: int = 60)
     lines = layout(receipt, width, tr)
     message = EmailMessage()
     message["Subject"] = tr.gettext("Your receipt from {library}").format(library=receipt.library_name)
-    message["From"] = settings.from_address
+    message["From"] = formataddr((receipt.library_name, settings.from_address))
     message["To"] = to
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.from_address.partition("@")[2] or None)

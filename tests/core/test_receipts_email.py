@@ -142,6 +142,7 @@ def test_sends_text_and_html_in_the_patrons_language(sink: SMTPSink) -> None:
     parts = {part.get_content_type(): part.get_payload(decode=True).decode("utf-8") for part in message.walk()
              if not part.is_multipart()}
     assert "Cien años de soledad" in parts["text/plain"] and "Vence el 7 dic 2026" in parts["text/plain"]
+    assert message["From"] == "Riverside Public Library <kiosk@riverside.example>"
     assert 'lang="es"' in parts["text/html"] and "https://catalogue.example/me" in parts["text/html"]
     assert PATRON not in data.decode("utf-8", "replace")
 
