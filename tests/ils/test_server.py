@@ -308,3 +308,30 @@ def test_logs_never_show_pins_or_passwords(ils: ILSSimulator, caplog: pytest.Log
     text = caplog.text
     assert "SC -> ILS" in text  # the wire is logged...
     assert "kiosk-pass" not in text and "AD1234" not in text  # ...with secrets masked
+
+
+# ------------------------------------------------------------------ robustness
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.one_of(
+    st.binary(max_size=120),
+    st.sampled_from([b"11", b"09", b"63", b"15", b"37", b"29", b"65", b"17", b"23", b"25", b"35", b"19", b"01"])
+    .flatmap(lambda cmd: st.binary(max_size=100).map(lambda tail: cmd + tail))))
+def test_garbage_requests_never_break_the_server(ils: ILSSimulator, junk: bytes) -> None:
+    conn = RawSIP(ils.port, checksums=False)
+    try:
+        assert conn.login()
+        conn.send_raw(junk.replace(b"\r", b"").replace(b"\n", b"") + b"\r")
+        conn.send(m.ItemInformationRequest(item_identifier=item(7)))
+        deadline_frames = 4  # replies to the junk (96, a response, a resend) come first
+        for _ in range(deadline_frames):
+            frame = conn.read_frame(timeout=2)
+            if isinstance(frame.message, m.ItemInformationResponse) and frame.message.item_identifier == item(7):
+                break
+        else:
+            pytest.fail("no item information reply after the junk")
+    finally:
+        conn.close()

@@ -70,7 +70,8 @@ class SessionHandler:
 
     def _login(self, msg: m.LoginRequest) -> m.LoginResponse:
         outcome = self.circ.login(msg.login_user_id, msg.login_password, msg.location_code)
-        self.logged_in = outcome.ok
+        # A failed second login leaves an earlier good one in place.
+        self.logged_in = self.logged_in or outcome.ok
         if outcome.ok:
             self.user, self.location, self.branch = outcome.user, outcome.location, outcome.branch
         log.info("login %s user=%s location=%s", "ok" if outcome.ok else "refused", msg.login_user_id,

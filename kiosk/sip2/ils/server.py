@@ -282,7 +282,8 @@ class _Connection:
     def _answer(self, frame: Frame) -> None:
         server, msg = self.server, frame.message
         log.debug("SC -> ILS %s", show_bytes(frame.raw))
-        server.requests[msg.COMMAND] += 1
+        with server._lock:
+            server.requests[msg.COMMAND] += 1
         if isinstance(msg, m.RequestACSResend):
             self._send(self.last_reply or encode(m.RequestSCResend(), checksum=False,
                                                  terminator=server.faults.terminator_bytes))
@@ -303,6 +304,10 @@ class _Connection:
             return
         except KioskError as exc:
             log.error("cannot answer %s: %s", msg.COMMAND, mask_secrets(str(exc)))
+            self._hang_up()
+            return
+        except Exception:  # noqa: BLE001 - one bad request must not take the server down
+            log.exception("internal error answering %s; closing the connection", msg.COMMAND)
             self._hang_up()
             return
         if response is None:
