@@ -1,0 +1,174 @@
+"""``kiosk journal``: the station's transaction journal for library IT and staff.
+
+    kiosk journal status   [--config FILE]            counts: unfinished, queued offline, for staff
+    kiosk journal list     [-n 20] [--unfinished|--staff|--queued] [--full-ids] [--json]
+    kiosk journal resolve  ID NOTE [--staff NAME]     take an entry off the staff list, keeping the note
+    kiosk journal replay   [--config FILE]            send the offline queue to the ILS now
+    kiosk journal recover  [--config FILE]            settle unfinished entries (ILS + pad), as at start-up
+    kiosk journal reprint  [ID]                       print the last (or a given) receipt again
+    kiosk journal purge    --days N                   delete settled entries older than N days (privacy)
+
+The journal lives at ``DATA_DIR/journal.sqlite3`` (``station.data_dir``) unless
+``--journal`` says otherwise. Patron ids are masked unless ``--full-ids``;
+PINs are never stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiosk.journal import Entry, Journal, default_journal_path
+from kiosk.logs import mask_patron_id
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("journal", help="the transaction journal: status, staff list, replay, recovery")
+    parser.add_argument("--config", help="station config file (default: the demo settings)")
+    parser.add_argument("--journal", help="journal file (default: DATA_DIR/journal.sqlite3)")
+    commands = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    commands.add_parser("status", help="counts of unfinished, queued and flagged entries")
+    listing = commands.add_parser("list", help="recent entries, newest first")
+    listing.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    which = listing.add_mutually_exclusive_group()
+    which.add_argument("--unfinished", action="store_true", help="only entries not yet settled")
+    which.add_argument("--staff", action="store_true", help="only entries waiting for staff")
+    which.add_argument("--queued", action="store_true", help="only offline entries waiting to be replayed")
+    listing.add_argument("--full-ids", action="store_true", help="show patron ids unmasked (to act on them)")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    resolve = commands.add_parser("resolve", help="mark a staff entry as dealt with")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("note", help="what was done")
+    resolve.add_argument("--staff", default="", help="who did it")
+    commands.add_parser("replay", help="replay the offline queue to the ILS now")
+    commands.add_parser("recover", help="settle unfinished entries with the ILS and the pad")
+    reprint = commands.add_parser("reprint", help="print a stored receipt again")
+    reprint.add_argument("id", type=int, nargs="?", help="receipt id (default: the last one)")
+    purge = commands.add_parser("purge", help="delete settled entries older than N days")
+    purge.add_argument("--days", type=float, required=True)
+    parser.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from kiosk.config import load_config
+
+    return load_config(args.config)
+
+
+def _journal(args: argparse.Namespace, config: Any) -> Journal:
+    path = Path(args.journal) if args.journal else default_journal_path(config.data_dir)
+    return Journal(path)
+
+
+def _row(entry: Entry, full: bool) -> dict[str, Any]:
+    return {
+        "id": entry.id, "when": entry.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "kind": str(entry.kind),
+        "patron": entry.patron_id if full else (mask_patron_id(entry.patron_id) if entry.patron_id else ""),
+        "item": entry.item_id, "status": str(entry.status), "offline": entry.offline,
+        "replay": str(entry.replay) if entry.replay else "", "detail": entry.detail,
+        "staff": entry.staff_reason if entry.needs_staff else "", "resolution": entry.resolution,
+    }
+
+
+def _print_rows(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    for row in rows:
+        flags = " offline" + (f"/{row['replay']}" if row["replay"] else "") if row["offline"] else ""
+        print(f"#{row['id']:<6} {row['when']}  {row['kind']:<9} {row['item']:<16} {row['patron']:<16} "
+              f"{row['status']}{flags}")
+        for label in ("detail", "staff", "resolution"):
+            if row[label]:
+                print(f"        {label}: {row[label]}")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    with _journal(args, config) as journal:
+        action = args.journal_command
+        if action == "status":
+            counts = journal.counts()
+            print(f"unfinished: {counts['unfinished']}  queued offline: {counts['pending']}  "
+                  f"waiting for staff: {counts['conflicts']}")
+            return 0
+        if action == "list":
+            if args.unfinished:
+                entries = journal.unfinished()
+            elif args.staff:
+                entries = journal.conflicts()
+            elif args.queued:
+                entries = journal.pending_offline()
+            else:
+                entries = journal.recent(args.n)
+            rows = [_row(e, args.full_ids) for e in entries[: args.n] if e]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=1))
+            else:
+                _print_rows(rows)
+            return 0
+        if action == "resolve":
+            journal.get(args.id)  # a clear error for an unknown id
+            journal.resolve_conflict(args.id, args.note, args.staff)
+            print(f"#{args.id} resolved")
+            return 0
+        if action == "purge":
+            print(f"{journal.purge(args.days)} settled entries deleted")
+            return 0
+        if action == "reprint":
+            return _reprint(config, journal, args.id)
+        return _with_ils(config, journal, action)
+
+
+def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
+    from kiosk.drivers.registry import open_device
+    from kiosk.receipt_desk import ReceiptDesk
+
+    spec = config.devices.printer.driver
+    if not spec:
+        print("kiosk journal reprint: no printer configured ([devices.printer] driver)", file=sys.stderr)
+        return 1
+    printer = open_device("printer", spec, config.devices.printer.options)
+    try:
+        result = ReceiptDesk(config, journal, printer).reprint(receipt_id)
+    finally:
+        printer.close()
+    print(result.message if result.ok else f"not printed: {result.detail or result.message}")
+    return 0 if result.ok else 1
+
+
+def _with_ils(config: Any, journal: Journal, action: str) -> int:
+    from kiosk.sip2.client import SIP2Client, SIP2Settings
+
+    client = SIP2Client(SIP2Settings.from_config(config))
+    client.connect()
+    try:
+        if action == "replay":
+            from kiosk.offline_replay import Replayer
+
+            report = Replayer(journal, client).replay()
+            print(report.summary())
+            for line in report.details:
+                print(f"  {line}")
+            return 0 if report.complete else 1
+        from kiosk.drivers.registry import open_device
+        from kiosk.recovery import Recovery
+        from kiosk.tags.security import SecurityPolicy
+
+        reader = None
+        if config.devices.rfid.driver:
+            reader = open_device("rfid", config.devices.rfid.driver, config.devices.rfid.options)
+        try:
+            recovery = Recovery(journal, client, reader, SecurityPolicy.from_config(config)).run()
+        finally:
+            if reader is not None:
+                reader.close()
+        print(recovery.summary())
+        for s in recovery.settlements:
+            print(f"  #{s.entry_id} {s.kind} {s.item_id}: {s.action}: {s.detail}")
+        return 0 if not recovery.waiting else 1
+    finally:
+        client.close()
