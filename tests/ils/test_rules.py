@@ -370,3 +370,21 @@ def test_concurrent_checkouts_of_one_item_charge_it_once(circ: Circulation) -> N
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda p: circ.checkout(p, item(7)), patrons))
     assert sum(r.ok for r in results) == 1
+
+
+def test_holds_expire(circ: Circulation, clock: Clock) -> None:
+    # Ñandú's waiting holds expire after 5 and 6 days; the pending one after 7.
+    clock.now = NOW + timedelta(days=6)
+    assert circ.patron(NANDU, None).holds_available == (item(18),)
+    clock.now = NOW + timedelta(days=8)
+    view = circ.patron(NANDU, None)
+    assert view.holds_available == () and view.holds_unavailable == ()
+    assert circ.item_information(item(17)).circulation_status == "03"
+    assert circ.checkout(ANA, item(11)).ok  # no one is waiting for it any more
+
+
+def test_cancelled_checkout_is_not_fined(circ: Circulation, clock: Clock) -> None:
+    circ.checkout(ANA, item(1))
+    clock.now = NOW + timedelta(days=40)  # even far past the due date
+    out = circ.checkin(item(1), branch="MAIN", cancel=True)
+    assert out.ok and out.fine_cents == 0

@@ -335,3 +335,36 @@ def test_garbage_requests_never_break_the_server(ils: ILSSimulator, junk: bytes)
             pytest.fail("no item information reply after the junk")
     finally:
         conn.close()
+
+
+def test_cancel_flags_on_the_wire(station: RawSIP, ils: ILSSimulator) -> None:
+    # A checkout the station could not finish (desensitise failed) is undone by a
+    # checkin with BI=Y; a failed checkin is undone by a checkout with BI=Y, which
+    # no block refuses (Ana's blocked neighbour stands in for a patron blocked since).
+    assert station.ask(m.CheckoutRequest(patron_identifier=ANA, item_identifier=item(9))).ok  # type: ignore[attr-defined]
+    assert station.ask(m.CheckinRequest(item_identifier=item(9), cancel=True)).ok  # type: ignore[attr-defined]
+    assert ils.store.loan(item(9)) is None
+    redo = station.ask(m.CheckoutRequest(patron_identifier="21000000000003", item_identifier=item(9), cancel=True))
+    assert redo.ok and ils.store.loan(item(9)) is not None  # type: ignore[attr-defined]
+
+
+def test_patron_category_extension(station: RawSIP) -> None:
+    reply = station.ask(m.PatronInformationRequest(patron_identifier=ANA))
+    assert reply.get("PC") == "ADULT"
+
+
+def test_stop_and_start_again_on_the_same_port(clock: object) -> None:
+    sim = ILSSimulator(clock=clock)  # type: ignore[arg-type]
+    try:
+        sim.start()
+        port = sim.port
+        sim.stop()
+        sim.start()
+        assert sim.port == port
+        conn = RawSIP(port)
+        try:
+            assert conn.login()
+        finally:
+            conn.close()
+    finally:
+        sim.close()

@@ -114,7 +114,8 @@ class SessionHandler:
             fields.update(hold_items_limit=view.hold_limit, overdue_items_limit=view.overdue_limit,
                           charged_items_limit=view.charged_limit, currency_type=self.circ.library.currency,
                           fee_amount=self._money(view.balance_cents), fee_limit=self._money(view.fee_limit_cents),
-                          home_address=view.address, email_address=view.email, home_phone_number=view.phone)
+                          home_address=view.address, email_address=view.email, home_phone_number=view.phone,
+                          extensions=(("PC", view.category),) if view.category else ())
             # The summary asks for (at most) one list; BP/BQ are 1-based and inclusive.
             summary = msg.summary.ljust(10)[:6]
             start = max(msg.start_item or 1, 1)
@@ -157,7 +158,9 @@ class SessionHandler:
     def _CheckoutRequest(self, msg: m.CheckoutRequest) -> m.Message:
         out = self.circ.checkout(
             msg.patron_identifier, msg.item_identifier, pin=msg.patron_password,
-            renewal_ok=msg.sc_renewal_policy, no_block=msg.no_block, nb_due=msg.nb_due_date,
+            # BI "cancel" re-charges an item whose checkin the station could not
+            # complete: like an offline replay, no block may refuse it.
+            renewal_ok=msg.sc_renewal_policy, no_block=msg.no_block or bool(msg.cancel), nb_due=msg.nb_due_date,
             fee_acknowledged=bool(msg.fee_acknowledged), branch=self.branch)
         return self._circulation(m.CheckoutResponse, out)
 
@@ -177,7 +180,7 @@ class SessionHandler:
         location = msg.current_location.strip()
         branch = self.circ.branch_for(location) if location else self.branch
         out = self.circ.checkin(msg.item_identifier, branch=branch, return_date=msg.return_date,
-                                no_block=msg.no_block)
+                                no_block=msg.no_block, cancel=bool(msg.cancel))
         ext = [(code, value) for code, value in (("CT", out.destination), ("CY", out.hold_patron_id),
                                                   ("DA", out.hold_patron_name), ("CR", out.collection),
                                                   ("CS", out.call_number)) if value]

@@ -35,6 +35,7 @@ class PatronView:
     name: str = ""
     status: PatronStatus = field(default_factory=PatronStatus)
     language: str = "000"             # SIP2 language code
+    category: str = ""                # patron category (Koha's PC extension)
     valid_pin: bool | None = None
     balance_cents: int = 0
     fee_limit_cents: int = 0

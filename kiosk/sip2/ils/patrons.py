@@ -115,7 +115,7 @@ def view(store: Store, patron: PatronRow, library: Library, pin: str | None, tod
     limit = library.fee_limit_cents if patron.fee_limit_cents is None else patron.fee_limit_cents
     return PatronView(
         found=True, patron_id=patron.id, name=patron.name, status=stand.status,
-        language=SIP_LANGUAGES.get(patron.language, "000"), valid_pin=valid_pin,
+        language=SIP_LANGUAGES.get(patron.language, "000"), category=patron.category, valid_pin=valid_pin,
         balance_cents=store.balance(patron.id), fee_limit_cents=limit,
         charged_limit=patron.charged_limit, overdue_limit=patron.overdue_limit, hold_limit=patron.hold_limit,
         email=patron.email, phone=patron.phone, address=patron.address,

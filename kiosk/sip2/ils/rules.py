@@ -22,8 +22,9 @@ Behaviour the kiosk relies on (README.md, "ILS simulator", documents it):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterator
 
 from kiosk.sip2.fields import CirculationStatus, FeeType
 from kiosk.sip2.ils import patrons as accounts
@@ -57,6 +58,15 @@ class Circulation:
         self._location_branch = {loc: b.code for b in data.branches for loc in (b.code, *b.locations)}
 
     # ------------------------------------------------------------ helpers
+    @contextmanager
+    def _step(self) -> Iterator[datetime]:
+        """One request: a transaction, the time it happens at, and the
+        housekeeping a real ILS does nightly (expired holds leave the queue)."""
+        with self.store.transaction():
+            now = self.clock()
+            self.store.expire_holds(now)
+            yield now
+
     def branch_for(self, location: str) -> str:
         """The branch a station location (CP/AP) belongs to; unknown -> default."""
         return self._location_branch.get(location, self.library.default_branch)
@@ -98,15 +108,14 @@ class Circulation:
     # ------------------------------------------------------------ patrons
     def patron(self, patron_id: str, pin: str | None) -> PatronView:
         """Patron status (23), information (63) and enable (26) share this."""
-        with self.store.transaction():
+        with self._step() as now:
             row = self.store.patron(patron_id)
             if row is None:
                 return accounts.unknown_patron(patron_id)
-            now = self.clock()
             return accounts.view(self.store, row, self.library, pin, self._today(now), now)
 
     def block_patron(self, patron_id: str, card_retained: bool, message: str) -> PatronView:
-        with self.store.transaction():
+        with self._step() as now:
             if self.store.patron(patron_id) is None:
                 return accounts.unknown_patron(patron_id)
             text = message or ("Card retained by the self-service station." if card_retained else "")
@@ -114,7 +123,7 @@ class Circulation:
             return self.patron(patron_id, None)
 
     def enable_patron(self, patron_id: str, pin: str) -> PatronView:
-        with self.store.transaction():
+        with self._step() as now:
             row = self.store.patron(patron_id)
             if row is None:
                 return accounts.unknown_patron(patron_id)
@@ -134,8 +143,7 @@ class Circulation:
     def checkout(self, patron_id: str, item_id: str, *, pin: str = "", renewal_ok: bool = False,
                  no_block: bool = False, nb_due: datetime | None = None, fee_acknowledged: bool = False,
                  branch: str = "") -> CirculationOutcome:
-        with self.store.transaction():
-            now = self.clock()
+        with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return self._circ(False, patron_id, item_id, None, why)
@@ -194,8 +202,7 @@ class Circulation:
 
     # ------------------------------------------------------------ renew
     def renew(self, patron_id: str, item_id: str, *, pin: str = "") -> CirculationOutcome:
-        with self.store.transaction():
-            now = self.clock()
+        with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return self._circ(False, patron_id, item_id, None, why)
@@ -229,11 +236,10 @@ class Circulation:
                           desensitize=True if via_checkout else None)
 
     def renew_all(self, patron_id: str, *, pin: str = "") -> RenewAllOutcome:
-        with self.store.transaction():
+        with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return RenewAllOutcome(False, patron_id, messages=(why,))
-            now = self.clock()
             renewed: list[str] = []
             unrenewed: list[str] = []
             reasons: list[str] = []
@@ -252,10 +258,10 @@ class Circulation:
 
     # ------------------------------------------------------------ checkin
     def checkin(self, item_id: str, *, branch: str = "", return_date: datetime | None = None,
-                no_block: bool = False) -> CheckinOutcome:
-        """Return an item at ``branch`` (the station's branch code)."""
-        with self.store.transaction():
-            now = self.clock()
+                no_block: bool = False, cancel: bool = False) -> CheckinOutcome:
+        """Return an item at ``branch`` (the station's branch code). ``cancel``
+        (SIP2 BI: undo a checkout the station could not complete) never fines."""
+        with self._step() as now:
             here = branch or self.library.default_branch
             item = self.store.item(item_id)
             if item is None:
@@ -270,7 +276,7 @@ class Circulation:
                 messages.append(NOT_CHECKED_OUT)
             else:
                 patron_id = loan.patron
-                fine = self._overdue_fine(item, loan, return_date or now, now)
+                fine = 0 if cancel else self._overdue_fine(item, loan, return_date or now, now)
                 self.store.delete_loan(item_id)
                 messages.append("Item checked in." if not fine else
                                 f"Item checked in. Overdue fine: {format_amount(fine)} {self.library.currency}")
@@ -324,7 +330,7 @@ class Circulation:
 
     # ------------------------------------------------------------ items
     def item_information(self, item_id: str) -> ItemView:
-        with self.store.transaction():
+        with self._step() as now:
             item = self.store.item(item_id)
             if item is None:
                 return ItemView(False, item_id, messages=(INVALID_ITEM,))
@@ -353,7 +359,7 @@ class Circulation:
                 self.item_types[item.item_type].rental_fee_cents, self.library.institution, messages)
 
     def update_item_properties(self, item_id: str, properties: str) -> StatusUpdateOutcome:
-        with self.store.transaction():
+        with self._step() as now:
             item = self.store.item(item_id)
             if item is None:
                 return StatusUpdateOutcome(False, item_id, messages=(INVALID_ITEM,))
@@ -365,8 +371,7 @@ class Circulation:
                  transaction_id: str = "", pin: str = "") -> FeePaidOutcome:
         """Apply a payment (exact decimal) to one fee or, oldest first, to all."""
         lib = self.library
-        with self.store.transaction():
-            now = self.clock()
+        with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return FeePaidOutcome(False, patron_id, transaction_id, messages=(why,))
@@ -415,8 +420,7 @@ class Circulation:
     def hold(self, mode: str, patron_id: str, *, item_id: str = "", title: str = "", pickup: str = "",
              expires: datetime | None = None, pin: str = "") -> HoldOutcome:
         """Place (``+``), cancel (``-``) or change (``*``) an item-level hold."""
-        with self.store.transaction():
-            now = self.clock()
+        with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return HoldOutcome(False, patron_id, item_id, messages=(why,))

@@ -336,6 +336,15 @@ class Store:
         if expires is not None:
             self._exec("UPDATE holds SET expires=? WHERE id=?", expires.isoformat(), hold_id)
 
+    def expire_holds(self, now: datetime) -> int:
+        """Drop holds past their expiry (a waiting one was not picked up in time)."""
+        with self._lock:
+            expired = [row["id"] for row in self._db.execute("SELECT id, expires FROM holds")
+                       if datetime.fromisoformat(row["expires"]) < now]
+            for hold_id in expired:
+                self._db.execute("DELETE FROM holds WHERE id=?", (hold_id,))
+            return len(expired)
+
     def delete_hold(self, hold_id: int) -> None:
         self._exec("DELETE FROM holds WHERE id=?", hold_id)
 
