@@ -52,11 +52,11 @@ def _kv_as_python(text: str) -> str:
 
 
 def extract_kv(fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Iterable[str],
-               options: Mapping[str, Any]) -> Iterator[tuple[int, str, Any, list[str]]]:
+               options: Mapping[str, Any]) -> Iterator[Any]:
     """Babel extraction method for Kivy ``.kv`` files (``app.tr("...")``, ``_("...")``)."""
     text = fileobj.read().decode(options.get("encoding", "utf-8"))
     source = io.BytesIO(_kv_as_python(text).encode("utf-8"))
-    yield from extract_python(source, keywords, comment_tags, {})
+    yield from extract_python(source, keywords, tuple(comment_tags), {})
 
 
 def source_files(root: Path = PACKAGE_DIR) -> list[Path]:
@@ -190,7 +190,7 @@ def check(languages: Iterable[str] | None = None, locale_dir: Path = LOCALE_DIR,
             wanted = set().union(*(_fields(s) for s in sources))
             for text in strings:
                 # A plural form may drop {n} (Arabic says "one item" in words).
-                got = _fields(text)
+                got = _fields(str(text))
                 if not got <= wanted or (len(sources) == 1 and got != wanted):
                     problems.append(Problem(lang, key, f"placeholders {sorted(got)} != {sorted(wanted)}"))
                     break

@@ -99,7 +99,7 @@ class Replayer:
         if not self._busy.acquire(blocking=False):
             report.stopped = "busy"
             return report
-        self._patrons: dict[str, Any] = {}  # patron status, asked once per patron per pass
+        self._patrons = {}  # patron status, asked once per patron per pass
         try:
             done = 0
             for entry in self.journal.pending_offline():

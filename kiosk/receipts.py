@@ -130,7 +130,7 @@ class Receipt:
         values: dict[str, Any] = dict(lang=getattr(view, "language", "en"), items=items, fines_total=fines,
                                       holds_ready=holds, session_id=getattr(view, "session_id", ""),
                                       patron_masked=getattr(patron, "masked_id", "") if patron else "")
-        if account is not None and getattr(account, "currency", ""):
+        if account is not None and str(getattr(account, "currency", "")):
             values["currency"] = account.currency
         values.update(kwargs)
         return cls.from_config(config, **values)
