@@ -18,6 +18,8 @@ import time
 import tty
 from typing import Callable
 
+from kiosk.drivers.rfid.field import TagField
+
 
 class SerialEmulator:
     """Base: ``start_socket()`` / ``start_pty()`` return the port for the driver."""
@@ -148,3 +150,40 @@ class SerialEmulator:
                     out = out[os.write(master, out):]
                 except OSError:
                     return
+
+
+def serve_main(make: Callable[[TagField], SerialEmulator], scheme: str, argv: list[str] | None = None) -> int:
+    """Command-line runner shared by the emulators: serve until Ctrl-C or ``--seconds``.
+
+    Prints the device string to give the kiosk (``--device`` or config), e.g.
+    ``feig:/dev/pts/3`` or ``3m810:socket://127.0.0.1:7000``.
+    """
+    import argparse
+
+    from kiosk.drivers.rfid.sim import make_item_tag
+
+    parser = argparse.ArgumentParser(description=f"{scheme} reader emulator for tests and demos")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal (default)")
+    where.add_argument("--port", type=int, help="serve on socket://127.0.0.1:PORT instead")
+    parser.add_argument("--tags", default="", help="item ids to put on the pad, comma-separated")
+    parser.add_argument("--isil", default="", help="owner ISIL written into those tags")
+    parser.add_argument("--airtime", action="store_true", help="take ISO 15693 air time for each command")
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0 = until Ctrl-C)")
+    args = parser.parse_args(argv)
+    field = TagField(time_scale=1.0 if args.airtime else 0.0)
+    for item in filter(None, (t.strip() for t in args.tags.split(","))):
+        uid, data = make_item_tag(item, owner_isil=args.isil)
+        field.place(uid, data)
+    emulator = make(field)
+    port = emulator.start_socket(port=args.port) if args.port is not None else emulator.start_pty()
+    print(f"{scheme}:{port}", flush=True)
+    deadline = time.monotonic() + args.seconds if args.seconds > 0 else None
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0

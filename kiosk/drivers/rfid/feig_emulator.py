@@ -131,3 +131,10 @@ class FeigEmulator(SerialEmulator):
         except TagFault as fault:
             return 0x95, bytes([fault.code])
         return 0x00, b""
+
+
+if __name__ == "__main__":        # python -m kiosk.drivers.rfid.feig_emulator --tags 31000000000001
+    import sys
+
+    from kiosk.drivers.rfid.emulator_io import serve_main
+    sys.exit(serve_main(FeigEmulator, "feig"))

@@ -74,3 +74,10 @@ class M3Emulator(SerialEmulator):
         except (NoTag, TagFault):
             return fail
         return None
+
+
+if __name__ == "__main__":        # python -m kiosk.drivers.rfid.m3_810_emulator --port 7000
+    import sys
+
+    from kiosk.drivers.rfid.emulator_io import serve_main
+    sys.exit(serve_main(M3Emulator, "3m810"))

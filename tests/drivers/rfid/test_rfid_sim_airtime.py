@@ -158,3 +158,11 @@ def test_air_time_figures_follow_iso15693_timing() -> None:
     assert airtime.read_blocks_time(8) == pytest.approx(airtime.request(12) + airtime.T1 + airtime.response(33))
     assert airtime.response(33) == pytest.approx(2 * 56.64e-6 + 35 * 8 / 26_480)
     assert airtime.stack_floor(10) > airtime.stack_floor(5) > airtime.stack_floor(1)
+
+
+def test_emulator_command_line_serves_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.drivers.rfid.emulator_io import serve_main
+    from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
+
+    assert serve_main(M3Emulator, "3m810", ["--port", "0", "--tags", "31000000000001", "--seconds", "0.2"]) == 0
+    assert capsys.readouterr().out.startswith("3m810:socket://127.0.0.1:")
