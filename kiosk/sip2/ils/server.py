@@ -141,7 +141,12 @@ class ILSSimulator:
             self._close_connections()
             log.warning("ILS simulator down (refusing connections)")
         else:
-            self._listen()
+            try:
+                self._listen()
+            except KioskError:
+                with self._lock:
+                    self._down = True  # still down: someone else took the port meanwhile
+                raise
             log.warning("ILS simulator up again on port %d", self.port)
 
     def reset(self) -> None:
@@ -220,7 +225,10 @@ class ILSSimulator:
             self.set_down(True)
             if self._stopping.wait(down_s):
                 break
-            self.set_down(False)
+            try:
+                self.set_down(False)
+            except KioskError as exc:
+                log.error("flap: %s; trying again after the next down period", exc)
 
     # ------------------------------------------------------------ one connection
     def _serve(self, conn: socket.socket, peer: Any) -> None:
