@@ -59,6 +59,8 @@ def _decode(data: bytes, dsfid: int | None) -> ItemTag | Unreadable:
         return iso
     hint = "" if dsfid is None else f" (DSFID {dsfid:02X})"
     assert isinstance(danish, Unreadable) and isinstance(iso, Unreadable)
+    if len(data) < 32 and iso.reason.startswith("not ISO 28560-2"):
+        return iso                                     # too short for Danish: say what 28560-2 found
     if (data[0] >> 4) == 1 and iso.reason.startswith("not ISO 28560-2"):
         return danish                                  # plainly Danish: the CRC reason is the useful one
     if (data[0] >> 4) == 1 or (data[0] & 0x0F) == 1:  # the first byte fits either model

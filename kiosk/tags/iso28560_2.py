@@ -63,6 +63,12 @@ def _ebv(value: int) -> bytes:
 
 def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str]]:
     """Split memory into ``(relative OID, compaction scheme, compacted bytes)``."""
+    sets, notes, _ = _parse(data)
+    return sets, notes
+
+
+def _parse(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str], int]:
+    """The data sets, notes, and the offset just after the chain (after its terminator)."""
     sets: list[tuple[int, int, bytes]] = []
     notes: list[str] = []
     listed: set[int] = set()                                # OIDs the content parameter announces
@@ -74,8 +80,10 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
             break
         precursor = data[pos]
         if precursor == 0x00:
+            pos += 1
             break
         if all(b == 0xFF for b in data[pos:]):               # erased memory after the last set
+            pos = len(data)
             break
         pos += 1
         offset = 0
@@ -101,6 +109,7 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
             # (a Danish block with a bad CRC) is never half-read as ISO 28560-2.
             notes.append(f"the data read ends inside {oids.oid_name(rel)} "
                          f"({length - len(value)} bytes missing; {SHORT_READ_MARK} to see it)")
+            pos = len(data)
             break
         sets.append((rel, (precursor >> 4) & 0x07, bytes(value)))
         if rel == oids.CONTENT_PARAMETER and not listed:
@@ -108,7 +117,7 @@ def parse_data_sets(data: bytes) -> tuple[list[tuple[int, int, bytes]], list[str
         pos += length + offset
     else:
         raise _Damaged(f"more than {MAX_DATA_SETS} data elements")
-    return sets, notes
+    return sets, notes, min(pos, len(data))
 
 
 def _content_oids(raw: bytes) -> set[int]:
@@ -153,13 +162,27 @@ def decode_28560_2(data: bytes, *, require_first: bool = True) -> ItemTag | Unre
 
 
 def _decode(data: bytes, require_first: bool) -> ItemTag | Unreadable:
-    sets, notes = parse_data_sets(data)
+    sets, notes, end = _parse(data)
     if not sets:
         return Unreadable("ISO 28560-2: no data elements", data)
     if sets[0][0] != oids.PRIMARY_ITEM_ID:
         if require_first:
             return Unreadable("not ISO 28560-2: the first data element is not the primary item identifier", data)
         notes.append("primary item identifier is not the first data element")
+    if require_first:
+        # Without a DSFID saying 28560-2, ask more of the data before calling it a tag:
+        # random bytes pass the bare chain test about 0.2% of the time.
+        first_scheme, first_raw = sets[0][1], sets[0][2]
+        if first_scheme == cz.APPLICATION or not first_raw:
+            return Unreadable("not ISO 28560-2: the primary item identifier is not text", data)
+        if any(note.startswith("no terminator") for note in notes):
+            return Unreadable("not ISO 28560-2: no terminator byte (give the DSFID to decode it anyway)", data)
+    tail = data[end:]
+    if tail.strip(b"\0") and tail.strip(b"\xff"):
+        if require_first:
+            return Unreadable("not ISO 28560-2: data continues after the terminator "
+                              "(give the DSFID to decode it anyway)", data)
+        notes.append("the bytes after the terminator are not blank (left over from earlier data?)")
     fields: dict[int, str] = {}
     elements: list[tuple[int, str]] = []
     content: set[int] | None = None

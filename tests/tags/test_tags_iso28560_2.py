@@ -213,3 +213,13 @@ def test_running_off_the_end_in_an_unannounced_element_is_damage() -> None:
     data = bytes.fromhex("11 01 05 46 07 44 1C B6")             # no content parameter, shelf location cut
     result = decode_tag(data, dsfid=0x06)
     assert isinstance(result, Unreadable) and "claims 7 bytes" in result.reason
+
+
+def test_bytes_after_the_terminator() -> None:
+    # a 28560-2 tag written over a Danish one, only the blocks it needed
+    data = bytes.fromhex("11 01 05 00") + bytes.fromhex("31 30 30 30 30 30 30 30")
+    strict = decode_tag(data)
+    assert isinstance(strict, Unreadable) and "give the DSFID" in strict.reason
+    hinted = decode_tag(data, dsfid=0x06)
+    assert isinstance(hinted, ItemTag) and hinted.primary_item_id == "5"
+    assert hinted.notes == ("the bytes after the terminator are not blank (left over from earlier data?)",)
