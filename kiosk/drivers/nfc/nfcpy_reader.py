@@ -35,6 +35,9 @@ from kiosk.errors import DeviceError, RemoteProtocolError
 
 log = logging.getLogger(__name__)
 FAMILY = "nfc"
+# nfcpy pins its logger at INFO on import, which would put "searching for
+# reader" lines in the journal whatever the kiosk's verbosity; inherit instead.
+logging.getLogger("nfc").setLevel(logging.NOTSET)
 TECHNOLOGIES = ("106A", "212A", "424A", "106B", "212B", "424B", "212F", "424F")
 
 

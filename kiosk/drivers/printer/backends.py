@@ -21,7 +21,9 @@ import socket
 from typing import Any
 
 import serial
-from escpos.escpos import Escpos
+
+from kiosk.drivers.printer import escpos_import  # noqa: F401  (before any escpos import)
+from escpos.escpos import Escpos  # noqa: I001
 from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb
 
 from kiosk.drivers.barcode.spec import int_option, split_options
@@ -53,6 +55,13 @@ class SerialEscpos(Serial):  # type: ignore[misc]
 
 
 class NetworkEscpos(Network):  # type: ignore[misc]
+    def open(self, raise_not_found: bool = True) -> None:
+        super().open(raise_not_found)
+        if self.device:
+            # A 3-byte DLE EOT query behind a print job otherwise waits out
+            # Nagle + delayed ACK (~40 ms) before the printer even sees it.
+            self.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def read_status(self, timeout: float) -> bytes:
         sock: socket.socket = self.device
         old = sock.gettimeout()

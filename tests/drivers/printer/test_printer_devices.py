@@ -296,3 +296,18 @@ def test_file_printer_writes_and_has_no_status(tmp_path: Path) -> None:
 def test_open_errors_are_typed(spec: str, message: str) -> None:
     with pytest.raises(DeviceError, match=message):
         open_device("printer", spec, {})
+
+
+def test_importing_the_printer_drivers_adds_no_root_log_handler() -> None:
+    """python-escpos calls logging.basicConfig() on import; an extra root
+    handler would bypass kiosk.logs' secret masking."""
+    import subprocess
+    import sys
+
+    code = ("import logging, kiosk.drivers.printer\n"
+            "from kiosk.drivers.printer.render import escpos_to_text\n"
+            "escpos_to_text(b'\\x1bt\\x02\\xa5')\n"
+            "import kiosk.drivers.nfc\n"
+            "print(len(logging.getLogger().handlers), logging.getLogger('nfc').level)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["0", "0"]
