@@ -115,7 +115,7 @@ class Circulation:
             return accounts.view(self.store, row, self.library, pin, self._today(now), now)
 
     def block_patron(self, patron_id: str, card_retained: bool, message: str) -> PatronView:
-        with self._step() as now:
+        with self._step():
             if self.store.patron(patron_id) is None:
                 return accounts.unknown_patron(patron_id)
             text = message or ("Card retained by the self-service station." if card_retained else "")
@@ -123,7 +123,7 @@ class Circulation:
             return self.patron(patron_id, None)
 
     def enable_patron(self, patron_id: str, pin: str) -> PatronView:
-        with self._step() as now:
+        with self._step():
             row = self.store.patron(patron_id)
             if row is None:
                 return accounts.unknown_patron(patron_id)
