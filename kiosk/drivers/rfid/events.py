@@ -96,6 +96,12 @@ class PadWatcher:
         self._settled: tuple[bytes, ...] = ()
         self._fault = False
 
+    @classmethod
+    def from_options(cls, reader: RFIDReader, options: dict[str, Any]) -> "PadWatcher":
+        """Build from ``cfg.devices.rfid.options`` (``poll_interval``, ``settle_time``)."""
+        return cls(reader, poll_interval=float(options.get("poll_interval", 0.1)),
+                   settle_time=float(options.get("settle_time", 0.3)))
+
     # -- lifecycle ----------------------------------------------------------------
     def start(self, on_event: Callable[[PadEvent], None]) -> None:
         if self._thread is not None:

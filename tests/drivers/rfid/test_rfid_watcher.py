@@ -220,3 +220,10 @@ def test_reading_on_stops_at_the_end_of_a_small_tag() -> None:
     placed = rec.of(TagPlaced)
     assert len(placed) == 1 and placed[0].data.primary_item_id == "3100000000000000000001"
     assert any("read more blocks" in n for n in placed[0].data.notes)     # reported, not hidden
+
+
+def test_from_config_options() -> None:
+    from kiosk.config import load_config
+    options = load_config(None).devices.rfid.options
+    watcher = PadWatcher.from_options(SimulatedPad(), options)
+    assert (watcher.poll_interval, watcher.settle_time) == (options["poll_interval"], options["settle_time"])
