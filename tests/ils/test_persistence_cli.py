@@ -129,3 +129,17 @@ def test_cli_process_stops_cleanly_on_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def test_cli_dump_shows_state_with_pins_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    db = tmp_path / "state.sqlite"
+    with ILSSimulator(db_path=db) as sim:
+        sim.circulation.checkout(ANA, "31000000000002")
+    assert main(["ils-sim", "--db", str(db), "--dump"]) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert {"item": "31000000000002", "patron": ANA}.items() <= next(
+        loan for loan in state["loans"] if loan["item"] == "31000000000002").items()
+    ana = next(p for p in state["patrons"] if p["id"] == ANA)
+    assert ana["pin"] == "****" and ana["name"] == "Ana García"

@@ -2,10 +2,11 @@
 
     kiosk ils-sim [--host 127.0.0.1] [--port 6001] [--data FILE] [--db FILE] [--reset]
                   [--latency S] [--fault SPEC ...] [--terminator cr|crlf]
-                  [--encoding utf-8|cp850|latin-1] [--duration S] [--check]
+                  [--encoding utf-8|cp850|latin-1] [--duration S] [--check] [--dump]
 
 Runs until Ctrl-C or SIGTERM (or ``--duration`` seconds). ``--check`` only
-validates the data file. Fault specs: see :mod:`kiosk.sip2.ils.faults`.
+validates the data file; ``--dump`` prints the state of ``--db`` as JSON.
+Fault specs: see :mod:`kiosk.sip2.ils.faults`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--duration", type=float, default=0.0, metavar="S",
                         help="stop after S seconds (default: run until interrupted)")
     parser.add_argument("--check", action="store_true", help="only check the data file and exit")
+    parser.add_argument("--dump", action="store_true",
+                        help="print the state (of --db, seeded if new) as JSON and exit; PINs are masked")
     parser.set_defaults(func=run)
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.data or DEMO_DATA}: ok ({len(data.patrons)} patrons, {len(data.items)} items, "
               f"{len(data.loans)} loans, {len(data.holds)} holds, {len(data.fines)} fines)")
         return 0
+    if args.dump:
+        return _dump(data, args.db, args.reset)
     faults = Faults.parse(args.fault)
     if args.terminator:
         faults.set(terminator=args.terminator)
@@ -85,4 +90,23 @@ def run(args: argparse.Namespace) -> int:
         sim.close()
         print(f"ILS simulator stopped ({sim.connections_total} connections, "
               f"{sum(sim.requests.values())} requests)", file=sys.stderr)
+    return 0
+
+
+def _dump(data: object, db: str, reset: bool) -> int:
+    import json
+
+    from kiosk.logs import MASK
+    from kiosk.sip2.ils.rules import local_now
+    from kiosk.sip2.ils.store import Store
+
+    store = Store(db)
+    try:
+        store.seed(data, local_now(), force=reset)  # type: ignore[arg-type]
+        state = store.dump()
+    finally:
+        store.close()
+    for patron in state["patrons"]:
+        patron["pin"] = MASK if patron["pin"] else ""
+    print(json.dumps(state, ensure_ascii=False, indent=1))
     return 0
