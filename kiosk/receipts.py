@@ -277,7 +277,7 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
     when = f"{tr.format_date(local, 'medium')} {format_time(local, tr.lang, 'short')}"
     lines.append(Line(when, "text", "center"))
     if receipt.patron:
-        lines.append(Line(_("Card: {card}").format(card=receipt.patron), "text", "center"))
+        lines.append(Line(_("Card: {card}").format(card=_isolate(receipt.patron, tr)), "text", "center"))
     for outcome in ItemOutcome.ALL:
         group = [item for item in receipt.items if item.outcome == outcome]
         if not group:
@@ -293,7 +293,7 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
                 lines += [Line(t) for t in _wrap(detail, width, "  ")]
     if receipt.fines_total:
         lines.append(Line(SECTION_RULE * width, "rule"))
-        amount = tr.format_money(receipt.fines_total, receipt.currency)
+        amount = _isolate(tr.format_money(receipt.fines_total, receipt.currency), tr)
         lines.append(Line(_("Fines owed: {amount}").format(amount=amount), "heading"))
     if receipt.holds_ready:
         lines.append(Line(SECTION_RULE * width, "rule"))
@@ -317,6 +317,12 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
         lines.append(Line(receipt.qr_url, "qr", "center"))
         lines.append(Line(_("Scan to see your account"), "small", "center"))
     return lines
+
+
+def _isolate(text: str, tr: Translator) -> str:
+    """Keep a left-to-right run (masked card number, amount) in one piece
+    inside right-to-left text: Unicode isolates (UAX #9 LRI ... PDI)."""
+    return f"\u2066{text}\u2069" if tr.rtl and text else text
 
 
 def _item_detail(item: ReceiptItem, tr: Translator) -> str:
