@@ -9,9 +9,10 @@ switchable faults. The demo, the tests and the benchmarks all talk to it.
         ils.faults.fail_next("lost_reply", command="11")
         ils.set_down(True)
 
-Modules: ``data`` (seed file), ``store`` (SQLite), ``patrons`` and ``rules``
-(circulation), ``handlers`` (SIP2 messages <-> rules), ``faults``, ``server``,
-``cli`` (``kiosk ils-sim``).
+Modules: ``data`` (seed file), ``store`` (SQLite), ``rules`` (circulation, with
+``patrons``, ``fees`` and ``holds``), ``outcomes`` (what the rules decided),
+``handlers`` (SIP2 messages <-> rules), ``faults``, ``server``, ``cli``
+(``kiosk ils-sim``).
 """
 
 from kiosk.sip2.ils.data import DEMO_DATA, SeedData, load_data

@@ -27,8 +27,9 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
 
 from kiosk.sip2.fields import CirculationStatus, FeeType
+from kiosk.sip2.ils import fees, holds
 from kiosk.sip2.ils import patrons as accounts
-from kiosk.sip2.ils.data import SeedData, format_amount, parse_amount
+from kiosk.sip2.ils.data import SeedData, format_amount
 from kiosk.sip2.ils.outcomes import (
     ALREADY_CHECKED_OUT_TO_YOU, CHECKED_OUT_TO_ANOTHER, FEE_REQUIRED, INVALID_ITEM, INVALID_PATRON,
     INVALID_PIN, NOT_CHECKED_OUT, NOT_FOR_LOAN, NOT_YOUR_LOAN, ON_HOLD_FOR_ANOTHER, RENEWAL_LIMIT,
@@ -366,57 +367,17 @@ class Circulation:
             self.store.update_item(item_id, properties=properties)
             return StatusUpdateOutcome(True, item_id, item.title, properties, ("Item properties updated.",))
 
-    # ------------------------------------------------------------ money
+    # ------------------------------------------------------------ money, holds
     def fee_paid(self, patron_id: str, amount: str, *, currency: str = "", fee_id: str = "",
                  transaction_id: str = "", pin: str = "") -> FeePaidOutcome:
         """Apply a payment (exact decimal) to one fee or, oldest first, to all."""
-        lib = self.library
         with self._step() as now:
             patron, why = self._patron_for_circulation(patron_id, pin)
             if patron is None:
                 return FeePaidOutcome(False, patron_id, transaction_id, messages=(why,))
-            if currency and currency != lib.currency:
-                return FeePaidOutcome(False, patron_id, transaction_id, self.store.balance(patron_id),
-                                      (f"Currency {currency} is not accepted; this library uses {lib.currency}.",))
-            try:
-                cents = parse_amount(amount)
-            except ValueError:
-                cents = 0
-            if cents <= 0:
-                return FeePaidOutcome(False, patron_id, transaction_id, self.store.balance(patron_id),
-                                      (f"Invalid amount {amount!r}.",))
-            if transaction_id:
-                earlier = self.store.payment(transaction_id)
-                if earlier is not None:
-                    same = earlier == (patron_id, cents)
-                    text = ("Payment already recorded." if same else
-                            f"Transaction id {transaction_id} was already used for another payment.")
-                    return FeePaidOutcome(same, patron_id, transaction_id, self.store.balance(patron_id), (text,))
-            fines = self.store.fines_of(patron_id)
-            if fee_id:
-                fines = [f for f in fines if f.id == fee_id]
-                if not fines:
-                    return FeePaidOutcome(False, patron_id, transaction_id, self.store.balance(patron_id),
-                                          (f"No outstanding fee {fee_id} on this account.",))
-            owed = sum(f.balance_cents for f in fines)
-            if cents > owed:
-                return FeePaidOutcome(False, patron_id, transaction_id, self.store.balance(patron_id), (
-                    f"Amount {format_amount(cents)} exceeds the balance of {format_amount(owed)} {lib.currency}.",))
-            left = cents
-            for fine in fines:
-                if left <= 0:
-                    break
-                part = min(left, fine.balance_cents)
-                self.store.set_fine_balance(fine.id, fine.balance_cents - part)
-                left -= part
-            transaction_id = transaction_id or self.store.next_payment_id()
-            self.store.record_payment(transaction_id, patron_id, cents, now)
-            balance = self.store.balance(patron_id)
-            return FeePaidOutcome(True, patron_id, transaction_id, balance, (
-                f"Payment of {format_amount(cents)} {lib.currency} accepted. "
-                f"Balance: {format_amount(balance)} {lib.currency}.",))
+            return fees.apply_payment(self.store, self.library, patron_id, amount, currency=currency,
+                                      fee_id=fee_id, transaction_id=transaction_id, now=now)
 
-    # ------------------------------------------------------------ holds
     def hold(self, mode: str, patron_id: str, *, item_id: str = "", title: str = "", pickup: str = "",
              expires: datetime | None = None, pin: str = "") -> HoldOutcome:
         """Place (``+``), cancel (``-``) or change (``*``) an item-level hold."""
@@ -427,50 +388,7 @@ class Circulation:
             item = self.store.item(item_id) if item_id else self._item_by_title(title)
             if item is None:
                 return HoldOutcome(False, patron_id, item_id, title, messages=(INVALID_ITEM,))
-            queue = self.store.holds_on(item.id)
-            mine = next((h for h in queue if h.patron == patron_id), None)
-            where = pickup if pickup in self.branches else patron.home_branch
-            base = dict(item_id=item.id, title=item.title)
-            if mode == "-":
-                if mine is None:
-                    return HoldOutcome(False, patron_id, messages=("No hold found for this item.",),
-                                       **base)  # type: ignore[arg-type]
-                self.store.delete_hold(mine.id)
-                return HoldOutcome(True, patron_id, messages=("Hold cancelled.",), **base)  # type: ignore[arg-type]
-            if mode == "*":
-                if mine is None:
-                    return HoldOutcome(False, patron_id, messages=("No hold found for this item.",),
-                                       **base)  # type: ignore[arg-type]
-                self.store.update_hold(mine.id, pickup=where if pickup else None, expires=expires)
-                position = [h.id for h in queue].index(mine.id) + 1
-                return HoldOutcome(True, patron_id, available=mine.status == "waiting",
-                                   expires=expires or mine.expires, queue_position=position,
-                                   pickup=where if pickup else mine.pickup, messages=("Hold changed.",),
-                                   **base)  # type: ignore[arg-type]
-            refusal = self._hold_refusal(patron, item, mine, now)
-            if refusal:
-                return HoldOutcome(False, patron_id, messages=(refusal,), **base)  # type: ignore[arg-type]
-            until = expires or end_of_day(now.date() + timedelta(days=365), now.tzinfo)
-            self.store.add_hold(item.id, patron_id, where, now, until)
-            on_shelf = self.store.loan(item.id) is None and item.state == "available" and not queue
-            return HoldOutcome(True, patron_id, available=on_shelf, expires=until, queue_position=len(queue) + 1,
-                               pickup=where, messages=(f"Hold placed; pickup at {self.branch_name(where)}.",),
-                               **base)  # type: ignore[arg-type]
-
-    def _hold_refusal(self, patron: PatronRow, item: ItemRow, mine: object, now: datetime) -> str:
-        stand = accounts.standing(self.store, patron, self.library, self._today(now), now)
-        if stand.status.hold_privileges_denied:
-            return stand.refusal or accounts.BLOCKED
-        if item.not_for_loan or not self.item_types[item.item_type].loanable:
-            return "This item cannot be placed on hold."
-        if mine is not None:
-            return "You already have a hold on this item."
-        loan = self.store.loan(item.id)
-        if loan is not None and loan.patron == patron.id:
-            return "You already have this item checked out."
-        if len(self.store.holds_of(patron.id)) >= patron.hold_limit:
-            return "You have reached the maximum number of holds."
-        return ""
+            return holds.change(self, mode, patron, item, pickup=pickup, expires=expires, now=now)
 
     def _item_by_title(self, title: str) -> ItemRow | None:
         if not title:
