@@ -221,3 +221,9 @@ def test_built_from_the_stations_session_view() -> None:
     for expected in ("Riverside Public Library", "Vence el 7 dic 2026", "No se presta. (Item is not for loan)",
                      "Déjelo en el estante de reservas.", "Rayuela", "2,50"):
         assert expected in text, expected
+
+
+def test_left_to_right_runs_are_isolated_in_arabic_only() -> None:
+    arabic = as_text(layout(sample("ar")))
+    assert "\u2066**********0001\u2069" in arabic
+    assert "\u2066" not in as_text(layout(sample("es")))
