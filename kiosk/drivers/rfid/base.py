@@ -23,7 +23,7 @@ from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, RemoteProtocolError, TagError, TransportTimeout
 
 __all__ = [
-    "TagInfo", "RFIDReader", "ReaderTimeout", "ReaderGarbled", "TagError", "DeviceError",
+    "TagInfo", "RFIDReader", "ReaderTimeout", "ReaderGarbled", "TagError", "TagFailed", "DeviceError",
     "ISO15693_ERRORS", "iso_error_text", "uid_hex", "parse_uid", "parse_port_spec",
 ]
 
@@ -56,6 +56,20 @@ class ReaderTimeout(DeviceError, TransportTimeout):
 
 class ReaderGarbled(DeviceError, RemoteProtocolError):
     """The reader sent bytes that are not a valid frame (noise, wrong protocol)."""
+
+
+PARTIAL_HINT = "; the tag may be partly written and must be written again"
+
+
+class TagFailed(TagError):
+    """One tag failed, with what the reader knows: the reader's ``status``, the
+    tag's ISO 15693 ``iso_error`` code, and ``partial`` when a multi-block write
+    was interrupted (some blocks may hold new data, some old)."""
+
+    def __init__(self, message: str, uid: bytes, *, status: int | None = None,
+                 iso_error: int | None = None, partial: bool = False) -> None:
+        super().__init__(message + (PARTIAL_HINT if partial else ""), uid)
+        self.status, self.iso_error, self.partial = status, iso_error, partial
 
 
 def uid_hex(uid: bytes) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid import feig_protocol as fp
-from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagInfo,
+from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagFailed, TagInfo,
                                      iso_error_text, parse_port_spec, uid_hex)
 from kiosk.drivers.rfid.serial_link import SerialLink
 from kiosk.errors import DeviceError
@@ -71,7 +71,7 @@ class FeigReader(RFIDReader):
             raise ReaderTimeout(f"no reply from {self.describe()} within {self.timeout:.1f} s "
                                 f"(check cable, port, baud rate and bus address {self.bus})", "rfid")
 
-    def _iso(self, data: bytes, uid: bytes | None, what: str, custom: bool = False) -> bytes:
+    def _iso(self, data: bytes, uid: bytes | None, what: str, custom: bool = False, partial: bool = False) -> bytes:
         reply = self.command(fp.CMD_ISO_CUSTOM if custom else fp.CMD_ISO, data)
         status = reply.status
         if status == 0x00:
@@ -79,9 +79,8 @@ class FeigReader(RFIDReader):
         if status in fp.TAG_STATUSES and uid is not None:
             code = reply.data[0] if status == 0x95 and reply.data else None
             detail = f"ISO 15693 {iso_error_text(code)}" if code is not None else fp.status_text(status)
-            error = TagError(f"tag {uid_hex(uid)}: {what} failed: {detail}", uid)
-            error.status, error.iso_error = status, code  # type: ignore[attr-defined]
-            raise error
+            raise TagFailed(f"tag {uid_hex(uid)}: {what} failed: {detail}", uid, status=status, iso_error=code,
+                            partial=partial)
         raise DeviceError(f"{self.describe()}: {what} failed: status 0x{status:02X} {fp.status_text(status)}", "rfid")
 
     # -- RFIDReader primitives ---------------------------------------------------
@@ -140,13 +139,10 @@ class FeigReader(RFIDReader):
         for at in range(0, len(data), 4 * self.max_blocks_per_read):
             chunk = data[at:at + 4 * self.max_blocks_per_read]
             block = first + at // 4
-            try:
-                self._iso(fp.write_multiple(uid, block, chunk), uid, f"write of blocks {block}-{block + len(chunk) // 4 - 1}")
-            except TagError as exc:
-                if at or len(chunk) > 4:
-                    exc.args = (f"{exc.args[0]}; the tag may be partly written and must be written again",)
-                    exc.partial = True  # type: ignore[attr-defined]
-                raise
+            # A single-block write either happened or not; anything longer, or a
+            # later chunk, can leave the tag half old, half new.
+            self._iso(fp.write_multiple(uid, block, chunk), uid, f"write of blocks {block}-{block + len(chunk) // 4 - 1}",
+                      partial=bool(at) or len(chunk) > 4)
 
     def _write_afi(self, uid: bytes, afi: int) -> None:
         self._afi.pop(uid, None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid import m3_protocol as mp
-from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagInfo,
+from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagFailed, TagInfo,
                                      parse_port_spec, uid_hex)
 from kiosk.drivers.rfid.serial_link import SerialLink
 from kiosk.errors import DeviceError
@@ -71,13 +71,14 @@ class M3Reader(RFIDReader):
         if got != expected:
             raise ReaderGarbled(f"{self.describe()}: unexpected {what} reply {got.hex(' ')}", "rfid")
 
-    def _tag_reply(self, payload: bytes, uid: bytes, what: str) -> bytes:
+    def _tag_reply(self, payload: bytes, uid: bytes, what: str, partial: bool = False) -> bytes:
         """Check ``CMD STATUS UID`` and return what follows."""
         reply = self.exchange(payload)
         if len(reply) < 10:
             raise ReaderGarbled(f"{self.describe()}: short {what} reply {reply.hex(' ')}", "rfid")
         if reply[1] == mp.TAG_ERROR:
-            raise TagError(f"tag {uid_hex(uid)}: {what} failed (tag not in the field or not answering)", uid)
+            raise TagFailed(f"tag {uid_hex(uid)}: {what} failed (tag not in the field or not answering)", uid,
+                            status=mp.TAG_ERROR, partial=partial)
         if reply[1] != mp.OK or reply[2:10] != uid:
             raise ReaderGarbled(f"{self.describe()}: {what} reply for another tag or status: {reply.hex(' ')}", "rfid")
         return reply[10:]
@@ -120,16 +121,10 @@ class M3Reader(RFIDReader):
 
     def _write_blocks(self, uid: bytes, first: int, data: bytes) -> None:
         count = len(data) // 4
-        try:
-            rest = self._tag_reply(mp.write_blocks(uid, first, data), uid, f"write of blocks {first}-{first + count - 1}")
-        except TagError as exc:
-            if count > 1:
-                exc.args = (f"{exc.args[0]}; the tag may be partly written and must be written again",)
-                exc.partial = True  # type: ignore[attr-defined]
-            raise
+        rest = self._tag_reply(mp.write_blocks(uid, first, data), uid, f"write of blocks {first}-{first + count - 1}",
+                               partial=count > 1)
         if rest != bytes([count]):
-            raise TagError(f"tag {uid_hex(uid)}: pad acknowledged {rest.hex()} of {count} blocks; "
-                           f"the tag may be partly written and must be written again", uid)
+            raise TagFailed(f"tag {uid_hex(uid)}: pad acknowledged {rest.hex()} of {count} blocks", uid, partial=True)
 
     def _write_afi(self, uid: bytes, afi: int) -> None:
         self._afi.pop(uid, None)

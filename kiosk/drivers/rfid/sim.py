@@ -21,7 +21,7 @@ import threading
 from typing import Any
 
 from kiosk.drivers.registry import register
-from kiosk.drivers.rfid.base import RFIDReader, TagError, TagInfo, iso_error_text, uid_hex
+from kiosk.drivers.rfid.base import RFIDReader, TagFailed, TagInfo, iso_error_text, uid_hex
 from kiosk.drivers.rfid.field import FieldTag, NoTag, TagFault, TagField
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError
@@ -119,14 +119,11 @@ class SimulatedPad(RFIDReader):
         try:
             return op()
         except NoTag:
-            tail = "; the tag may be partly written and must be written again" if partial else ""
-            error = TagError(f"tag {uid_hex(uid)}: {what} failed: no tag in the field{tail}", bytes(uid))
-            error.partial = partial  # type: ignore[attr-defined]
-            raise error from None
+            raise TagFailed(f"tag {uid_hex(uid)}: {what} failed: no tag in the field", bytes(uid),
+                            partial=partial) from None
         except TagFault as fault:
-            error = TagError(f"tag {uid_hex(uid)}: {what} failed: ISO 15693 {iso_error_text(fault.code)}", bytes(uid))
-            error.iso_error = fault.code  # type: ignore[attr-defined]
-            raise error from None
+            raise TagFailed(f"tag {uid_hex(uid)}: {what} failed: ISO 15693 {iso_error_text(fault.code)}", bytes(uid),
+                            iso_error=fault.code) from None
 
     def self_test(self) -> SelfTestResult:
         if self.closed:
