@@ -95,8 +95,10 @@ class NfcpyReader(CardReader):
         try:
             found = self.clf.open(path)
         except (OSError, ValueError) as exc:
-            raise DeviceError(f"nfc: no reader on {path!r}: {exc} (plugged in? kiosk user in plugdev?)",
-                              FAMILY) from exc
+            hint = "libusb-1.0 is not installed: apt install libusb-1.0-0" if "libusb" in str(exc) \
+                else "plugged in? kiosk user in plugdev?"
+            reason = str(exc).split(":")[0] if "libusb" in str(exc) else str(exc)
+            raise DeviceError(f"nfc: no reader on {path!r}: {reason} ({hint})", FAMILY) from exc
         if not found:
             raise DeviceError(f"nfc: no reader on {path!r} (plugged in? kiosk user in plugdev?)", FAMILY)
 

@@ -135,7 +135,9 @@ def _open_now(printer: Escpos, what: str) -> None:
     try:
         printer.open()
     except Exception as exc:  # pyusb, pycups and python-escpos each raise their own types
-        raise DeviceError(f"printer: cannot open {what}: {exc}".replace("\n", " "), FAMILY) from exc
+        hint = " (libusb-1.0 is not installed: apt install libusb-1.0-0)" \
+            if type(exc).__name__ == "NoBackendError" else ""
+        raise DeviceError(f"printer: cannot open {what}: {exc}{hint}".replace("\n", " "), FAMILY) from exc
 
 
 def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
