@@ -1,0 +1,209 @@
+"""What the borrow and return engines share: the station's circulation rules,
+the context they run in, the tag security writer, and the patron messages.
+
+* :class:`CirculationRules`: the ``[circulation]`` section plus the pad's
+  security settings, as one typed value.
+* :class:`Context`: the SIP2 client, journal, offline desk, security writer
+  and the station's online/offline switch, handed to every engine.
+* :class:`SecurityWriter`: writes "on loan" or "secured" (AFI 0xC2/0x07
+  and/or the EAS bit, ISO 28560-1 clause 5) to every tag of an item,
+  retrying while the tag is still on the pad.
+
+The engines themselves live in :mod:`kiosk.borrow` and :mod:`kiosk.returns`;
+the account side in :mod:`kiosk.account`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from kiosk.drivers.rfid.base import uid_hex
+from kiosk.errors import DeviceError, TagError
+from kiosk.i18n import N_, Translator, translator
+from kiosk.journal import Journal
+from kiosk.offline import OfflineDesk
+from kiosk.receipts import parse_due_date
+from kiosk.tags.security import SecurityPolicy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CirculationRules", "Context", "SecurityWriter", "WriteResult", "ils_words", "due_display", "M"]
+
+
+class M:
+    """Patron-facing messages (translated with the session's translator)."""
+
+    UNREADABLE = N_("We could not read this item's tag. Move it a little on the pad, or ask at the desk.")
+    FOREIGN = N_("This item belongs to another library. Please hand it in at the desk.")
+    NOT_CIRCULATING = N_("This item cannot be borrowed here. Please ask at the desk.")
+    PATRON_CARD = N_("That is a library card, not a book. Please take it off the pad.")
+    BORROWED = N_("Borrowed. Due {date}.")
+    BORROWED_NO_DATE = N_("Borrowed.")
+    BORROWED_OFFLINE = N_("Borrowed. The library system is offline, so this loan will be added to your account "
+                          "later. Due {date}.")
+    RENEWED = N_("You already had this item, so we renewed it. Due {date}.")
+    ALREADY_YOURS = N_("This item is already on loan to you. You can keep it. Due {date}.")
+    REFUSED = N_("Not borrowed. Please take this item to the desk if you need help.")
+    REFUSED_HOLD = N_("Not borrowed: another patron has reserved this item. Please leave it at the desk.")
+    REFUSED_OTHER_LOAN = N_("Not borrowed: our records show this item on loan to someone else. "
+                            "Please take it to the desk.")
+    REFUSED_TRANSIT = N_("Not borrowed: this item is on its way to another branch. Please leave it at the desk.")
+    REFUSED_PATRON = N_("Not borrowed: your account does not allow borrowing right now. "
+                        "You can still return items.")
+    UNCONFIRMED = N_("We could not confirm this loan with the library system. Please take the item to the desk.")
+    SECURITY_UNDONE = N_("This item could not be set for borrowing, so it has not been borrowed. "
+                         "Keep items on the pad until they show as done, then try again.")
+    SECURITY_STAFF = N_("This item is on your account, but its security tag could not be switched off. "
+                        "Please show it at the desk before you leave.")
+    SEE_STAFF_DESENSITIZE = N_("Borrowed. Please ask at the desk to unlock this item before you leave.")
+    SEE_STAFF_MAGNETIC = N_("Borrowed. This item holds magnetic media: please ask at the desk to unlock it.")
+    SET_INCOMPLETE = N_("This item has {parts} parts. Put all the parts on the pad together.")
+    SET_DESK = N_("This item has {parts} parts and some are missing. Please take it to the desk.")
+    SET_WARNING = N_("Only {present} of {parts} parts are on the pad. Please bring all parts back together.")
+    NOT_ALLOWED_BLOCKED = N_("You cannot borrow right now. You can still return items and see your account.")
+    RETURNED = N_("Returned. Thank you.")
+    RETURNED_OFFLINE = N_("Returned. The library system is offline; your return is recorded and will be sent "
+                          "to it later.")
+    RETURN_HOLD = N_("Returned. Another patron has reserved this item: please put it on the hold shelf.")
+    RETURN_TRANSIT = N_("Returned. This item belongs at another branch: please leave it at the desk.")
+    RETURN_SORT_BIN = N_("Returned. Please put this item in the bin marked {bin}.")
+    RETURN_DESK = N_("Returned. Please leave this item at the desk.")
+    RETURN_NOT_SECURED = N_("Returned, but its security tag could not be set. Please leave it at the desk.")
+    RETURN_REFUSED = N_("Not returned. Please take this item to the desk.")
+    RETURN_UNCONFIRMED = N_("We could not confirm this return. Please leave the item at the desk.")
+
+
+@dataclass(frozen=True)
+class CirculationRules:
+    """``[circulation]`` plus what the engines need from ``[station]`` and the pad."""
+
+    pin_policy: str = "required"
+    pin_attempts: int = 3
+    renew_own_items: bool = True
+    security_failure: str = "undo"            # undo | staff
+    multipart: str = "refuse"                 # refuse | warn | desk
+    anonymous_return: bool = True
+    barcode_items: bool = True
+    write_retries: int = 3
+    isil: str = ""
+    currency: str = "USD"
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "CirculationRules":
+        circ = cfg.circulation
+        return cls(pin_policy=circ.pin_policy, pin_attempts=int(circ.pin_attempts),
+                   renew_own_items=bool(circ.renew_own_items), security_failure=circ.security_failure,
+                   multipart=circ.multipart, anonymous_return=bool(circ.anonymous_return),
+                   barcode_items=bool(circ.barcode_items), write_retries=int(cfg.devices.rfid.write_retries),
+                   isil=cfg.station.isil or "", currency=cfg.station.currency or "USD")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    ok: bool
+    written: tuple[str, ...] = ()             # hex UIDs now in the wanted state
+    failed: tuple[str, ...] = ()
+    detail: str = ""
+    lifted: bool = False                      # a failed tag had left the pad
+
+
+class SecurityWriter:
+    """Writes tag security and retries while the tag is on the pad.
+
+    A write that fails on a tag still in the field is retried up to
+    ``retries`` times (ICODE tags often miss one write at the antenna edge);
+    a tag that has left the field fails at once, because writing to the
+    next patron's stack is not an option.
+    """
+
+    def __init__(self, reader: Any, policy: SecurityPolicy, retries: int = 3, retry_delay: float = 0.02) -> None:
+        self.reader = reader
+        self.policy = policy
+        self.retries = max(0, retries)
+        self.retry_delay = retry_delay
+
+    def write(self, uids: Sequence[bytes], secured: bool, afis: Sequence[int | None] = ()) -> WriteResult:
+        """Bring every tag in ``uids`` to ``secured`` (True) or on loan (False).
+        ``afis``: the tags' known AFI, to skip writes already done."""
+        if self.reader is None:
+            return WriteResult(False, failed=tuple(uid_hex(u) for u in uids), detail="no RFID reader")
+        written: list[str] = []
+        failed: list[str] = []
+        details: list[str] = []
+        lifted = False
+        for index, uid in enumerate(uids):
+            known = afis[index] if index < len(afis) else None
+            ok, detail, gone = self._write_one(uid, secured, known)
+            (written if ok else failed).append(uid_hex(uid))
+            lifted = lifted or gone
+            if detail:
+                details.append(detail)
+        return WriteResult(not failed, tuple(written), tuple(failed), "; ".join(details), lifted)
+
+    def _write_one(self, uid: bytes, secured: bool, known_afi: int | None) -> tuple[bool, str, bool]:
+        target = self.policy.needs_write(secured, known_afi, None)
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                if target.afi is not None:
+                    self.reader.write_afi(uid, target.afi)
+                if target.eas is not None:
+                    self.reader.set_eas(uid, target.eas)
+                return True, "", False
+            except TagError as exc:
+                last = str(exc)
+                if not self._present(uid):
+                    return False, f"{uid_hex(uid)} left the pad: {last}", True
+            except DeviceError as exc:
+                last = str(exc)
+            if attempt < self.retries:
+                time.sleep(self.retry_delay)
+            # after a failed AFI write the EAS part is redone too: cheap and idempotent
+            target = self.policy.target(secured)
+        return False, f"{uid_hex(uid)}: {last}", False
+
+    def _present(self, uid: bytes) -> bool:
+        try:
+            return any(tag.uid == uid for tag in self.reader.inventory())
+        except DeviceError:
+            return True  # the reader itself failed; let the retries decide
+
+
+@dataclass
+class Context:
+    """What every engine needs. ``go_offline(reason)`` switches the station
+    offline (emits OfflineChanged); ``is_offline()`` tells the engines which
+    path to take."""
+
+    client: Any
+    journal: Journal
+    desk: OfflineDesk
+    rules: CirculationRules
+    security: SecurityWriter
+    policy: SecurityPolicy
+    is_offline: Callable[[], bool] = lambda: False
+    go_offline: Callable[[str], None] = lambda reason: None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def tr(self, lang: str) -> Translator:
+        return translator(lang)
+
+
+def ils_words(messages: Sequence[str] | None) -> tuple[str, ...]:
+    """The ILS's screen message lines, unchanged, without empties."""
+    return tuple(str(line) for line in (messages or ()) if str(line).strip())
+
+
+def due_display(due: str, tr: Translator) -> str:
+    """The ILS's due date text formatted for the patron's language, or as sent
+    when it cannot be parsed (ILSs use many formats)."""
+    if not due:
+        return ""
+    parsed = parse_due_date(due)
+    if parsed is None or isinstance(parsed, str):
+        return due
+    return tr.format_date(parsed)
