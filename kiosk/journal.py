@@ -37,6 +37,7 @@ Thread-safe: one connection guarded by a lock; call from any worker thread.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -213,8 +214,10 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         try:
+            created = False
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                created = not Path(self.path).exists()
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -225,6 +228,8 @@ class Journal:
             if version > _SCHEMA_VERSION:
                 raise JournalError(f"journal {self.path} was written by a newer kiosk (schema {version})")
             self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            if created:
+                os.chmod(self.path, 0o600)  # patron ids: readable by the kiosk's own user only
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
 

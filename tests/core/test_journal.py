@@ -202,3 +202,9 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(JournalError, match="newer"):
         Journal(path)
+
+
+def test_new_journal_is_private_to_the_kiosk_user(tmp_path: Path) -> None:
+    path = tmp_path / "private.sqlite3"
+    Journal(path).close()
+    assert path.stat().st_mode & 0o077 == 0
