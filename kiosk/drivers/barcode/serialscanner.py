@@ -58,6 +58,8 @@ class LineFramer:
                 # empty line (the LF of CRLF) yields nothing.
                 lines.extend(self._end_line())
                 continue
+            if byte == 0x02 and not self.buffer:
+                continue  # STX: the "start of code" framing byte many scanners send
             if len(self.buffer) >= self.max_length:
                 self._overflow = True
                 continue

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from evdev import ecodes as e
+from hypothesis import given, settings, strategies as st
 
 from kiosk.drivers.barcode.hid import EVENT, HidScanner, KeyDecoder
 from kiosk.drivers.barcode.serialscanner import LineFramer
@@ -52,6 +53,8 @@ FRAMES = [
     (b"\x1b[2J\r", b"\r", [], 1),
     (b"X" * 100 + b"\rOK\r", b"\r", ["OK"], 1),                        # runaway line, then recovers
     (b"\r\r\n\n", b"\r", [], 0),
+    (b"\x0231000000000003\x03", b"\x03", ["31000000000003"], 0),         # STX ... ETX framing
+    (b"]C031000000000004\r", b"\r", ["]C031000000000004"], 0),           # AIM id kept for prefix stripping
 ]
 
 
@@ -65,6 +68,19 @@ def test_framer_whole_and_bytewise(data: bytes, term: bytes, lines: list[str], r
     for byte in data:
         out += bytewise.feed(bytes([byte]), 0.0)
     assert out == lines and len(bytewise.rejected) == rejected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=40), st.sampled_from([b"31000000000001\r", b"\r\n"])), max_size=20),
+       st.integers(1, 7))
+def test_framer_never_raises_and_good_lines_survive_noise(chunks: list[bytes], split: int) -> None:
+    framer = LineFramer(b"\r", max_length=64)
+    stream = b"\r".join(chunks) + b"\r31000000000009\r"
+    out: list[str] = []
+    for i in range(0, len(stream), split):
+        out += framer.feed(stream[i:i + split], 0.0)
+    assert out and out[-1] == "31000000000009"
+    assert all(ch.isprintable() or ch in "\t\x1d" for line in out for ch in line)
 
 
 def test_framer_partial_line_goes_stale() -> None:
