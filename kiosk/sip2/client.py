@@ -41,6 +41,7 @@ from kiosk.errors import (
 )
 from kiosk.sip2 import messages as m
 from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
+from kiosk.sip2.fields import local_now
 from kiosk.sip2.transport import Transport, open_tcp
 
 log = logging.getLogger("kiosk.sip2.client")
@@ -132,7 +133,7 @@ def tcp_transport(settings: SIP2Settings) -> Transport:
 
 
 def _now() -> datetime:
-    return datetime.now().astimezone()
+    return local_now()
 
 
 def format_amount(amount: Any) -> str:
@@ -386,7 +387,8 @@ class SIP2Client:
 
     def _send(self, data: bytes) -> None:
         assert self._transport is not None
-        wire_log.debug("-> %s", show_bytes(data, encoding=self.settings.encoding))
+        if wire_log.isEnabledFor(logging.DEBUG):  # masking costs more than the send itself
+            wire_log.debug("-> %s", show_bytes(data, encoding=self.settings.encoding))
         self._transport.write(data)
 
     def _roundtrip(self, request: m.Message, expect: type[m.Message], *, uncertain: bool) -> m.Message:
@@ -438,7 +440,8 @@ class SIP2Client:
                 if remaining <= 0:
                     raise TransportTimeout(f"no reply from the ILS within {self.reply_timeout:.1f} s")
                 chunk = self._transport.read(remaining)
-                wire_log.debug("<- %s", show_bytes(chunk, encoding=self.settings.encoding))
+                if wire_log.isEnabledFor(logging.DEBUG):
+                    wire_log.debug("<- %s", show_bytes(chunk, encoding=self.settings.encoding))
                 self._decoder.feed(chunk)
                 continue
             reply = frame.message

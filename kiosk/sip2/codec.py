@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from kiosk.errors import LocalProtocolError, RemoteProtocolError
 from kiosk.logs import mask_secrets
 from kiosk.sip2.fields import (
-    FieldError, Fixed, Var, decode_fixed, decode_var, encode_fixed, encode_var, var_default,
+    FieldError, Var, decode_var, encode_fixed, encode_var, fixed_decoder, var_default,
 )
 from kiosk.sip2.messages import MESSAGE_TYPES, Message
 
@@ -84,24 +84,36 @@ def terminator_bytes(terminator: str | bytes) -> bytes:
 # ------------------------------------------------------------------ layouts
 @dataclass(frozen=True)
 class _Layout:
-    """Per-class tables precomputed once, so encode/decode do no lookups."""
+    """Per-class tables precomputed once, so decoding does no lookups."""
 
     cls: type[Message]
-    fixed: tuple[tuple[Fixed, int, int], ...]  # (spec, start, end) after the 2-char id
+    fixed: tuple[tuple[str, int, int, Any, str | None], ...]  # name, start, end, converter, choices
     fixed_len: int
-    by_code: dict[str, Var]
+    by_code: dict[str, tuple[str, Any]]  # code -> (attribute, converter | _TEXT | _LIST)
     defaults: dict[str, Any]
+
+
+_TEXT, _LIST = "text", "list"  # variable fields kept as the text / collected into a tuple
+
+
+def _var_converter(var: Var) -> Any:
+    if var.kind == "str":
+        return _TEXT
+    if var.kind == "list":
+        return _LIST
+    return lambda text: decode_var(var, text)
 
 
 def _layout(cls: type[Message]) -> _Layout:
     fixed, pos = [], 2
     for spec in cls.FIXED:
-        fixed.append((spec, pos, pos + spec.length))
+        fixed.append((spec.name, pos, pos + spec.length, fixed_decoder(spec), spec.choices))
         pos += spec.length
     defaults: dict[str, Any] = {"extensions": ()}
     for var in cls.FIELDS:
         defaults[var.name] = var_default(var)
-    return _Layout(cls, tuple(fixed), pos, {v.code: v for v in cls.FIELDS}, defaults)
+    by_code = {v.code: (v.name, _var_converter(v)) for v in cls.FIELDS}
+    return _Layout(cls, tuple(fixed), pos, by_code, defaults)
 
 
 _LAYOUTS: dict[str, _Layout] = {cmd: _layout(cls) for cmd, cls in MESSAGE_TYPES.items()}
@@ -171,7 +183,8 @@ def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool =
         raise MalformedMessage("empty frame", raw)
     sequence: int | None = None
     check: str | None = None
-    match = _TRAILER.search(frame)
+    tail = max(len(frame) - 12, 0)  # "|AY9AZXXXX|" is at most 11 bytes: search only there
+    match = _TRAILER.search(frame, tail)
     if match:
         check = match.group(2).decode("ascii")
         if verify and (sum(frame[:match.start(2)]) + int(check, 16)) & 0xFFFF:
@@ -179,7 +192,7 @@ def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool =
             raise ChecksumError(frame, int(seq_text) if seq_text else None)
         body = frame[:match.start()]
     else:
-        match = _SEQ_ONLY.search(frame)
+        match = _SEQ_ONLY.search(frame, tail)
         body = frame[:match.start()] if match else frame
     if match and match.group(1):
         sequence = int(match.group(1))
@@ -198,44 +211,42 @@ def _parse(text: str, frame: bytes) -> Message:
         raise MalformedMessage(
             f"{layout.cls.__name__} needs {layout.fixed_len - 2} characters of fixed fields, got "
             f"{max(len(text) - 2, 0)}", frame)
-    values = dict(layout.defaults)
+    values = layout.defaults.copy()
+    extensions: list[tuple[str, str]] = []
     try:
-        for spec, start, end in layout.fixed:
-            value = decode_fixed(spec, text[start:end])
-            if spec.choices is not None and value not in spec.choices:
-                raise FieldError(f"{spec.name} {value!r} is not one of {spec.choices!r}")
-            values[spec.name] = value
-        extensions: list[tuple[str, str]] = []
+        for name, start, end, convert, choices in layout.fixed:
+            value = convert(text[start:end])
+            if choices is not None and value not in choices:
+                raise FieldError(f"{name} {value!r} is not one of {choices!r}")
+            values[name] = value
+        lists: dict[str, list[str]] = {}
         seen: set[str] = set()
         by_code = layout.by_code
         for piece in text[layout.fixed_len:].split("|"):
-            if not piece or piece.isspace():
-                continue
-            if piece[0] == " ":
-                piece = piece.lstrip(" ")
-            code = piece[:2]
-            if len(code) < 2:
-                raise FieldError(f"field {piece!r} has no two-character code")
-            var = by_code.get(code)
-            if var is None:
-                extensions.append((code, piece[2:]))
-            elif var.kind == "list":
-                if code in seen:
-                    values[var.name].append(piece[2:])
-                else:
-                    seen.add(code)
-                    values[var.name] = [piece[2:]]
-            elif code in seen:
-                extensions.append((code, piece[2:]))  # a duplicate of a single field: keep, do not guess
+            entry = by_code.get(piece[:2])
+            if entry is None:
+                if not piece or piece.isspace():
+                    continue
+                piece = piece.lstrip(" ")  # stray blanks before a code
+                if len(piece) < 2:
+                    raise FieldError(f"field {piece!r} has no two-character code")
+                entry = by_code.get(piece[:2])
+                if entry is None:
+                    extensions.append((piece[:2], piece[2:]))
+                    continue
+            name, convert = entry
+            if convert is _LIST:
+                lists.setdefault(name, []).append(piece[2:])
+            elif name in seen:
+                extensions.append((piece[:2], piece[2:]))  # a duplicate of a single field: keep, do not guess
             else:
-                seen.add(code)
-                values[var.name] = decode_var(var, piece[2:])
-        for var in layout.by_code.values():
-            if var.kind == "list" and var.code in seen:
-                values[var.name] = tuple(values[var.name])
-        values["extensions"] = tuple(extensions)
+                seen.add(name)
+                values[name] = piece[2:] if convert is _TEXT else convert(piece[2:])
+        for name, items in lists.items():
+            values[name] = tuple(items)
     except FieldError as exc:
         raise MalformedMessage(f"{layout.cls.__name__}: {exc}", frame) from None
+    values["extensions"] = tuple(extensions)
     # Values are typed and valid by construction above; skip __post_init__.
     msg = object.__new__(layout.cls)
     msg.__dict__.update(values)

@@ -85,10 +85,21 @@ class Message:
     extensions: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        values = self.__dict__
         for fspec in self.FIXED:
-            check_fixed(fspec, getattr(self, fspec.name))
+            check_fixed(fspec, values[fspec.name])
         for vspec in self.FIELDS:
-            object.__setattr__(self, vspec.name, check_var(vspec, getattr(self, vspec.name)))
+            value = values[vspec.name]
+            if type(value) is str and vspec.kind == "str" and "|" not in value \
+                    and "\r" not in value and "\n" not in value:
+                continue  # the common case, checked inline: building requests is on the hot path
+            checked = check_var(vspec, value)
+            if checked is not value:
+                object.__setattr__(self, vspec.name, checked)
+        if not self.extensions:
+            if self.extensions != ():
+                object.__setattr__(self, "extensions", ())
+            return
         ext = []
         for pair in self.extensions:
             if (not isinstance(pair, (tuple, list)) or len(pair) != 2

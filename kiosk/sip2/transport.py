@@ -31,19 +31,37 @@ class Transport(Protocol):
 
 
 class SocketTransport:
-    """A connected stream socket (plain or TLS-wrapped)."""
+    """A connected stream socket (plain or TLS-wrapped).
 
-    def __init__(self, sock: socket.socket, peer: str) -> None:
+    The socket stays in timeout mode for its whole life and its timeout is
+    only changed when a caller asks for a different one: every switch costs
+    a system call, and a round trip on loopback is only ~150 microseconds.
+    """
+
+    def __init__(self, sock: socket.socket, peer: str, write_timeout: float = 10.0) -> None:
         self._sock = sock
         self.peer = peer
         self._closed = False
+        self._write_timeout = write_timeout
+        self._timeout = write_timeout
+        sock.settimeout(write_timeout)
+
+    def _set_timeout(self, timeout: float) -> None:
+        # Waiting up to 50 ms longer than asked is harmless and spares a
+        # system call on nearly every read (the remaining time shrinks a bit).
+        if not timeout <= self._timeout <= timeout + 0.05:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
 
     def write(self, data: bytes) -> None:
         if self._closed:
             raise TransportError(f"connection to {self.peer} is closed")
         try:
-            self._sock.settimeout(None)
+            if self._timeout < 1.0:
+                self._set_timeout(self._write_timeout)  # a peer that stops reading cannot hang us
             self._sock.sendall(data)
+        except socket.timeout:
+            raise TransportError(f"{self.peer} stopped reading (send timed out)") from None
         except OSError as exc:
             raise TransportError(f"sending to {self.peer} failed: {exc}") from None
 
@@ -51,21 +69,21 @@ class SocketTransport:
         if self._closed:
             raise TransportError(f"connection to {self.peer} is closed")
         sock = self._sock
-        # TLS may hold decrypted bytes the OS no longer reports as readable.
-        pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0
-        if not pending:
-            try:
-                ready, _, _ = select.select([sock], [], [], max(timeout, 0.0))
-            except (OSError, ValueError) as exc:
-                raise TransportError(f"connection to {self.peer} failed: {exc}") from None
-            if not ready:
-                raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s")
+        if timeout <= 0:
+            # A poll: TLS may hold decrypted bytes the OS no longer reports.
+            pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0
+            if not pending:
+                try:
+                    ready, _, _ = select.select([sock], [], [], 0)
+                except (OSError, ValueError) as exc:
+                    raise TransportError(f"connection to {self.peer} failed: {exc}") from None
+                if not ready:
+                    raise TransportTimeout(f"nothing from {self.peer} yet")
+            timeout = 0.05  # readable now: recv will not wait
         try:
-            sock.settimeout(max(timeout, 0.05))
+            self._set_timeout(timeout)
             data = sock.recv(READ_CHUNK)
-        except ssl.SSLWantReadError:
-            raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
-        except socket.timeout:
+        except (socket.timeout, ssl.SSLWantReadError):
             raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
         except OSError as exc:
             raise TransportError(f"connection to {self.peer} failed: {exc}") from None
@@ -118,4 +136,4 @@ def open_tcp(host: str, port: int, *, timeout: float, tls: bool = False, tls_ver
         except (ssl.SSLError, OSError) as exc:
             sock.close()
             raise TransportError(f"TLS to {peer} failed: {exc}") from None
-    return SocketTransport(sock, peer)
+    return SocketTransport(sock, peer, write_timeout=max(timeout, 1.0))
