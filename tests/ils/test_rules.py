@@ -82,6 +82,7 @@ def test_checkout_charges_with_loan_period(circ: Circulation) -> None:
     assert item(1) in circ.patron(ANA, None).charged
     dvd = circ.checkout(ANA, item(8))
     assert dvd.ok and dvd.due is not None and dvd.due.date() == (NOW + timedelta(days=7)).date()
+    assert dvd.media_type == "006" and dvd.magnetic is False  # optical: safe to desensitise
 
 
 @pytest.mark.parametrize("patron, barcode, pin, message", [
