@@ -1,7 +1,8 @@
 """The process is killed (SIGKILL) between the ILS's yes and the tag's security
 write; a new process starts, recovery finds the journal entry and settles it.
 
-The borrow runs in a child process against the ILS simulator (TCP) and a FEIG
+The borrow runs in a child process (a scripted sequence, and the real
+kiosk.borrow engine) against the ILS simulator (TCP) and a FEIG
 reader emulator (TCP socket) that live in this test process, so the ILS's
 loans and the tag's AFI survive the kill exactly as they would in a library.
 The child announces "I have the ILS's yes and it is journaled" by writing a
@@ -60,6 +61,51 @@ CHILD = textwrap.dedent("""
 """)
 
 
+# The same, through the real borrow engine (kiosk.borrow): its security writer
+# gets a reader whose write_afi announces itself and waits to be killed.
+ENGINE_CHILD = textwrap.dedent("""
+    import sys, time
+    from kiosk.borrow import BorrowEngine, BorrowJob, Candidate
+    from kiosk.circulation import CirculationRules, Context, SecurityWriter
+    from kiosk.drivers.registry import open_device
+    from kiosk.i18n import translator
+    from kiosk.journal import Journal
+    from kiosk.offline import OfflineDesk, OfflinePolicy
+    from kiosk.session import Patron
+    from kiosk.sip2.client import SIP2Client, SIP2Settings
+    from kiosk.tags.security import SecurityPolicy
+
+    journal_path, ils_port, reader_url, hook, kind, patron, item = sys.argv[1:8]
+
+    class PausingReader:
+        def __init__(self, reader):
+            self.reader = reader
+        def __getattr__(self, name):
+            return getattr(self.reader, name)
+        def write_afi(self, uid, afi):
+            with open(hook, "w") as f:   # test hook: the ILS said yes, the security write starts now
+                f.write("1")
+            time.sleep(60)               # killed here
+            self.reader.write_afi(uid, afi)
+
+    journal = Journal(journal_path)
+    client = SIP2Client(SIP2Settings(host="127.0.0.1", port=int(ils_port), username="kiosk",
+                                     password="kiosk-pass", institution_id="DEMO", encoding="utf-8",
+                                     keepalive_interval=0.0))
+    client.connect()
+    reader = open_device("rfid", "feig:" + reader_url, {"timeout": 1.0})
+    policy = SecurityPolicy()
+    ctx = Context(client=client, journal=journal, desk=OfflineDesk(journal, OfflinePolicy()),
+                  rules=CirculationRules(), security=SecurityWriter(PausingReader(reader), policy), policy=policy)
+    engine = BorrowEngine(ctx)
+    engine.start()
+    [tag] = reader.inventory()
+    job = BorrowJob(patron=Patron(patron_id=patron, verified=True), tr=translator("en"), session_id="s1",
+                    emit=lambda result: print(result, flush=True))
+    engine.borrow(job, [Candidate(item_id=item, uids=(tag.uid,), afis=(tag.afi,))])
+""")
+
+
 @pytest.fixture()
 def ils() -> Iterator[ILSSimulator]:
     with ILSSimulator(encoding="utf-8") as sim:
@@ -77,9 +123,9 @@ def pad() -> Iterator[tuple[TagField, str]]:
         emulator.stop()
 
 
-def run_until_hook_then_kill(tmp_path: Path, args: list[str]) -> int:
+def run_until_hook_then_kill(tmp_path: Path, args: list[str], script: str = CHILD) -> int:
     hook = tmp_path / "at-security-write"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, *args[:3], str(hook), *args[3:]], cwd=ROOT,
+    child = subprocess.Popen([sys.executable, "-c", script, *args[:3], str(hook), *args[3:]], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
@@ -151,5 +197,26 @@ def test_sigkill_after_checkin_before_securing(tmp_path: Path, ils: ILSSimulator
     try:
         assert field.get(uid).afi == AFI_SECURED          # back in the library: secured for the gates
         assert journal.get(entry_id).status is Outcome.DONE
+    finally:
+        journal.close()
+
+
+def test_sigkill_inside_the_borrow_engine_before_its_security_write(tmp_path: Path, ils: ILSSimulator,
+                                                                    pad: tuple[TagField, str]) -> None:
+    field, url = pad
+    uid, data = make_item_tag(ITEM)
+    field.place(uid, data, afi=AFI_SECURED)
+    journal_path = tmp_path / "journal.sqlite3"
+    run_until_hook_then_kill(tmp_path, [str(journal_path), str(ils.port), url, "checkout", PATRON, ITEM],
+                             ENGINE_CHILD)
+    assert ils.store.loan(ITEM).patron == PATRON and field.get(uid).afi == AFI_SECURED
+    with Journal(journal_path) as before:
+        [unfinished] = before.unfinished()     # the engine journaled the intent and the ILS's yes
+        assert unfinished.status is Outcome.ILS_OK and unfinished.item_id == ITEM
+    journal, report = restart_and_recover(journal_path, ils, url)
+    try:
+        assert field.get(uid).afi == AFI_ON_LOAN
+        assert journal.get(unfinished.id).status is Outcome.DONE
+        assert journal.unfinished() == [] and journal.conflicts() == []
     finally:
         journal.close()
