@@ -81,6 +81,7 @@ DEVICE_FAMILIES: dict[str, tuple[str, tuple[Key, ...]]] = {
         Key("max_length", Integer(4, 512), 64, "Longest code accepted; longer lines are noise."),
         Key("wedge_max_gap", Float(0.005, 1), 0.05, "Keyboard-wedge scanners: longest gap between keys of one scan (s)."),
         Key("wedge_min_length", Integer(1, 64), 4, "Keyboard-wedge scanners: fewest characters that count as a scan."),
+        Key("keyboard_layout", String(choices=("us", "uk", "de", "fr")), "us", "Keyboard a HID scanner is programmed to emulate."),
     )),
     "nfc": ("NFC patron card reader (nfcpy).", (
         Key("mode", String(choices=("uid", "ndef")), "uid", "Patron id from the card UID, or from an NDEF text record."),

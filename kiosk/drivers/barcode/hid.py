@@ -10,6 +10,8 @@ The kernel delivers ``struct input_event`` records (``linux/input.h``:
 from the device fd ourselves and :class:`KeyDecoder` turns key presses into
 characters with a US layout (what scanners emulate unless reprogrammed),
 honouring Shift and Caps Lock. Enter, keypad Enter or Tab ends a code.
+Scanners programmed for a national keyboard set ``keyboard_layout``
+(``us``, ``uk``, ``de``, ``fr``): an AZERTY scanner sends Shift+& for "1".
 """
 
 from __future__ import annotations
@@ -46,6 +48,25 @@ KEYMAP: dict[int, tuple[str, str]] = {
     e.KEY_KPMINUS: ("-", "-"), e.KEY_KPPLUS: ("+", "+"), e.KEY_KPASTERISK: ("*", "*"),
     e.KEY_KPSLASH: ("/", "/"), e.KEY_KPDOT: (".", "."),
 }
+# Keyboard layouts a scanner may be programmed to emulate: differences from US.
+LAYOUTS: dict[str, dict[int, tuple[str, str]]] = {
+    "us": {},
+    "uk": {e.KEY_2: ("2", '"'), e.KEY_3: ("3", "£"), e.KEY_APOSTROPHE: ("'", "@"),
+           e.KEY_BACKSLASH: ("#", "~"), e.KEY_GRAVE: ("`", "¬"), e.KEY_102ND: ("\\", "|")},
+    "de": {e.KEY_Y: ("z", "Z"), e.KEY_Z: ("y", "Y"), e.KEY_2: ("2", '"'), e.KEY_3: ("3", "§"),
+           e.KEY_6: ("6", "&"), e.KEY_7: ("7", "/"), e.KEY_8: ("8", "("), e.KEY_9: ("9", ")"),
+           e.KEY_0: ("0", "="), e.KEY_MINUS: ("ß", "?"), e.KEY_EQUAL: ("´", "`"), e.KEY_SLASH: ("-", "_"),
+           e.KEY_SEMICOLON: ("ö", "Ö"), e.KEY_APOSTROPHE: ("ä", "Ä"), e.KEY_LEFTBRACE: ("ü", "Ü"),
+           e.KEY_RIGHTBRACE: ("+", "*"), e.KEY_BACKSLASH: ("#", "'"), e.KEY_COMMA: (",", ";"),
+           e.KEY_DOT: (".", ":"), e.KEY_102ND: ("<", ">"), e.KEY_GRAVE: ("^", "°")},
+    # AZERTY: the digits are the *shifted* characters of the top row.
+    "fr": {e.KEY_Q: ("a", "A"), e.KEY_A: ("q", "Q"), e.KEY_W: ("z", "Z"), e.KEY_Z: ("w", "W"),
+           e.KEY_SEMICOLON: ("m", "M"), e.KEY_M: (",", "?"), e.KEY_COMMA: (";", "."), e.KEY_DOT: (":", "/"),
+           e.KEY_SLASH: ("!", "§"), e.KEY_1: ("&", "1"), e.KEY_2: ("é", "2"), e.KEY_3: ('"', "3"),
+           e.KEY_4: ("'", "4"), e.KEY_5: ("(", "5"), e.KEY_6: ("-", "6"), e.KEY_7: ("è", "7"),
+           e.KEY_8: ("_", "8"), e.KEY_9: ("ç", "9"), e.KEY_0: ("à", "0"), e.KEY_MINUS: (")", "°"),
+           e.KEY_EQUAL: ("=", "+"), e.KEY_102ND: ("<", ">")},
+}
 SHIFTS = {e.KEY_LEFTSHIFT, e.KEY_RIGHTSHIFT}
 TERMINATORS = {e.KEY_ENTER, e.KEY_KPENTER, e.KEY_TAB}
 
@@ -56,10 +77,18 @@ class KeyDecoder:
     code on its terminator. Unknown keys are counted, not guessed."""
 
     max_length: int = 128
+    layout: str = "us"
     shift: bool = False
     caps: bool = False
     chars: list[str] = field(default_factory=list)
     unknown_keys: int = 0
+    keymap: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise DeviceError(f"scanner: keyboard_layout {self.layout!r} unknown; use {', '.join(LAYOUTS)}",
+                              "scanner")
+        self.keymap = {**KEYMAP, **LAYOUTS[self.layout]}
 
     def feed(self, code: int, value: int) -> str | None:
         if code in SHIFTS:
@@ -73,7 +102,7 @@ class KeyDecoder:
         if code in TERMINATORS:
             text, self.chars = "".join(self.chars), []
             return text or None
-        pair = KEYMAP.get(code)
+        pair = self.keymap.get(code)
         if pair is None:
             self.unknown_keys += 1
             return None
@@ -97,7 +126,8 @@ class HidScanner(Scanner):
         self._device = device      # evdev.InputDevice when opened from /dev/input
         self._reopen = reopen      # finds and grabs the device again after a replug
         self.reconnects = 0
-        self.decoder = KeyDecoder()
+        self.layout = str((options or {}).get("keyboard_layout", "us"))
+        self.decoder = KeyDecoder(layout=self.layout)
         self._thread: threading.Thread | None = None
         self._halt = threading.Event()
         self.error: str | None = None
@@ -159,7 +189,7 @@ class HidScanner(Scanner):
     def _reconnect(self) -> bool:
         """Wait for the scanner to come back (USB replug); False when stopped."""
         self._release()
-        self.decoder = KeyDecoder()
+        self.decoder = KeyDecoder(layout=self.layout)
         while not self._halt.wait(self.RECONNECT_INTERVAL):
             try:
                 device = self._reopen() if self._reopen else None

@@ -280,6 +280,28 @@ def test_key_decoder(text: str) -> None:
     assert out == [text]
 
 
+@pytest.mark.parametrize("layout, presses, text", [
+    # An AZERTY scanner types digits with Shift held; "a" is the key US calls Q.
+    ("fr", [(e.KEY_LEFTSHIFT, 1), (e.KEY_3, 1), (e.KEY_1, 1), (e.KEY_0, 1), (e.KEY_LEFTSHIFT, 0), (e.KEY_Q, 1)],
+     "310a"),
+    ("de", [(e.KEY_Z, 1), (e.KEY_Y, 1), (e.KEY_SLASH, 1), (e.KEY_1, 1)], "yz-1"),
+    ("uk", [(e.KEY_LEFTSHIFT, 1), (e.KEY_3, 1), (e.KEY_LEFTSHIFT, 0), (e.KEY_5, 1)], "£5"),
+    ("us", [(e.KEY_LEFTSHIFT, 1), (e.KEY_3, 1), (e.KEY_LEFTSHIFT, 0), (e.KEY_Q, 1)], "#q"),
+])
+def test_key_decoder_layouts(layout: str, presses: list[tuple[int, int]], text: str) -> None:
+    decoder = KeyDecoder(layout=layout)
+    for code, value in presses:
+        decoder.feed(code, value)
+        if value == 1 and code not in (e.KEY_LEFTSHIFT,):
+            decoder.feed(code, 0)
+    assert decoder.feed(e.KEY_ENTER, 1) == text
+
+
+def test_unknown_layout_is_a_device_error() -> None:
+    with pytest.raises(DeviceError, match="keyboard_layout 'dvorak'"):
+        HidScanner.from_fd(0, "x", {"keyboard_layout": "dvorak"})
+
+
 def test_key_decoder_caps_lock_and_unknown_keys() -> None:
     decoder = KeyDecoder()
     for code, value in [(e.KEY_CAPSLOCK, 1), (e.KEY_CAPSLOCK, 0), (e.KEY_A, 1), (e.KEY_LEFTSHIFT, 1),
