@@ -277,10 +277,10 @@ class Var:
     width: int = 0  # zero-pad "int" values to this many digits (BZ, CA, CB are 4-char)
 
 
-_FLAG = {"1": True, "Y": True, "y": True, "0": False, "N": False, "n": False, " ": False}
-_YN = _FLAG
-_YNU = {"Y": True, "y": True, "N": False, "n": False, "U": None, "u": None, " ": None}
-_TABLES = {"flag": (_FLAG, "0 or 1"), "yn": (_YN, "Y or N"), "ynu": (_YNU, "Y, N or U")}
+_FLAG: dict[str, bool | None] = {"1": True, "Y": True, "y": True, "0": False, "N": False, "n": False, " ": False}
+_YNU: dict[str, bool | None] = {"Y": True, "y": True, "N": False, "n": False, "U": None, "u": None, " ": None}
+_TABLES: dict[str, tuple[dict[str, bool | None], str]] = {
+    "flag": (_FLAG, "0 or 1"), "yn": (_FLAG, "Y or N"), "ynu": (_YNU, "Y, N or U")}
 _NOT_FOUND = object()
 
 

@@ -13,7 +13,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.sip2 import codec
 from kiosk.sip2 import messages as m
@@ -128,7 +128,7 @@ def reply(msg: m.Message, request: bytes, *, checksum: bool = True, terminator: 
 def good_answer(request: bytes, encoding: str = "cp850") -> m.Message:
     """A plausible successful reply to any request the kiosk sends."""
     msg = codec.decode(request, encoding, verify=False)
-    ident = {"institution_id": "DEMO", "transaction_date": DATE}
+    ident: dict[str, Any] = {"institution_id": "DEMO", "transaction_date": DATE}
     if isinstance(msg, m.LoginRequest):
         return m.LoginResponse(ok=msg.login_password == "kiosk-pass")
     if isinstance(msg, m.SCStatus):

@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -500,3 +501,20 @@ def test_injected_transport(clients: Callable[..., SIP2Client]) -> None:
         thread.join(2)
         theirs.close()
         ours.close()
+
+
+def test_settings_from_the_station_config(tmp_path: Path) -> None:
+    from kiosk.config import load_config
+
+    demo = SIP2Settings.from_config(load_config(None))
+    assert (demo.host, demo.username, demo.institution_id, demo.password) == ("127.0.0.1", "kiosk", "DEMO",
+                                                                              "kiosk-pass")
+    assert "kiosk-pass" not in repr(demo)
+    path = tmp_path / "station.toml"
+    path.write_text('[station]\ninstitution_id = "MAIN"\nlocation_code = "DESK2"\n'
+                    '[sip2]\nhost = "127.0.0.1"\nport = 7001\nusername = "sc"\npassword = "pw"\n'
+                    'encoding = "latin-1"\nterminator = "crlf"\nchecksums = false\n', encoding="utf-8")
+    cfg = load_config(path, check_devices=False, apply_override_file=False)
+    settings = SIP2Settings.from_config(cfg)
+    assert (settings.port, settings.institution_id, settings.location_code, settings.encoding,
+            settings.terminator, settings.checksums) == (7001, "MAIN", "DESK2", "latin-1", "crlf", False)

@@ -188,7 +188,13 @@ def test_server_down_and_back(ils: ILSSimulator, connect: Callable[..., SIP2Clie
     client = connect()
     states: list[str] = []
     online = threading.Event()
-    client.add_listener(lambda s: (states.append(s), online.set() if s == "online" else None))
+
+    def on_state(state: str) -> None:
+        states.append(state)
+        if state == "online":
+            online.set()
+
+    client.add_listener(on_state)
     ils.set_down(True)
     with pytest.raises(TransportError) as info:
         client.checkout(ANA, BOOK, pin=ANA_PIN)

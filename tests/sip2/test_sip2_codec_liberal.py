@@ -253,7 +253,7 @@ def test_plausible_frames_in_arbitrary_chunks_never_escape_the_error_types(
                 continue
 
 
-SAFE_TEXT = st.text(st.characters(blacklist_characters="|\r\n", blacklist_categories=("Cs",),
+SAFE_TEXT = st.text(st.characters(blacklist_characters="|\r\n", blacklist_categories=["Cs"],
                                   max_codepoint=0xFF), max_size=30)
 
 

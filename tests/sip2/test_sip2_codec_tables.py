@@ -6,6 +6,7 @@ Dates are UTC (``   Z``) so the bytes do not depend on the machine's zone.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ D = datetime(2026, 11, 23, 10, 30, 0, tzinfo=timezone.utc)
 DT = "20261123   Z103000"
 BLANK = " " * 18
 NO_FLAGS = " " * 14
-ID = {"institution_id": "DEMO", "transaction_date": D}
+ID: dict[str, Any] = {"institution_id": "DEMO", "transaction_date": D}
 
 TABLE: list[tuple[m.Message, str]] = [
     (m.LoginRequest(login_user_id="kiosk", login_password="kiosk-pass", location_code="Branch 1"),
