@@ -235,14 +235,20 @@ class Replayer:
 class ReplayWorker:
     """Replays in the background: every ``interval`` seconds while the ILS is
     reachable (``is_online()``), and at once on :meth:`trigger`. ``on_report``
-    hears every pass that did something. All waits are bounded."""
+    hears every pass that did something. All waits are bounded.
+
+    ``recovery`` (a :class:`kiosk.recovery.Recovery` built with a ``min_age``
+    of a few minutes, so transactions in progress are left alone) also
+    settles, once the ILS answers again, the online entries that start-up
+    recovery had to leave waiting while the ILS was down."""
 
     def __init__(self, replayer: Replayer, interval: float, is_online: Callable[[], bool],
-                 on_report: Callable[[ReplayReport], None] | None = None) -> None:
+                 on_report: Callable[[ReplayReport], None] | None = None, recovery: Any = None) -> None:
         self.replayer = replayer
         self.interval = interval
         self.is_online = is_online
         self.on_report = on_report
+        self.recovery = recovery
         self.last_report: ReplayReport | None = None
         self._wake = threading.Event()
         self._halt = threading.Event()
@@ -270,7 +276,11 @@ class ReplayWorker:
             if self._halt.is_set():
                 break
             try:
-                if not self.is_online() or not self.replayer.journal.pending_offline():
+                if not self.is_online():
+                    continue
+                if self.recovery is not None and any(not e.offline for e in self.replayer.journal.unfinished()):
+                    self.recovery.run()
+                if not self.replayer.journal.pending_offline():
                     continue
                 report = self.replayer.replay(stop=self._halt)
             except Exception:  # the worker must outlive any one bad pass

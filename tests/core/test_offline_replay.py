@@ -281,3 +281,31 @@ def test_outage_of_200_mixed_transactions_nothing_lost_or_doubled(journal: Journ
             assert sum_attempts <= 200 - 3 + 3  # at most one resend per lost reply, none for the pre-applied
         finally:
             client.close()
+
+
+def test_worker_settles_entries_recovery_left_waiting(ils: ILSSimulator, client: SIP2Client,
+                                                      journal: Journal) -> None:
+    import threading
+
+    from kiosk.drivers.rfid.sim import SimulatedPad
+    from kiosk.recovery import Recovery
+
+    pad = SimulatedPad()
+    tag = pad.place_item("31000000000007")
+    entry = journal.record_intent(Kind.CHECKOUT, ANA, "31000000000007", {"uid": tag.uid.hex()})
+    client.checkout(ANA, "31000000000007")      # applied while the kiosk was dying
+    ils.set_down(True)
+    assert Recovery(journal, client, pad).run().waiting   # start-up: the ILS is down
+    ils.set_down(False)
+    heard = threading.Event()
+    worker = ReplayWorker(Replayer(journal, client), interval=30.0, is_online=lambda: True,
+                          on_report=lambda report: heard.set(), recovery=Recovery(journal, client, pad))
+    queue_done(journal, Kind.CHECKIN, "", "31000000000015")
+    worker.start()
+    try:
+        worker.trigger()
+        assert heard.wait(10)
+    finally:
+        worker.stop()
+        pad.close()
+    assert journal.get(entry).status is Outcome.DONE and pad.field.get(tag.uid).afi == 0xC2
