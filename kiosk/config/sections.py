@@ -184,7 +184,7 @@ OFFLINE = Section("offline", "What the kiosk does while the ILS cannot be reache
     Key("enabled", Boolean(), True, "Keep serving offline (else out of service while the ILS is down)."),
     Key("allow_checkout", Boolean(), True, "Borrowing is allowed offline (returns always are)."),
     Key("max_items", Integer(0, 100), 5, "Items one patron may borrow offline."),
-    Key("replay_interval", Float(1, 3600), 30.0, "Seconds between attempts to replay the offline queue."),
+    Key("replay_interval", Float(0.1, 3600), 30.0, "Seconds between attempts to replay the offline queue."),
     Key("loan_days", Integer(1, 365), 14, "Loan period promised for items borrowed offline (sent as the no-block due date)."),
 ))
 

@@ -1,4 +1,4 @@
-"""A loopback HTTP server that records webhook POSTs (and can fail on purpose)."""
+"""Shared fixtures. A loopback HTTP server that records webhook POSTs (and can fail on purpose)."""
 
 from __future__ import annotations
 
