@@ -29,7 +29,7 @@ for _kind, _grammar, _doc in (
     ("usb", "escpos-usb:VID:PID", "USB ESC/POS printer via pyusb, hex ids (e.g. escpos-usb:04b8:0202)"),
     ("serial", "escpos-serial:PORT[,baud=N]", "serial ESC/POS printer; PORT may be a pyserial URL"),
     ("network", "escpos-network:HOST[:PORT]", "network ESC/POS printer, raw TCP port 9100 by default"),
-    ("file", "escpos-file:PATH", "ESC/POS printer device file such as /dev/usb/lp0 (no status)"),
+    ("file", "escpos-file:PATH", "ESC/POS printer device file such as /dev/usb/lp0 (usblp is bidirectional)"),
     ("cups", "escpos-cups:PRINTER", "CUPS queue via pycups (no status)"),
 ):
     register("printer", f"escpos-{_kind}", _grammar, _doc)(_opener(_kind))

@@ -5,7 +5,7 @@ Grammar (family ``printer``):
 ``escpos-usb:VID:PID``            USB printer via pyusb (hex ids, e.g. 04b8:0202)
 ``escpos-serial:PORT[,baud=N]``   serial printer; PORT may be a pyserial URL
 ``escpos-network:HOST[:PORT]``    raw TCP (port 9100 unless given)
-``escpos-file:PATH``              a device file such as /dev/usb/lp0 (write only)
+``escpos-file:PATH``              a device file such as /dev/usb/lp0 (status if bidirectional)
 ``escpos-cups:PRINTER``           a CUPS queue (needs pycups; write only)
 ``escpos:KIND:ARG``               the same, spelt ``escpos:network:192.0.2.10``
 ``sim`` / ``dummy``               recording printer; ``output`` holds the bytes
@@ -16,8 +16,10 @@ can read get a ``read_status(timeout) -> bytes`` used by DLE EOT queries.
 
 from __future__ import annotations
 
+import os
 import select
 import socket
+import stat
 from typing import Any
 
 import serial
@@ -84,10 +86,49 @@ class NetworkEscpos(Network):  # type: ignore[misc]
 
 class UsbEscpos(Usb):  # type: ignore[misc]
     def read_status(self, timeout: float) -> bytes:
-        return bytes(self.device.read(self.in_ep, 16, int(timeout * 1000)))
+        import usb.core
+
+        try:
+            return bytes(self.device.read(self.in_ep, 16, int(timeout * 1000)))
+        except usb.core.USBTimeoutError:
+            return b""   # silent printer: "did not answer", not "unplugged"
 
     def discard_input(self) -> None:
         pass
+
+
+class FileEscpos(File):  # type: ignore[misc]
+    """A printer device file. The Linux usblp driver (``/dev/usb/lp0``) is
+    bidirectional, so a character device is opened read-write and answers
+    DLE EOT; a plain file or FIFO stays write-only (status unknown)."""
+
+    can_read = False
+
+    def open(self, raise_not_found: bool = True) -> None:
+        try:
+            is_char_device = stat.S_ISCHR(os.stat(self.devfile).st_mode)
+        except OSError:
+            is_char_device = False
+        if not is_char_device:
+            super().open(raise_not_found)
+            return
+        try:
+            self.device = open(self.devfile, "r+b", buffering=0)
+            self.can_read = True
+        except OSError:
+            super().open(raise_not_found)   # write-only permission is still a printer
+
+    def read_status(self, timeout: float) -> bytes:
+        if not self.can_read or not select.select([self.device], [], [], timeout)[0]:
+            return b""
+        return bytes(self.device.read(16) or b"")
+
+    def discard_input(self) -> None:
+        for _ in range(64):  # bounded, like the network backend
+            if not self.can_read or not select.select([self.device], [], [], 0)[0]:
+                return
+            if not self.device.read(64):
+                return
 
 
 class SimulatedEscpos(Dummy):  # type: ignore[misc]
@@ -183,7 +224,7 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
     if kind == "file":
         if not argument:
             raise DeviceError("printer: expected escpos-file:PATH, e.g. escpos-file:/dev/usb/lp0", FAMILY)
-        printer = File(devfile=argument, profile=profile)
+        printer = FileEscpos(devfile=argument, profile=profile)
         try:
             printer.open()
         except Exception as exc:

@@ -82,7 +82,7 @@ class ReceiptPrinter:
 
     @property
     def can_read_status(self) -> bool:
-        return hasattr(self.escpos, "read_status")
+        return hasattr(self.escpos, "read_status") and getattr(self.escpos, "can_read", True)
 
     @contextlib.contextmanager
     def job(self) -> Iterator[Escpos]:

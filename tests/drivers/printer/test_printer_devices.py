@@ -282,6 +282,27 @@ def test_file_printer_writes_and_has_no_status(tmp_path: Path) -> None:
     assert not status.known and "cannot report status" in status.detail
 
 
+def test_file_printer_on_a_character_device_reads_status() -> None:
+    """A pty slave stands in for /dev/usb/lp0: a character device that can be
+    written and read (usblp passes the printer's status bytes back)."""
+    import tty
+
+    from kiosk.drivers.printer.emulator import PtyPrinter
+
+    far_end = PtyPrinter()
+    tty.setraw(far_end.slave)     # usblp does no newline translation; neither may the pty
+    printer = open_device("printer", f"escpos-file:{far_end.path}", {"timeout": 1.0})
+    try:
+        printer.text("via the device file")
+        assert printer.status().ready
+        far_end.emulator.state = PrinterStatus(near_end=True)
+        assert printer.status().near_end
+        assert wait_for(lambda: b"via the device file" in far_end.emulator.received)
+    finally:
+        printer.close()
+        far_end.close()
+
+
 @pytest.mark.parametrize("spec, message", [
     ("escpos-file:/nonexistent-dir/lp0", "cannot open"),
     ("escpos-file:", "expected escpos-file:PATH"),
