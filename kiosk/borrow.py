@@ -284,6 +284,12 @@ class BorrowEngine:
         except (TransportError, RemoteProtocolError) as exc:
             if isinstance(exc, TransportError):
                 ctx.go_offline(str(exc))
+                if ctx.desk.check_borrow(job.patron.patron_id).allowed:
+                    # Take it as an offline loan: the replay asks the ILS before sending,
+                    # so a checkout that did happen is recognised and not sent twice.
+                    ctx.journal.record_outcome(entry, Outcome.FAILED, f"outcome unknown and the ILS unreachable "
+                                                                      f"({exc}); taken as an offline loan instead")
+                    return self._offline(job, cand)
             ctx.journal.record_outcome(entry, Outcome.STAFF,
                                        f"checkout outcome unknown and the ILS could not be asked: {exc}")
             self._emit(job, cand, ItemStatus.SEE_STAFF, job.tr(M.UNCONFIRMED), entry=entry,

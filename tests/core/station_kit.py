@@ -40,6 +40,15 @@ ON_HOLD, IN_TRANSIT, NOT_FOR_LOAN, MULTIPART, OTHERS_LOAN, RENEW_LIMIT = (
 FAST = Timeouts(pin=5, home=5, borrow=5, ret=5, account=5, receipt=5, warning=1, goodbye=1)
 
 
+def eventually(predicate: Callable[[], bool], timeout: float = 5.0, interval: float = 0.01) -> None:
+    """Poll ``predicate`` until it holds; AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within %.1fs" % timeout)
+        time.sleep(interval)
+
+
 def write_overrides(tmp_path: Path, toml: str) -> Path:
     path = tmp_path / f"override-{abs(hash(toml))}.toml"
     path.write_text(toml, encoding="utf-8")

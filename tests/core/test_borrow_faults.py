@@ -1,0 +1,202 @@
+"""Borrowing when things go wrong: the ILS goes down mid-stack, a tag is
+lifted before its security write, a write fails, a checkout's reply is lost.
+Whatever happens, the tag's security matches the loan and the journal says
+what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from kiosk.events import ItemResult, ItemStatus, OfflineChanged
+from kiosk.journal import Kind, Outcome, Replay
+from kiosk.sip2.fields import CirculationStatus
+from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
+
+from station_kit import ANA, ITEMS, Kit, eventually, start_kit
+
+OFFLINE_TEN = "[offline]\nmax_items = 10\nreplay_interval = 1.0\n"
+
+
+@pytest.fixture()
+def kit(tmp_path: Path) -> Iterator[Kit]:
+    k = start_kit(tmp_path, OFFLINE_TEN)
+    yield k
+    k.stop()
+
+
+def status_of(kit: Kit, item: str) -> str:
+    return str(kit.station.client.item_information(item).circulation_status)
+
+
+def checkout_entries(kit: Kit, item: str) -> list:
+    return [e for e in kit.station.journal.iter_all() if e.kind is Kind.CHECKOUT and e.item_id == item]
+
+
+def lift_while_the_ils_answers(kit: Kit, uid: bytes, item: str) -> None:
+    """Start borrowing with a slow ILS and lift the tag once the checkout is
+    on its way: the security write then finds no tag."""
+    kit.ils.faults.set(delay=0.3)
+    kit.station.start_borrow()
+    eventually(lambda: bool(checkout_entries(kit, item)))
+    kit.pad.remove(uid)
+    kit.ils.faults.set(delay=0.0)
+
+
+def test_ils_down_in_the_middle_of_a_ten_item_stack(tmp_path: Path) -> None:
+    """Items before the outage are borrowed online, the rest offline (queued),
+    every tag ends on loan, and after the ILS returns the queue replays once.
+    The checkout in flight when the ILS dies has an unknown outcome: it is
+    taken offline, and the replay asks the ILS before sending it again."""
+    kit = start_kit(tmp_path, OFFLINE_TEN, latency=0.03)
+    try:
+        run_outage(kit)
+    finally:
+        kit.stop()
+
+
+def run_outage(kit: Kit) -> None:
+    borrowed: list[str] = []
+
+    def pull_the_plug(event: object) -> None:
+        if isinstance(event, ItemResult) and event.status is ItemStatus.BORROWED:
+            borrowed.append(event.item_id)
+            if len(borrowed) == 4:
+                kit.ils.set_down(True)
+
+    kit.station.subscribe(pull_the_plug)
+    kit.login()
+    uids = kit.place(*ITEMS)
+    kit.station.start_borrow()
+    results = kit.results(10, timeout=20)
+    assert {r.status for r in results.values()} == {ItemStatus.BORROWED}
+    online = [i for i, r in results.items() if not r.offline]
+    offline = [i for i, r in results.items() if r.offline]
+    assert len(online) >= 4 and offline, (online, offline)
+    assert all(kit.afi(uid) == AFI_ON_LOAN for uid in uids)
+    assert any(isinstance(e, OfflineChanged) and e.offline for e in kit.seen)
+    for item in ITEMS:  # exactly one transaction that counts per item
+        entries = checkout_entries(kit, item)
+        counted = [e for e in entries if e.status is Outcome.DONE]
+        assert len(counted) == 1, (item, entries)
+        assert all(e.status in (Outcome.DONE, Outcome.FAILED) for e in entries)
+    assert len(kit.station.journal.pending_offline()) == len(offline)
+
+    kit.ils.set_down(False)
+    kit.station.replay_now()
+    kit.wait(lambda e: isinstance(e, OfflineChanged) and not e.offline, timeout=15)
+    assert kit.station.journal.pending_offline() == []
+    for item in ITEMS:
+        assert status_of(kit, item) == CirculationStatus.CHARGED
+    replayed = [e for e in kit.station.journal.iter_all() if e.offline]
+    assert {e.replay for e in replayed} <= {Replay.REPLAYED, Replay.ALREADY}
+
+
+def test_tag_lifted_before_its_security_write_undoes_the_loan(kit: Kit) -> None:
+    kit.login()
+    (uid,) = kit.place(ITEMS[0])
+    lift_while_the_ils_answers(kit, uid, ITEMS[0])
+    result = kit.results(1)[ITEMS[0]]
+    assert result.status is ItemStatus.REFUSED
+    assert "has not been borrowed" in result.message
+    assert status_of(kit, ITEMS[0]) != CirculationStatus.CHARGED  # checked back in
+    (entry,) = checkout_entries(kit, ITEMS[0])
+    assert entry.status is Outcome.UNDONE and "security write failed" in entry.detail
+
+
+def test_tag_lifted_with_staff_policy_keeps_the_loan_and_flags_it(tmp_path: Path) -> None:
+    kit = start_kit(tmp_path, "[circulation]\nsecurity_failure = \"staff\"\n")
+    try:
+        kit.login()
+        (uid,) = kit.place(ITEMS[1])
+        lift_while_the_ils_answers(kit, uid, ITEMS[1])
+        result = kit.results(1)[ITEMS[1]]
+        assert result.status is ItemStatus.SEE_STAFF and "desk" in result.message
+        assert status_of(kit, ITEMS[1]) == CirculationStatus.CHARGED
+        (entry,) = checkout_entries(kit, ITEMS[1])
+        assert entry.status is Outcome.STAFF and entry.needs_staff
+        assert [c.entry_id for c in kit.station.conflicts()] == [entry.id]
+    finally:
+        kit.stop()
+
+
+def test_a_failed_write_is_retried_while_the_tag_is_on_the_pad(kit: Kit) -> None:
+    kit.login()
+    (uid,) = kit.place(ITEMS[2])
+    kit.pad.fail_next_write(2)  # write_retries = 2 in the kit: the third try works
+    kit.station.start_borrow()
+    assert kit.results(1)[ITEMS[2]].status is ItemStatus.BORROWED
+    assert kit.afi(uid) == AFI_ON_LOAN
+
+
+def test_writes_that_keep_failing_undo_the_loan(kit: Kit) -> None:
+    kit.login()
+    (uid,) = kit.place(ITEMS[3])
+    kit.pad.fail_next_write(10)
+    kit.station.start_borrow()
+    assert kit.results(1)[ITEMS[3]].status is ItemStatus.REFUSED
+    assert kit.afi(uid) == AFI_SECURED
+    assert status_of(kit, ITEMS[3]) != CirculationStatus.CHARGED
+
+
+def test_lost_checkout_reply_is_reconciled_before_the_patron_is_told(kit: Kit) -> None:
+    """The ILS did the checkout but the reply was lost: item information shows
+    it charged to the patron, so it counts as borrowed; no second checkout."""
+    kit.login()
+    (uid,) = kit.place(ITEMS[5])
+    kit.ils.faults.fail_next("lost_reply", count=1, command="11")
+    kit.station.start_borrow()
+    result = kit.results(1, timeout=10)[ITEMS[5]]
+    assert result.status is ItemStatus.BORROWED
+    assert kit.afi(uid) == AFI_ON_LOAN
+    (entry,) = checkout_entries(kit, ITEMS[5])
+    assert entry.status is Outcome.DONE and "reconciled" in entry.detail
+
+
+def test_checkout_that_never_happened_is_retried_once(kit: Kit) -> None:
+    """No reply and nothing done on the ILS: reconciliation finds the item not
+    charged, so the checkout is sent again (a fresh journal entry)."""
+    kit.login()
+    (uid,) = kit.place(ITEMS[6])
+    kit.ils.faults.fail_next("no_reply", count=1, command="11")
+    kit.station.start_borrow()
+    result = kit.results(1, timeout=10)[ITEMS[6]]
+    assert result.status is ItemStatus.BORROWED
+    entries = checkout_entries(kit, ITEMS[6])
+    assert [e.status for e in entries] == [Outcome.FAILED, Outcome.DONE]
+    assert kit.afi(uid) == AFI_ON_LOAN
+
+
+def test_offline_borrowing_respects_the_limit(tmp_path: Path) -> None:
+    kit = start_kit(tmp_path, "[offline]\nmax_items = 2\n")
+    try:
+        kit.ils.set_down(True)
+        kit.station.client.close()
+        kit.station.identify(ANA)
+        ready = kit.wait(lambda e: getattr(e, "state", None) is not None and e.state.value == "ready")
+        assert ready.patron.offline and ready.patron.offline_left == 2
+        uids = kit.place(*ITEMS[:3])
+        kit.station.start_borrow()
+        results = kit.results(3)
+        statuses = sorted(r.status.value for r in results.values())
+        assert statuses == ["borrowed", "borrowed", "refused"]
+        refused = next(r for r in results.values() if r.status is ItemStatus.REFUSED)
+        assert "up to 2 items" in refused.message
+        on_loan = [u for u in uids if kit.afi(u) == AFI_ON_LOAN]
+        assert len(on_loan) == 2
+    finally:
+        kit.stop()
+
+
+def test_patron_and_journal_never_hold_the_pin(kit: Kit) -> None:
+    kit.login()
+    kit.place(ITEMS[7])
+    kit.station.start_borrow()
+    kit.results(1)
+    for entry in kit.station.journal.iter_all():
+        assert "1234" not in str(entry.payload) and "1234" not in entry.detail
+    assert "1234" not in repr(kit.station.session_view())
+
+
