@@ -45,6 +45,7 @@ from kiosk.sip2.fields import local_now
 from kiosk.sip2.transport import Transport, open_tcp
 
 log = logging.getLogger("kiosk.sip2.client")
+LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
 wire_log = logging.getLogger("kiosk.sip2.wire")
 
 STATES = ("disconnected", "connecting", "online", "offline")
@@ -305,6 +306,7 @@ class SIP2Client:
 
     def _supervise_loop(self) -> None:
         s = self.settings
+        refused = False  # wrong credentials do not fix themselves: retry them slowly
         while not self._stop.is_set():
             if self._state == "online":
                 interval = s.keepalive_interval
@@ -317,13 +319,19 @@ class SIP2Client:
             else:
                 # Only close() may cut this short: our own failed attempts
                 # change the state too and must not turn into a busy loop.
-                if self._stop.wait(s.reconnect_interval):
+                if self._stop.wait(max(s.reconnect_interval, LOGIN_RETRY_INTERVAL) if refused
+                                   else s.reconnect_interval):
                     return
                 if self._state == "offline" and self._lock.acquire(timeout=0.1):
                     try:
                         if self._state == "offline" and not self._stop.is_set():
                             self._open()
+                        refused = False
+                    except LoginRefused as exc:
+                        refused = True
+                        log.warning("SIP2 reconnect: %s", exc)
                     except KioskError as exc:
+                        refused = False
                         log.info("SIP2 reconnect failed: %s", exc)
                     finally:
                         self._lock.release()

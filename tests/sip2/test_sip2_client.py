@@ -82,6 +82,15 @@ def test_login_refused(clients: Callable[..., SIP2Client]) -> None:
         assert client.state == "offline" and "refused" in (client.last_error or "")
 
 
+def test_refused_login_is_retried_slowly(clients: Callable[..., SIP2Client]) -> None:
+    with ScriptedServer(good_ils) as server:
+        client = clients(server.port, password="wrong", reconnect_interval=0.05)
+        with pytest.raises(LoginRefused):
+            client.connect()
+        time.sleep(0.4)
+        assert kinds(server.frames).count("93") <= 2  # not one every 50 ms
+
+
 def test_server_down_is_a_transport_error(clients: Callable[..., SIP2Client]) -> None:
     client = clients(free_port())
     with pytest.raises(TransportError) as info:
