@@ -181,6 +181,8 @@ def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool =
     frame = raw.strip(b"\r\n\x00 \t")
     if not frame:
         raise MalformedMessage("empty frame", raw)
+    if b"\r" in frame or b"\n" in frame:
+        raise MalformedMessage("more than one frame (a terminator inside); use a Decoder", raw)
     sequence: int | None = None
     check: str | None = None
     tail = max(len(frame) - 12, 0)  # "|AY9AZXXXX|" is at most 11 bytes: search only there

@@ -127,6 +127,7 @@ MALFORMED: list[tuple[str, bytes, type[Exception]]] = [
     ("bad queue position", b"161N" + DT.encode() + b"BRfirst|\r", codec.MalformedMessage),
     ("bad status code choice", b"9950402.00\r", codec.MalformedMessage),
     ("bad checksum", b"941AY1AZFDFD\r", codec.ChecksumError),
+    ("two frames given to decode", b"941\r940\r", codec.MalformedMessage),
 ]
 
 
