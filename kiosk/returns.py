@@ -146,16 +146,15 @@ class ReturnProcessor:
                 instruction: Instruction, tr: Any, *, offline: bool, **facts: Any) -> ReturnOutcome:
         uids = tuple(uid_hex(u) for u in tags)
         journal = self.ctx.journal
+        message = self._message(instruction, facts.get("sort_bin", ""), offline, tr, facts.get("alert", False))
         if not tags:
             journal.record_outcome(entry, Outcome.DONE, "no tag")
-            return ReturnOutcome(item_id, True, not offline, offline, None, instruction,
-                                 self._message(instruction, facts.get("sort_bin", ""), offline, tr),
+            return ReturnOutcome(item_id, True, not offline, offline, None, instruction, message,
                                  entry_id=entry, uids=uids, **facts)
         result = self.ctx.security.write(tags, secured=True, afis=afis)
         if result.ok:
             journal.record_outcome(entry, Outcome.DONE, "secured")
-            return ReturnOutcome(item_id, True, not offline, offline, True, instruction,
-                                 self._message(instruction, facts.get("sort_bin", ""), offline, tr),
+            return ReturnOutcome(item_id, True, not offline, offline, True, instruction, message,
                                  entry_id=entry, uids=uids, **facts)
         # Checked in but the gates would not notice it leaving: staff must re-secure it.
         detail = f"returned but not secured: {result.detail}"
@@ -163,9 +162,12 @@ class ReturnProcessor:
         return ReturnOutcome(item_id, True, not offline, offline, False, Instruction.DESK, tr(M.RETURN_NOT_SECURED),
                              entry_id=entry, detail=detail, uids=uids, **facts)
 
-    def _message(self, instruction: Instruction, sort_bin: str, offline: bool, tr: Any) -> str:
+    def _message(self, instruction: Instruction, sort_bin: str, offline: bool, tr: Any, alert: bool = False) -> str:
         if offline:
             return tr(M.RETURNED_OFFLINE)
+        if instruction is Instruction.SORT_BIN and not alert:
+            # A routine CL is for the sorter and staff; the patron just leaves it.
+            return tr(M.RETURNED)
         return tr(_MESSAGES[instruction]).format(bin=sort_bin)
 
     def _offline(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], patron_id: str,
