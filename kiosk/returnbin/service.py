@@ -123,7 +123,7 @@ class ReturnBin:
         self._intake: queue.Queue[ChuteItem | None] = queue.Queue()
         self._routing: queue.Queue[tuple[ChuteItem, Decision, ReturnOutcome | None] | None] = queue.Queue()
         self._listeners: list[Callable[[ItemSorted], None]] = []
-        self._recent: dict[str, tuple[float, Decision]] = {}
+        self._recent: dict[str, tuple[float, Decision, set[bytes]]] = {}
         self._offline = False
         self._intake_stopped = ""           # why intake is stopped ("" = open)
         self._lock = threading.Lock()
@@ -359,7 +359,8 @@ class ReturnBin:
         if item.reject_reason:
             return self.rules.choose(SortFacts(item.item_id, accepted=False, reject_reason=item.reject_reason)), None
         recent = self._recent.get(item.item_id)
-        if recent is not None and self._clock() - recent[0] < PART_WINDOW and item.uids:
+        if (recent is not None and self._clock() - recent[0] < PART_WINDOW and item.uids
+                and (item.parts > 1 or set(item.uids) & recent[2])):
             # Another part of an item just checked in (or the same tag again):
             # secure it and send it after the first part; no second checkin.
             result = self.ctx.security.write(item.uids, secured=True, afis=item.afis)
@@ -380,14 +381,14 @@ class ReturnBin:
                           media_type=outcome.media_type)
         decision = self.rules.choose(facts)
         if facts.accepted:
-            self._recent[item.item_id] = (self._clock(), decision)
+            self._recent[item.item_id] = (self._clock(), decision, set(item.uids))
             self._forget_old()
         return decision, outcome
 
     def _forget_old(self) -> None:
         if len(self._recent) > 256:
             cutoff = self._clock() - PART_WINDOW
-            for key in [k for k, (t, _) in self._recent.items() if t < cutoff]:
+            for key in [k for k, (t, _, _) in self._recent.items() if t < cutoff]:
                 del self._recent[key]
 
     # -- routing -------------------------------------------------------------------------
