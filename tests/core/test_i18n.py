@@ -164,3 +164,20 @@ def test_translator_is_cached_and_reloadable() -> None:
     assert translator("es") is translator("es_ES")
     i18n.reload_catalogs()
     assert translator("es").lang == "es"
+
+
+def test_extractor_finds_every_literal_marker_in_kv_files() -> None:
+    """Guards the .kv extractor: every ``app.tr('...')`` / ``_('...')`` with a
+    literal in a screen file must reach the catalogs."""
+    import re
+
+    from kiosk.i18n_tools import PACKAGE_DIR
+
+    marker = re.compile(r"""(?<![\w.])(?:app\.tr|root\.tr|_)\(\s*['"]""")
+    found = extract_messages()
+    for kv in sorted(PACKAGE_DIR.rglob("*.kv")):
+        relative = str(kv.relative_to(PACKAGE_DIR.parent))
+        expected = sum(len(marker.findall(line)) for line in kv.read_text(encoding="utf-8").splitlines()
+                       if not line.strip().startswith("#"))
+        extracted = sum(1 for entry in found.values() for path, _ in entry.locations if path == relative)
+        assert extracted >= expected, f"{relative}: {expected} markers, {extracted} extracted"
