@@ -120,24 +120,52 @@ _LAYOUTS: dict[str, _Layout] = {cmd: _layout(cls) for cmd, cls in MESSAGE_TYPES.
 
 
 # ------------------------------------------------------------------ encoding
+Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
+
+
+def _plan(cls: type[Message]) -> Plan:
+    """How to write each field of ``cls``, worked out once per class."""
+    fixed = tuple((spec.name, (lambda value, spec=spec: encode_fixed(spec, value))) for spec in cls.FIXED)
+    fields = []
+    for var in cls.FIELDS:
+        if var.kind == "str":
+            fields.append((var.code, var.name, _TEXT, var.required))
+        elif var.kind == "list":
+            fields.append((var.code, var.name, _LIST, None))
+        else:
+            fields.append((var.code, var.name, var.required, (lambda value, var=var: encode_var(var, value))))
+    return fixed, tuple(fields)
+
+
+_PLANS: dict[type, Plan] = {}
+
 def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
            encoding: str = DEFAULT_ENCODING, terminator: str | bytes = b"\r",
            errors: str = "strict") -> bytes:
     """One complete frame for ``msg``. ``seq`` (0-9) adds ``AY``; ``checksum``
     adds ``AZ``. ``errors="replace"`` lets a server send titles the station's
     encoding cannot carry as ``?`` instead of refusing."""
-    if not isinstance(msg, Message) or not msg.COMMAND:
-        raise LocalProtocolError(f"cannot encode {msg!r}: not a SIP2 message")
+    plan = _PLANS.get(type(msg))
+    if plan is None:
+        if not isinstance(msg, Message) or not msg.COMMAND:
+            raise LocalProtocolError(f"cannot encode {msg!r}: not a SIP2 message")
+        plan = _PLANS[type(msg)] = _plan(type(msg))
+    values = msg.__dict__
     parts = [msg.COMMAND]
-    for spec in msg.FIXED:
-        parts.append(encode_fixed(spec, getattr(msg, spec.name)))
-    for var in msg.FIELDS:
-        value = getattr(msg, var.name)
-        if var.kind == "list":
+    for name, convert in plan[0]:
+        parts.append(convert(values[name]))
+    for code, name, mode, convert in plan[1]:
+        value = values[name]
+        if mode is _TEXT:
+            if value or convert:  # convert doubles as "required" for text fields
+                parts.append(f"{code}{value}|")
+        elif mode is _LIST:
             for item in value:
-                parts.append(f"{var.code}{item}|")
-        elif var.required or (value is not None and value != ""):
-            parts.append(f"{var.code}{'' if value is None else encode_var(var, value)}|")
+                parts.append(f"{code}{item}|")
+        elif value is not None:
+            parts.append(f"{code}{convert(value)}|")
+        elif mode:  # a required typed field left empty
+            parts.append(f"{code}|")
     for code, value in msg.extensions:
         parts.append(f"{code}{value}|")
     if seq is not None:
