@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 
 from kiosk.config import load_config
 from kiosk.drivers.barcode.sim import SimulatedScanner
+from kiosk.drivers.registry import open_device
 from kiosk.drivers.nfc.sim import SimulatedCardReader
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag
 from kiosk.events import ItemResult, SessionChanged, SessionState
@@ -86,6 +87,7 @@ class Kit:
     scanner: SimulatedScanner
     nfc: SimulatedCardReader
     payment: SimulatedPayment
+    printer: Any
     events: "queue.Queue[Any]" = field(default_factory=queue.Queue)
     seen: list[Any] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -163,10 +165,11 @@ def start_kit(tmp_path: Path, extra_config: str = "", *, latency: float = 0.0, t
     scanner = SimulatedScanner()
     nfc = SimulatedCardReader()
     payment = payment or SimulatedPayment()
+    printer = open_device("printer", "sim", {})
     station = Station(config, sip2_client=client_for(ils, read_timeout),
-                      devices={"rfid": pad, "scanner": scanner, "nfc": nfc, "payment": payment},
+                      devices={"rfid": pad, "scanner": scanner, "nfc": nfc, "payment": payment, "printer": printer},
                       journal_path=tmp_path / "journal.sqlite3", timeouts=timeouts, pad_timing=pad_timing)
-    kit = Kit(ils, station, pad, scanner, nfc, payment)
+    kit = Kit(ils, station, pad, scanner, nfc, payment, printer)
     for item in items_on_pad:
         kit.place(item)
     station.subscribe(kit.record)
