@@ -126,7 +126,7 @@ Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
 def _plan(cls: type[Message]) -> Plan:
     """How to write each field of ``cls``, worked out once per class."""
     fixed = tuple((spec.name, (lambda value, spec=spec: encode_fixed(spec, value))) for spec in cls.FIXED)
-    fields = []
+    fields: list[tuple[str, str, Any, Any]] = []
     for var in cls.FIELDS:
         if var.kind == "str":
             fields.append((var.code, var.name, _TEXT, var.required))
