@@ -84,3 +84,17 @@ def test_plain_client_against_a_tls_server_fails_cleanly(tls_server: ScriptedSer
     with pytest.raises(TransportError):
         client.connect()
     client.close()
+
+
+def test_cli_over_tls(tls_server: ScriptedServer, certificate: tuple[Path, Path],
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.cli import main
+
+    base = ["sip2", "--server", f"127.0.0.1:{tls_server.port}", "--user", "kiosk", "--password", "kiosk-pass",
+            "--tls", "--timeout", "2"]
+    assert main(base + ["--cafile", str(certificate[0]), "--json", "item", "3100"]) == 0
+    out, _ = capsys.readouterr()
+    assert '"message": "18"' in out
+    assert main(base + ["status"]) == 1
+    _, err = capsys.readouterr()
+    assert "certificate not trusted" in err and len(err.strip().splitlines()) == 1
