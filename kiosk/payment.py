@@ -144,7 +144,10 @@ def open_sim(argument: str, options: dict[str, Any]) -> SimulatedPayment:
         if key == "decline" and not value:
             terminal.decline = True
         elif key == "decline_over" and value:
-            terminal.decline_over = to_amount(value)
+            try:
+                terminal.decline_over = to_amount(value)
+            except LocalProtocolError as exc:
+                raise ValueError(str(exc)) from None
         elif key == "fail" and not value:
             terminal.fail = True
         elif key == "refund_fail" and not value:
