@@ -41,6 +41,7 @@ class Scanner:
         self._lock = threading.Lock()
         self.scans = 0          # codes delivered
         self.rejected = 0       # lines dropped as garbage
+        self._status_listeners: list[Callable[[SelfTestResult], None]] = []
 
     # -- the public contract -------------------------------------------------
     def start(self, on_scan: OnScan) -> None:
@@ -79,6 +80,18 @@ class Scanner:
     @property
     def running(self) -> bool:
         return False
+
+    def on_status(self, callback: Callable[[SelfTestResult], None]) -> None:
+        """``callback(result)`` when the scanner fails (unplugged) or recovers,
+        so the station can show the device state without polling."""
+        self._status_listeners.append(callback)
+
+    def _status_changed(self, result: SelfTestResult) -> None:
+        for listener in list(self._status_listeners):
+            try:
+                listener(result)
+            except Exception:  # a listener's bug must not stop the scanner
+                log.exception("%s: status listener failed", self.name)
 
     # -- for drivers ---------------------------------------------------------
     def _start(self) -> None:

@@ -172,6 +172,7 @@ class HidScanner(Scanner):
             if not chunk:
                 self.error = why
                 log.warning("%s: %s", self.name, why)
+                self._status_changed(SelfTestResult.failed(f"{self.name}: {why}"))
                 if self._reopen is None or not self._reconnect():
                     return
                 pending = b""
@@ -200,6 +201,7 @@ class HidScanner(Scanner):
                 self.error = None
                 self.reconnects += 1
                 log.info("%s: reconnected", self.name)
+                self._status_changed(SelfTestResult.passed(f"{self.name}: reconnected"))
                 return True
         return False
 

@@ -152,6 +152,7 @@ class SerialScanner(Scanner):
                 # reopen the port, so re-plugging the scanner is all staff do.
                 self.error = f"read failed: {exc}"
                 log.warning("%s: %s; reconnecting", self.name, self.error)
+                self._status_changed(SelfTestResult.failed(f"{self.name}: {self.error} (reconnecting)"))
                 self._reconnect()
                 continue
             now = time.monotonic()
@@ -176,6 +177,7 @@ class SerialScanner(Scanner):
             log.info("%s: reconnected", self.name)
             self.error = None
             self.reconnects += 1
+            self._status_changed(SelfTestResult.passed(f"{self.name}: reconnected"))
             return
 
     def self_test(self) -> SelfTestResult:

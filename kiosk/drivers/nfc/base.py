@@ -102,6 +102,18 @@ class CardReader:
         self._waiters: list[queue.Queue[str]] = []
         self._lock = threading.Lock()
         self.cards = 0
+        self._status_listeners: list[Callable[[SelfTestResult], None]] = []
+
+    def on_status(self, callback: Callable[[SelfTestResult], None]) -> None:
+        """``callback(result)`` when the reader fails (unplugged) or recovers."""
+        self._status_listeners.append(callback)
+
+    def _status_changed(self, result: SelfTestResult) -> None:
+        for listener in list(self._status_listeners):
+            try:
+                listener(result)
+            except Exception:  # a listener's bug must not stop the reader
+                log.exception("%s: status listener failed", self.name)
 
     def start(self, on_card: OnCard, on_error: OnError | None = None) -> None:
         self._on_card, self._on_error = on_card, on_error

@@ -137,6 +137,7 @@ class NfcpyReader(CardReader):
                 if failures >= 3:   # unplugged: say so and stop rather than spin
                     self.error = f"reader failed: {exc}"
                     log.warning("%s: %s", self.name, self.error)
+                    self._status_changed(SelfTestResult.failed(f"{self.name}: {self.error}"))
                     return
                 self._halt.wait(self.poll_interval)
                 continue

@@ -29,7 +29,18 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/TTF/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
 )
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",   # Debian/Ubuntu fonts-noto-cjk
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",        # Arch, Fedora
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv"}
+
+
+def has_cjk(text: str) -> bool:
+    """Wide (East Asian) characters, which DejaVu Sans has no glyphs for."""
+    return any(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
 
 
 def is_rtl_text(text: str) -> bool:
@@ -47,9 +58,14 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
-def find_font(configured: str | Path | None = None) -> str:
-    """Path of the font to draw with; raises FileNotFoundError naming what was tried."""
+def find_font(configured: str | Path | None = None, cjk: bool = False) -> str:
+    """Path of the font to draw with; raises FileNotFoundError naming what was tried.
+
+    A configured font always wins; for CJK text an installed Noto Sans CJK /
+    WenQuanYi font is preferred over DejaVu (which would print empty boxes)."""
     candidates = [str(configured)] if configured else []
+    if cjk:
+        candidates += list(CJK_FONT_CANDIDATES)
     candidates += list(FONT_CANDIDATES)
     kivy = importlib.util.find_spec("kivy")  # located, not imported: importing Kivy starts its logger
     if kivy is not None and kivy.origin:
@@ -101,7 +117,12 @@ def render_text(text: str, width_px: int, *, font_path: str | None = None, size:
         # acceptably reversed, Arabic stays unjoined. Said once, loudly.
         log.warning("Pillow lacks libraqm: right-to-left receipt text is reversed but not shaped")
         text = "\n".join(line[::-1] for line in text.split("\n"))
-    font = _font(find_font(font_path), size)
+    cjk = has_cjk(text)
+    font_file = find_font(font_path, cjk=cjk)
+    if cjk and not font_path and "DejaVu" in font_file:
+        log.warning("no CJK font installed (apt install fonts-noto-cjk, or set [devices.printer] font): "
+                    "CJK receipt text will print as boxes")
+    font = _font(font_file, size)
     lines = _wrap(text, font, width_px, rtl)
     ascent, descent = font.getmetrics()
     line_height = ascent + descent + 2

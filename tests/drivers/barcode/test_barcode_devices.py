@@ -201,6 +201,8 @@ def test_serial_scanner_reconnects_after_the_link_drops() -> None:
     scanner = open_device("scanner", f"serial:socket://127.0.0.1:{port}", {})
     scanner.RECONNECT_INTERVAL = 0.05
     got = Collector()
+    states: list[bool] = []
+    scanner.on_status(lambda result: states.append(result.ok))
     try:
         scanner.start(got)
         first = accepted.get(timeout=WAIT)
@@ -214,6 +216,7 @@ def test_serial_scanner_reconnects_after_the_link_drops() -> None:
         second.sendall(b"31000000000012\r")
         assert got.next() == "31000000000012"
         assert scanner.reconnects == 1 and scanner.self_test().ok
+        assert states == [False, True]          # unplugged, then back: device events
         second.close()
     finally:
         scanner.close()
@@ -377,6 +380,8 @@ def test_hid_scanner_comes_back_after_a_replug() -> None:
 
     scanner = HidScanner(read_fd, "pipe", reopen=reopen)
     scanner.RECONNECT_INTERVAL = 0.02
+    states: list[str] = []
+    scanner.on_status(lambda result: states.append(str(result)))
     got = Collector()
     scanner.start(got)
     try:
@@ -386,6 +391,7 @@ def test_hid_scanner_comes_back_after_a_replug() -> None:
         os.write(replugged.writer, key_events(typed("31000000000014")))
         assert got.next() == "31000000000014"
         assert scanner.reconnects == 1 and len(attempts) == 2
+        assert states == ["FAIL: HID scanner pipe: device went away", "PASS: HID scanner pipe: reconnected"]
     finally:
         scanner.close()
         os.close(read_fd)
