@@ -114,11 +114,15 @@ class ReceiptPrinter:
                                               align=align, language=language, bold=bold), center=False)
                 return
             width = self.width // 2 if double else self.width
-            p.set(align=align, bold=bold, double_width=double, double_height=double)
+            # normal_textsize makes python-escpos send ESC ! 0; without it a
+            # double-size line would leave the printer in double size.
+            p.set(align=align, bold=bold, normal_textsize=not double, double_width=double, double_height=double)
             for paragraph in text.split("\n"):
-                for line in textwrap.wrap(paragraph, width) or [""]:
+                # Lines the core laid out to fit keep their spacing (columns, padding).
+                wrapped = [paragraph] if len(paragraph) <= width else textwrap.wrap(paragraph, width)
+                for line in wrapped or [""]:
                     p.text(line + "\n")
-            p.set(align="left", bold=False, double_width=False, double_height=False)
+            p.set(align="left", bold=False, normal_textsize=True)
 
     def lines(self, lines: list[str], *, language: str | None = None) -> None:
         self.text("\n".join(lines), language=language)

@@ -185,6 +185,16 @@ def test_rtl_text_is_shaped_and_right_aligned() -> None:
     assert ltr is not None and ltr[0] < 10
 
 
+def test_double_size_is_switched_off_after_its_text() -> None:
+    printer = open_device("printer", "sim", {"width": 20})
+    printer.text("Big", double=True, align="center")
+    printer.text("small", align="center")
+    printer.text("   12.50  x")
+    lines = escpos_to_text(printer.output, 20).splitlines()
+    assert lines == ["Big".center(10).rstrip(), "small".center(20).rstrip(), "   12.50  x"]
+    assert printer.output.rindex(b"\x1b!\x00") > printer.output.index(b"Big")
+
+
 def test_long_text_wraps_to_paper_width() -> None:
     printer = open_device("printer", "sim", {"width": 20})
     printer.text("The quick brown fox jumps over the lazy dog again")
