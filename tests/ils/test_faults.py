@@ -64,7 +64,7 @@ def test_garbage_reply_then_resend_gives_the_real_one(ils: ILSSimulator, station
     ils.faults.fail_next("garbage", command="11")
     station.send(checkout(1))
     raw = station.read_bytes()
-    assert raw.endswith(b"\r") and not raw.startswith(b"12")
+    assert raw.endswith(b"\r") and not raw[:1].isdigit()
     assert on_loan(ils, item(1))
     station.send_raw(b"97\r")
     real = decode_frame(station.read_bytes(), "utf-8")
@@ -108,7 +108,7 @@ def test_fail_next_targets_one_message_type_and_count(ils: ILSSimulator, station
 def test_random_faults_switched_on_and_off_mid_stream(ils: ILSSimulator, station: RawSIP) -> None:
     ils.faults.set(garbage=1.0)
     station.send(m.ItemInformationRequest(item_identifier=item(1)))
-    assert not station.read_bytes().startswith(b"18")
+    assert not station.read_bytes()[:1].isdigit()
     ils.faults.clear()
     assert isinstance(station.ask(m.ItemInformationRequest(item_identifier=item(1))), m.ItemInformationResponse)
 

@@ -286,11 +286,11 @@ def test_stop_closes_every_connection_and_thread(clock: object) -> None:
 
 
 def test_idle_connections_are_closed(clock: object) -> None:
-    with ILSSimulator(clock=clock, idle_timeout=0.2) as sim:  # type: ignore[arg-type]
+    with ILSSimulator(clock=clock, idle_timeout=1.0) as sim:  # type: ignore[arg-type]
         conn = RawSIP(sim.port)
         try:
             assert conn.login()
-            assert conn.is_closed(timeout=3)
+            assert conn.is_closed(timeout=10)
         finally:
             conn.close()
 

@@ -9,7 +9,7 @@ mode              on the wire                                 request applied
 ``drop``          connection closed, no reply                 no
 ``no_reply``      silence; the connection stays open          no
 ``lost_reply``    connection closed after the work is done    yes
-``garbage``       random printable bytes + terminator         yes
+``garbage``       printable non-SIP2 bytes + terminator       yes
 ``bad_checksum``  the real reply with a wrong AZ              yes
 ================  ==========================================  ===============
 
@@ -139,9 +139,12 @@ class Faults:
             return Decision(None, delay)
 
     def garbage(self, length: int = 24) -> bytes:
+        """Random printable bytes that can never parse as a SIP2 message (the
+        first character is not a digit, so no message identifier)."""
         with self._lock:
-            return bytes(self._random.choice(b"!#$%&*+-/0123456789<=>?@ABCDEFGHJKLMNPQRSTUVWXYZ~")
-                         for _ in range(length))
+            first = self._random.choice(b"!#$%&*+-/<=>?@~")
+            return bytes([first]) + bytes(
+                self._random.choice(b"!#$%&*+-/0123456789<=>?@ABCDEFGHJKLMNPQRSTUVWXYZ~") for _ in range(length - 1))
 
     @property
     def terminator_bytes(self) -> bytes:
