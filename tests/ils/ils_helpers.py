@@ -29,7 +29,7 @@ class RawSIP:
 
     def __init__(self, port: int, *, encoding: str = "utf-8", checksums: bool = True,
                  terminator: bytes = b"\r") -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=2.0)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5.0)
         self.decoder = Decoder(encoding, verify=False)
         self.encoding = encoding
         self.checksums = checksums
@@ -46,7 +46,7 @@ class RawSIP:
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def read_bytes(self, timeout: float = 2.0) -> bytes:
+    def read_bytes(self, timeout: float = 5.0) -> bytes:
         """Everything up to and including the next terminator (raw, for wire checks)."""
         deadline = time.monotonic() + timeout
         buf = b""
@@ -69,7 +69,7 @@ class RawSIP:
         except (socket.timeout, BlockingIOError):
             return False
 
-    def read_frame(self, timeout: float = 2.0) -> Frame:
+    def read_frame(self, timeout: float = 5.0) -> Frame:
         deadline = time.monotonic() + timeout
         while True:
             frame = self.decoder.next_frame()
@@ -87,7 +87,7 @@ class RawSIP:
                 raise ConnectionError("closed by the ILS")
             self.decoder.feed(chunk)
 
-    def ask(self, msg: m.Message, timeout: float = 2.0) -> m.Message:
+    def ask(self, msg: m.Message, timeout: float = 5.0) -> m.Message:
         self.send(msg)
         return self.read_frame(timeout).message
 
@@ -96,7 +96,7 @@ class RawSIP:
         assert isinstance(reply, m.LoginResponse)
         return reply.ok
 
-    def is_closed(self, timeout: float = 2.0) -> bool:
+    def is_closed(self, timeout: float = 5.0) -> bool:
         """True once the ILS has closed the connection (EOF or reset)."""
         self.sock.settimeout(timeout)
         try:

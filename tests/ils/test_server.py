@@ -327,7 +327,7 @@ def test_garbage_requests_never_break_the_server(ils: ILSSimulator, junk: bytes)
         conn.send(m.ItemInformationRequest(item_identifier=item(7)))
         deadline_frames = 4  # replies to the junk (96, a response, a resend) come first
         for _ in range(deadline_frames):
-            frame = conn.read_frame(timeout=2)
+            frame = conn.read_frame(timeout=5)
             if isinstance(frame.message, m.ItemInformationResponse) and frame.message.item_identifier == item(7):
                 break
         else:
