@@ -447,6 +447,8 @@ class ReturnBin:
                 log.exception("return bin listener failed")
 
     def _print_slip(self, outcome: ReturnOutcome) -> None:
+        if self.printer is None:
+            return
         try:
             printer = self.printer.escpos
             printer.text(f"{self.config.station.library_name}\nReturned: {outcome.title or outcome.item_id}\n"
