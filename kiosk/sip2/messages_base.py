@@ -1,0 +1,125 @@
+"""The base of every SIP2 message class and the field descriptors they share.
+
+See :mod:`kiosk.sip2.messages` for the contract; the classes themselves live in
+:mod:`kiosk.sip2.messages_patron` (connection, patron, fees) and
+:mod:`kiosk.sip2.messages_items` (circulation and items).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kiosk.errors import LocalProtocolError
+from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var
+
+# Shared descriptors (same code, same meaning, in every message).
+_DATE = Fixed("transaction_date", "date", 18)
+_LANG = Fixed("language", "str", 3)
+_STATUS = Fixed("patron_status", "status", 14)
+AO = Var("AO", "institution_id", required=True)
+AA = Var("AA", "patron_identifier", required=True)
+AA_OPT = Var("AA", "patron_identifier")
+AB = Var("AB", "item_identifier", required=True)
+AB_OPT = Var("AB", "item_identifier")
+AC = Var("AC", "terminal_password", required=True)
+AC_OPT = Var("AC", "terminal_password")
+AD_OPT = Var("AD", "patron_password")
+AE = Var("AE", "personal_name", required=True)
+AF = Var("AF", "screen_message", "list")
+AG = Var("AG", "print_line", "list")
+AH = Var("AH", "due_date", required=True)
+AJ = Var("AJ", "title_identifier", required=True)
+AJ_OPT = Var("AJ", "title_identifier")
+BH = Var("BH", "currency_type")
+BK = Var("BK", "transaction_id")
+BL = Var("BL", "valid_patron", "yn")
+BO = Var("BO", "fee_acknowledged", "yn")
+BV = Var("BV", "fee_amount")
+CH = Var("CH", "item_properties")
+CK = Var("CK", "media_type")
+CQ = Var("CQ", "valid_patron_password", "yn")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`."""
+
+    COMMAND: ClassVar[str] = ""
+    FIXED: ClassVar[tuple[Fixed, ...]] = ()
+    FIELDS: ClassVar[tuple[Var, ...]] = ()
+    OK_FIELD: ClassVar[str | None] = None  # the field that says whether the ILS said yes
+
+    extensions: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        values = self.__dict__
+        for fspec in self.FIXED:
+            check_fixed(fspec, values[fspec.name])
+        for vspec in self.FIELDS:
+            value = values[vspec.name]
+            if type(value) is str and vspec.kind == "str" and "|" not in value \
+                    and "\r" not in value and "\n" not in value:
+                continue  # the common case, checked inline: building requests is on the hot path
+            checked = check_var(vspec, value)
+            if checked is not value:
+                object.__setattr__(self, vspec.name, checked)
+        if not self.extensions:
+            if self.extensions != ():
+                object.__setattr__(self, "extensions", ())
+            return
+        ext = []
+        for pair in self.extensions:
+            if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+                    or not all(isinstance(p, str) for p in pair) or len(pair[0]) != 2):
+                raise LocalProtocolError(f"extension {pair!r} must be a (two-letter code, str) pair")
+            check_var(Var(pair[0], "extension"), pair[1])
+            ext.append((pair[0], pair[1]))
+        object.__setattr__(self, "extensions", tuple(ext))
+
+    @classmethod
+    def spec_for(cls, code: str) -> Var | None:
+        for vspec in cls.FIELDS:
+            if vspec.code == code:
+                return vspec
+        return None
+
+    def get(self, code: str, default: Any = None) -> Any:
+        """Any variable field by two-letter code: the typed value of a known
+        field, else the first vendor extension with that code, else ``default``."""
+        vspec = self.spec_for(code)
+        if vspec is not None:
+            return getattr(self, vspec.name)
+        for ext_code, value in self.extensions:
+            if ext_code == code:
+                return value
+        return default
+
+    def get_all(self, code: str) -> tuple[Any, ...]:
+        """Every value sent under ``code`` (known repeated field or extensions)."""
+        vspec = self.spec_for(code)
+        if vspec is not None:
+            value = getattr(self, vspec.name)
+            if vspec.kind == "list":
+                return tuple(value)
+            extra = tuple(v for c, v in self.extensions if c == code)
+            return ((value,) if value not in (None, "") else ()) + extra
+        return tuple(v for c, v in self.extensions if c == code)
+
+    @property
+    def outcome(self) -> bool | None:
+        """Whether the ILS said yes: the value of ``OK_FIELD`` (``ok``,
+        ``valid_patron``, ``payment_accepted`` ...), ``None`` when there is none."""
+        return getattr(self, self.OK_FIELD) if self.OK_FIELD else None
+
+    @property
+    def fixed_values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in self.FIXED}
+
+
+def _register(cls: type[Message]) -> type[Message]:
+    MESSAGE_TYPES[cls.COMMAND] = cls
+    return cls
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {}
