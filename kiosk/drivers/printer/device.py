@@ -57,6 +57,7 @@ class ReceiptPrinter:
         self._listeners: list[StatusListener] = []
         self._last_status: PrinterStatus | None = None
         self._last_write = 0.0
+        self._depth = 0
         self._monitor: threading.Thread | None = None
         self._halt = threading.Event()
         # Our own copy of the profile data: python-escpos shares one dict per
@@ -86,9 +87,15 @@ class ReceiptPrinter:
 
     @contextlib.contextmanager
     def job(self) -> Iterator[Escpos]:
-        """Exclusive use of the printer for one receipt; I/O errors become DeviceError."""
+        """Exclusive use of the printer for one receipt; I/O errors become DeviceError.
+
+        The outermost job starts with ESC @ (initialise), so modes left by an
+        aborted receipt or a power cycle cannot leak into this one."""
         with self._lock:
+            self._depth += 1
             try:
+                if self._depth == 1:
+                    self._initialise()
                 yield self.escpos
             except (OSError, ValueError) as exc:
                 raise DeviceError(f"printer: {self.name}: print failed: {exc}", self.family) from exc
@@ -97,7 +104,16 @@ class ReceiptPrinter:
                     raise DeviceError(f"printer: {self.name}: print failed: {exc}", self.family) from exc
                 raise
             finally:
+                self._depth -= 1
                 self._last_write = time.monotonic()
+
+    def _initialise(self) -> None:
+        self.escpos._raw(b"\x1b@")
+        # The printer is back on its default code page; make python-escpos
+        # announce the next one (ESC t) instead of assuming it is still set.
+        self.escpos.magic.encoding = None
+        if self.codepage:
+            self.escpos.magic.force_encoding(self.codepage)
 
     # -- content helpers -----------------------------------------------------
     def text(self, text: str, *, align: str = "left", bold: bool = False, double: bool = False,

@@ -195,6 +195,18 @@ def test_double_size_is_switched_off_after_its_text() -> None:
     assert printer.output.rindex(b"\x1b!\x00") > printer.output.index(b"Big")
 
 
+def test_each_job_starts_from_a_known_printer_state() -> None:
+    printer = open_device("printer", "sim", {})
+    printer.text("Ελληνικά")                   # leaves the printer on CP737 ...
+    printer.text("Ελληνικά")                   # ... after ESC @ it must be selected again
+    first, second = printer.output.split(b"\x1b@")[1:]
+    assert first.count(b"\x1bt") == 1 and second.count(b"\x1bt") == 1
+    with printer.job():
+        printer.text("a")
+        printer.text("b")
+    assert printer.output.count(b"\x1b@") == 3   # one per job, not per helper inside it
+
+
 def test_long_text_wraps_to_paper_width() -> None:
     printer = open_device("printer", "sim", {"width": 20})
     printer.text("The quick brown fox jumps over the lazy dog again")
