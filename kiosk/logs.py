@@ -20,10 +20,27 @@ _KV_SECRET = re.compile(r"(?i)\b(pin|password|passwd|secret|token)(\s*[=:]\s*)(\
 MASK = "****"
 
 
+# Patron barcodes look different in every library; the station's
+# [barcodes] patron_pattern says what they look like (set_patron_pattern).
+_patron_pattern: re.Pattern[str] | None = None
+
+
+def set_patron_pattern(pattern: str) -> None:
+    """Mask every patron barcode matching ``pattern`` (a full-match regex from
+    ``[barcodes] patron_pattern``) to its last four characters in all logs."""
+    global _patron_pattern
+    # Digit boundaries only: a SIP2 dump glues the id to its field code (AA...).
+    _patron_pattern = re.compile(rf"(?<![0-9])(?:{pattern})(?![0-9])") if pattern else None
+
+
 def mask_secrets(text: str) -> str:
-    """Return ``text`` with SIP2 secret fields and ``pin=...`` pairs masked."""
+    """Return ``text`` with SIP2 secret fields, ``pin=...`` pairs and patron
+    barcodes (when a pattern is set) masked."""
     text = _SIP2_SECRET.sub(lambda m: (m.group(1) or m.group(2)) + MASK, text)
-    return _KV_SECRET.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    text = _KV_SECRET.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    if _patron_pattern is not None:
+        text = _patron_pattern.sub(lambda m: mask_patron_id(m.group(0)), text)
+    return text
 
 
 def mask_patron_id(patron_id: str) -> str:

@@ -38,3 +38,18 @@ def test_filter_masks_formatted_records() -> None:
     finally:
         logger.removeHandler(handler)
     assert "9876" not in stream.getvalue() and "AD****" in stream.getvalue()
+
+
+def test_patron_barcodes_are_masked_once_a_pattern_is_set() -> None:
+    from kiosk.logs import set_patron_pattern
+
+    line = "checkout patron=21000000000001 item=31000000000001 AA21000000000001|"
+    assert mask_secrets(line) == line
+    set_patron_pattern(r"2\d{13}")
+    try:
+        masked = mask_secrets(line)
+    finally:
+        set_patron_pattern("")
+    assert "21000000000001" not in masked
+    assert masked == "checkout patron=**********0001 item=31000000000001 AA**********0001|"
+    assert "31000000000001" in masked  # items are not personal data

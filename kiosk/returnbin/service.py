@@ -38,6 +38,7 @@ from kiosk.drivers.rfid.events import PadFault, PadRecovered, PadWatcher, TagPla
 from kiosk.drivers.sorter.base import BinFull, SorterEvent
 from kiosk.errors import DeviceError, KioskError
 from kiosk.journal import Journal, default_journal_path
+from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
 from kiosk.offline import OfflineDesk
 from kiosk.offline_replay import ReplayReport, Replayer, ReplayWorker
@@ -90,6 +91,7 @@ class ReturnBin:
                  pad_timing: tuple[float, float] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._clock = clock
+        set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
         self._owned: list[Any] = []
         self.reader = reader if reader is not None else self._open("rfid", required=True)
         self.scanner = scanner if scanner is not None else self._open("scanner")
