@@ -25,6 +25,7 @@ from typing import Any, Callable
 from kiosk.drivers import registry
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import KioskError
+from kiosk.logs import mask_patron_id
 
 FAMILY_ORDER = ("rfid", "scanner", "nfc", "printer", "sorter", "display", "payment")
 
@@ -68,14 +69,14 @@ def _exercise(family: str, device: Any, print_page: bool, prompt_wait: float, pr
         if code is None:
             warnings.append(f"no barcode read within {prompt_wait:g} s")
         else:
-            detail += f"; read {code!r}"
+            detail += f"; read {mask_patron_id(code)!r}"   # could be a patron card: masked like the logs
     elif family == "nfc" and prompt_wait > 0 and callable(getattr(device, "wait_for_card", None)):
         prompt(f"nfc: tap a patron card within {prompt_wait:g} s ...")
         card = device.wait_for_card(prompt_wait)
         if card is None:
             warnings.append(f"no card read within {prompt_wait:g} s")
         else:
-            detail += f"; read card {card!r}"
+            detail += f"; read card {mask_patron_id(card)!r}"
     return SelfTestResult(True, detail, tuple(warnings))
 
 
