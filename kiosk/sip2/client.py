@@ -32,16 +32,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from kiosk.errors import (
     KioskError, LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome,
 )
 from kiosk.sip2 import messages as m
+from kiosk.sip2.calls import SIP2Calls, format_amount  # noqa: F401 - format_amount: public here too
 from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
-from kiosk.sip2.fields import local_now
 from kiosk.sip2.transport import Transport, open_tcp
 
 log = logging.getLogger("kiosk.sip2.client")
@@ -133,24 +131,10 @@ def tcp_transport(settings: SIP2Settings) -> Transport:
                     tls_verify=settings.tls_verify, cafile=settings.cafile or None)
 
 
-def _now() -> datetime:
-    return local_now()
-
-
-def format_amount(amount: Any) -> str:
-    """``12.5``, ``"12.50"`` or ``Decimal("12.5")`` -> ``"12.50"``."""
-    try:
-        value = Decimal(str(amount).strip())
-    except InvalidOperation:
-        raise LocalProtocolError(f"fee amount {amount!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise LocalProtocolError(f"fee amount {amount!r} must be a positive number")
-    return f"{value.quantize(Decimal('0.01'))}"
-
-
-class SIP2Client:
-    """See the module docstring. Public attributes for the staff screen:
-    :attr:`state`, :attr:`last_error`, :attr:`last_rtt`, :attr:`acs_status`."""
+class SIP2Client(SIP2Calls):
+    """See the module docstring. The typed calls (``checkout`` ...) come from
+    :class:`~kiosk.sip2.calls.SIP2Calls`. Public attributes for the staff
+    screen: :attr:`state`, :attr:`last_error`, :attr:`last_rtt`, :attr:`acs_status`."""
 
     def __init__(self, settings: SIP2Settings,
                  transport_factory: Callable[[SIP2Settings], Transport] | None = None,
@@ -470,116 +454,3 @@ class SIP2Client:
                 raise MalformedMessage(
                     f"expected {expect.__name__} ({expect.COMMAND}), got {type(reply).__name__}", frame.raw)
             return reply
-
-    # ------------------------------------------------------------ requests
-    def _common(self) -> dict[str, Any]:
-        return {"institution_id": self.settings.institution_id, "transaction_date": _now()}
-
-    def sc_status(self, status_code: str = "0", max_print_width: int = 40) -> m.ACSStatus:
-        reply = self.request(m.SCStatus(status_code=status_code, max_print_width=max_print_width))
-        assert isinstance(reply, m.ACSStatus)
-        self._read_acs_status(reply)
-        return reply
-
-    def patron_status(self, patron: str, pin: str | None = None) -> m.PatronStatusResponse:
-        reply = self.request(m.PatronStatusRequest(
-            patron_identifier=patron, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.PatronStatusResponse)
-        return reply
-
-    def patron_information(self, patron: str, pin: str | None = None, summary: str = "",
-                           start: int = 1, end: int = 50) -> m.PatronInformationResponse:
-        reply = self.request(m.PatronInformationRequest(
-            patron_identifier=patron, patron_password=pin or "", summary=m.make_summary(summary),
-            start_item=start, end_item=end, terminal_password=self.settings.terminal_password,
-            **self._common()))
-        assert isinstance(reply, m.PatronInformationResponse)
-        return reply
-
-    def checkout(self, patron: str, item: str, pin: str | None = None, renewal_ok: bool = False,
-                 no_block: bool = False, nb_due_date: datetime | None = None,
-                 fee_acknowledged: bool = False) -> m.CheckoutResponse:
-        reply = self.request(m.CheckoutRequest(
-            sc_renewal_policy=renewal_ok, no_block=no_block, nb_due_date=nb_due_date,
-            patron_identifier=patron, item_identifier=item, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password,
-            fee_acknowledged=True if fee_acknowledged else None, **self._common()))
-        assert isinstance(reply, m.CheckoutResponse)
-        return reply
-
-    def checkin(self, item: str, return_date: datetime | None = None, no_block: bool = False) -> m.CheckinResponse:
-        reply = self.request(m.CheckinRequest(
-            no_block=no_block, return_date=return_date or _now(), current_location=self.settings.location_code,
-            item_identifier=item, terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.CheckinResponse)
-        return reply
-
-    def item_information(self, item: str) -> m.ItemInformationResponse:
-        reply = self.request(m.ItemInformationRequest(
-            item_identifier=item, terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.ItemInformationResponse)
-        return reply
-
-    def renew(self, patron: str, item: str, pin: str | None = None) -> m.RenewResponse:
-        reply = self.request(m.RenewRequest(
-            patron_identifier=patron, item_identifier=item, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.RenewResponse)
-        return reply
-
-    def renew_all(self, patron: str, pin: str | None = None) -> m.RenewAllResponse:
-        reply = self.request(m.RenewAllRequest(
-            patron_identifier=patron, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.RenewAllResponse)
-        return reply
-
-    def end_session(self, patron: str, pin: str | None = None) -> m.EndSessionResponse:
-        reply = self.request(m.EndPatronSessionRequest(
-            patron_identifier=patron, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.EndSessionResponse)
-        return reply
-
-    def fee_paid(self, patron: str, amount: Any, fee_type: str = "01", payment_type: str = "00",
-                 currency: str = "USD", fee_id: str | None = None,
-                 transaction_id: str | None = None, pin: str | None = None) -> m.FeePaidResponse:
-        reply = self.request(m.FeePaidRequest(
-            fee_type=fee_type, payment_type=payment_type, currency_type=currency,
-            fee_amount=format_amount(amount), patron_identifier=patron, patron_password=pin or "",
-            fee_identifier=fee_id or "", transaction_id=transaction_id or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.FeePaidResponse)
-        return reply
-
-    def hold(self, patron: str, item: str, mode: str = "+", pin: str | None = None,
-             pickup_location: str = "", expiration_date: datetime | None = None) -> m.HoldResponse:
-        reply = self.request(m.HoldRequest(
-            hold_mode=mode, patron_identifier=patron, item_identifier=item, patron_password=pin or "",
-            pickup_location=pickup_location, expiration_date=expiration_date,
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.HoldResponse)
-        return reply
-
-    def block_patron(self, patron: str, message: str = "", card_retained: bool = False) -> m.PatronStatusResponse:
-        """Block a card (01), e.g. one reported lost; the ILS answers with a patron status (24)."""
-        reply = self.request(m.BlockPatron(
-            card_retained=card_retained, blocked_card_msg=message, patron_identifier=patron,
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.PatronStatusResponse)
-        return reply
-
-    def patron_enable(self, patron: str, pin: str | None = None) -> m.PatronEnableResponse:
-        reply = self.request(m.PatronEnableRequest(
-            patron_identifier=patron, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.PatronEnableResponse)
-        return reply
-
-    def item_status_update(self, item: str, properties: str) -> m.ItemStatusUpdateResponse:
-        reply = self.request(m.ItemStatusUpdateRequest(
-            item_identifier=item, item_properties=properties,
-            terminal_password=self.settings.terminal_password, **self._common()))
-        assert isinstance(reply, m.ItemStatusUpdateResponse)
-        return reply
