@@ -186,3 +186,30 @@ def test_list_drivers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--list-drivers"], capsys)
     assert code == 0
     assert "escpos-network:HOST[:PORT]" in out and "hid:/dev/input/eventN" in out and "nfc:usb" in out
+
+
+def test_card_prompt_reads_a_card_through_nfcpy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    emulator = Path(__file__).resolve().parents[1] / "nfc" / "card_emulator.py"
+    card = subprocess.Popen([sys.executable, str(emulator), "--port", str(port), "--seconds", "6",
+                             "--text", "21000000000006"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert card.stdout is not None and card.stdout.readline().strip() == b"listening"
+        config = write(tmp_path, f'[devices.nfc]\ndriver = "nfc:udp:127.0.0.1:{port}"\nmode = "ndef"\n'
+                                 'targets = "212F"\nrequired = true\n')
+        code, out, err = run(["--config", str(config), "--prompt-wait", "8"], capsys)
+        assert code == 0
+        assert "tap a patron card within 8 s" in err
+        line = next(line for line in out.splitlines() if " nfc " in line)
+        assert line.startswith("PASS") and "read card '**********0006'" in line
+    finally:
+        card.kill()
+        card.wait(timeout=5)
+        if card.stdout:
+            card.stdout.close()
