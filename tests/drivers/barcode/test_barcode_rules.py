@@ -154,3 +154,19 @@ def test_shared_check_digit_and_per_kind_override() -> None:
     assert rules.classify("21000000000001") is None      # demo patron fails the Codabar check
     assert rules.classify("21000000000005") == "patron"  # ... this one passes it
     assert rules.classify("31000000000001") == "item"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text("0123456789", min_size=13, max_size=13), st.integers(0, 12), st.integers(1, 9))
+def test_codabar_catches_any_single_digit_error(first13: str, position: int, delta: int) -> None:
+    code = first13 + str(codabar_check_digit(first13))
+    assert check_digit_ok(code, "codabar14")
+    wrong = code[:position] + str((int(code[position]) + delta) % 10) + code[position + 1:]
+    assert not check_digit_ok(wrong, "codabar14")
+
+
+@given(st.text("0123456789", min_size=12, max_size=12))
+def test_ean13_round_trip(first12: str) -> None:
+    assert check_digit_ok(first12 + str(ean13_check_digit(first12)), "ean13")

@@ -75,3 +75,21 @@ def test_from_config() -> None:
 
     rec = WedgeRecogniser.from_config(load_config(None))
     assert rec.max_gap == 0.05 and rec.min_length == 4
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("0123456789abc"), st.floats(0.0, 0.3)), max_size=40),
+       st.booleans())
+def test_no_key_is_ever_lost_or_reordered(keys: list[tuple[str, float]], unterminated: bool) -> None:
+    rec = WedgeRecogniser(accept_unterminated=unterminated)
+    t, out = 0.0, []
+    for char, gap in keys:
+        t += gap
+        out += rec.key(char, t)
+    out += rec.poll(t + 1.0)
+    text = "".join(e.code if isinstance(e, Scanned) else e.text for e in out if not isinstance(e, KeyPassed))
+    assert text == "".join(c for c, _ in keys)
+    assert not rec.pending
