@@ -18,12 +18,14 @@ Failure contract, which the circulation core relies on:
 * A *refusal* is not an error: it is a normal response with ``ok`` false.
 
 Error detection (3M SIP2 2.00, "Error detection"): with ``checksums`` on, each
-request carries ``AY`` 0-9 and ``AZ``; a reply with a bad checksum (or that
-cannot be parsed at all) is answered with 97 (request ACS resend)
-up to ``retries`` times; a reply whose ``AY``
-does not match is stale and skipped. The ACS status reply (98) can lower our
-resend count (``retries allowed``) and lengthen the reply wait (``timeout
-period``, tenths of a second): we never give up before the ILS said it may take.
+request carries ``AY`` 0-9 and ``AZ``. A reply with a bad checksum, or one that
+cannot be parsed at all, is answered with 97 (request ACS resend) up to
+``retries`` times; a 96 from the ILS makes us send our request again; a reply
+whose ``AY`` does not match is stale and skipped. The ACS status reply (98) can
+lower our resend count (``retries allowed``) and lengthen the reply wait
+(``timeout period``, tenths of a second): we never give up before the ILS said
+it may take. After any failure the connection is closed, so the next request
+starts on a clean, freshly logged-in link.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, s
 from kiosk.sip2.transport import Transport, open_tcp
 
 log = logging.getLogger("kiosk.sip2.client")
+wire_log = logging.getLogger("kiosk.sip2.wire")  # every byte, secrets masked (debug level)
 LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
-wire_log = logging.getLogger("kiosk.sip2.wire")
 
 STATES = ("disconnected", "connecting", "online", "offline")
 # One table of legal state changes; anything else is a bug in this module.
