@@ -18,8 +18,9 @@ a hold) map to :class:`kiosk.events.Instruction`.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from kiosk.circulation import M, Context, ils_words
 from kiosk.drivers.rfid.base import parse_uid, uid_hex
@@ -32,7 +33,7 @@ from kiosk.reconcile import item_truth
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ReturnOutcome", "ReturnProcessor", "instruction_for"]
+__all__ = ["PendingReturn", "ReturnOutcome", "ReturnProcessor", "instruction_for"]
 
 _HOLD_HERE = {"01"}
 _ELSEWHERE = {"02", "04", "05"}
@@ -79,6 +80,21 @@ class ReturnOutcome:
                           offline=self.offline, uids=self.uids, entry_id=self.entry_id)
 
 
+@dataclass(frozen=True)
+class PendingReturn:
+    """A return checked in (or queued, or settled) whose tag security write,
+    if any, is still to come: :meth:`complete` does it and gives the outcome."""
+
+    done: ReturnOutcome | None = None
+    write: Callable[[], ReturnOutcome] | None = None
+
+    def complete(self) -> ReturnOutcome:
+        if self.done is not None:
+            return self.done
+        assert self.write is not None
+        return self.write()
+
+
 def instruction_for(alert: bool, alert_type: str, sort_bin: str) -> Instruction:
     """Where a checked-in item goes, from the ILS's alert, alert type and CL."""
     if alert_type in _HOLD_HERE:
@@ -104,6 +120,21 @@ class ReturnProcessor:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._local = threading.local()   # .defer: check_in() is running on this thread
+
+    def check_in(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
+                 patron_id: str = "", session_id: str = "", lang: str = "en") -> "PendingReturn":
+        """The first half of :meth:`process`: journal and check in, but leave the
+        tag security write to :meth:`PendingReturn.complete`. The return bin
+        secures one item while the ILS answers the next; the journal order per
+        item is unchanged (``ils_ok`` before the write, ``done`` after)."""
+        self._local.defer = True
+        try:
+            result: Any = self.process(item_id, uids, afis=afis, patron_id=patron_id, session_id=session_id,
+                                       lang=lang)
+        finally:
+            self._local.defer = False
+        return result if isinstance(result, PendingReturn) else PendingReturn(done=result)
 
     def process(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
                 patron_id: str = "", session_id: str = "", lang: str = "en") -> ReturnOutcome:
@@ -144,6 +175,14 @@ class ReturnProcessor:
     # -- paths ----------------------------------------------------------------------
     def _secure(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int,
                 instruction: Instruction, tr: Any, *, offline: bool, **facts: Any) -> ReturnOutcome:
+        if getattr(self._local, "defer", False):
+            def write() -> ReturnOutcome:
+                return self._secure_now(item_id, tags, afis, entry, instruction, tr, offline=offline, **facts)
+            return PendingReturn(write=write)  # type: ignore[return-value]  # check_in() unwraps it
+        return self._secure_now(item_id, tags, afis, entry, instruction, tr, offline=offline, **facts)
+
+    def _secure_now(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int,
+                    instruction: Instruction, tr: Any, *, offline: bool, **facts: Any) -> ReturnOutcome:
         uids = tuple(uid_hex(u) for u in tags)
         journal = self.ctx.journal
         message = self._message(instruction, facts.get("sort_bin", ""), offline, tr, facts.get("alert", False))
