@@ -6,8 +6,12 @@ Three stages, each one thread and one FIFO, so the slow parts overlap while
 items keep their order:
 
     reader (PadWatcher)  --intake-->  processor  --routing-->  router
-    tag read + decode                 check in (09), secure    sorter.route(bin)
-                                      (ReturnProcessor)        metrics, events, slip
+    tag read + decode                 journal, check in (09)   secure the tag, choose
+                                      (ReturnProcessor         the bin, sorter.route(bin),
+                                       .check_in)              metrics, events, slip
+
+so one item's security write and sorting overlap the next item's ILS round
+trip (the journal order per item is unchanged).
 
 The processor is the same :class:`kiosk.returns.ReturnProcessor` the kiosk
 uses, so journal-before-send, offline queueing and unknown-outcome
@@ -44,7 +48,7 @@ from kiosk.offline import OfflineDesk
 from kiosk.offline_replay import ReplayReport, Replayer, ReplayWorker
 from kiosk.recovery import Recovery
 from kiosk.returnbin.rules import BinRules, Decision, SortFacts
-from kiosk.returns import ReturnOutcome, ReturnProcessor
+from kiosk.returns import PendingReturn, ReturnOutcome, ReturnProcessor
 from kiosk.tags import ItemTag, Unreadable
 from kiosk.tags.security import SecurityPolicy
 
@@ -123,7 +127,7 @@ class ReturnBin:
         poll, settle = pad_timing or (float(config.devices.rfid.poll_interval), 0.0)
         self.watcher = PadWatcher(self.reader, poll_interval=poll, settle_time=settle)
         self._intake: queue.Queue[ChuteItem | None] = queue.Queue()
-        self._routing: queue.Queue[tuple[ChuteItem, Decision, ReturnOutcome | None] | None] = queue.Queue()
+        self._routing: queue.Queue[tuple[ChuteItem, Decision | PendingReturn] | None] = queue.Queue()
         self._listeners: list[Callable[[ItemSorted], None]] = []
         self._recent: dict[str, tuple[float, Decision, set[bytes]]] = {}
         self._offline = False
@@ -351,15 +355,17 @@ class ReturnBin:
             if item is None or self._halt.is_set():
                 return
             try:
-                decision, outcome = self._process(item)
+                work: Decision | PendingReturn = self._check_in(item)
             except Exception as exc:  # the boundary: one bad item must not stop the bin
                 log.exception("processing %s failed", item.item_id or "an unreadable item")
-                decision, outcome = Decision(self.rules.reject_bin, f"internal error: {exc}"), None
-            self._routing.put((item, decision, outcome))
+                work = Decision(self.rules.reject_bin, f"internal error: {exc}")
+            self._routing.put((item, work))
 
-    def _process(self, item: ChuteItem) -> tuple[Decision, ReturnOutcome | None]:
+    def _check_in(self, item: ChuteItem) -> Decision | PendingReturn:
+        """Stage 2: a decision at once (rejects, further parts) or a checked-in
+        return whose security write stage 3 completes."""
         if item.reject_reason:
-            return self.rules.choose(SortFacts(item.item_id, accepted=False, reject_reason=item.reject_reason)), None
+            return self.rules.choose(SortFacts(item.item_id, accepted=False, reject_reason=item.reject_reason))
         recent = self._recent.get(item.item_id)
         if (recent is not None and self._clock() - recent[0] < PART_WINDOW and item.uids
                 and (item.parts > 1 or set(item.uids) & recent[2])):
@@ -368,11 +374,19 @@ class ReturnBin:
             result = self.ctx.security.write(item.uids, secured=True, afis=item.afis)
             if not result.ok:
                 self.monitor.event("security_write_failed", item=item.item_id, detail=result.detail)
-                return Decision(self.rules.reject_bin, f"part not secured: {result.detail}"), None
-            return Decision(recent[1].bin, f"part {item.part} of {item.parts}, follows part 1"), None
-        outcome = self.processor.process(item.item_id, item.uids, afis=item.afis)
+                return Decision(self.rules.reject_bin, f"part not secured: {result.detail}")
+            return Decision(recent[1].bin, f"part {item.part} of {item.parts}, follows part 1")
+        pending = self.processor.check_in(item.item_id, item.uids, afis=item.afis)
         if self.client.last_rtt is not None:
             self.monitor.metrics.ils_rtt.observe(float(self.client.last_rtt))
+        # Remember the item now, so a second part arriving before this one is
+        # sorted is not checked in again; the bin is filled in by stage 3.
+        self._recent[item.item_id] = (self._clock(), Decision(self.rules.default_bin, "pending"), set(item.uids))
+        return pending
+
+    def _complete(self, item: ChuteItem, pending: PendingReturn) -> tuple[Decision, ReturnOutcome]:
+        """Stage 3: the security write, then the bin."""
+        outcome = pending.complete()
         if outcome.secured is False:
             self.monitor.event("security_write_failed", item=item.item_id, detail=outcome.detail)
         facts = SortFacts(item.item_id, accepted=outcome.accepted and outcome.secured is not False,
@@ -385,6 +399,8 @@ class ReturnBin:
         if facts.accepted:
             self._recent[item.item_id] = (self._clock(), decision, set(item.uids))
             self._forget_old()
+        else:
+            self._recent.pop(item.item_id, None)
         return decision, outcome
 
     def _forget_old(self) -> None:
@@ -399,12 +415,17 @@ class ReturnBin:
             job = self._routing.get()
             if job is None or self._halt.is_set():
                 return
-            item, decision, outcome = job
+            item, work = job
+            outcome: ReturnOutcome | None = None
             try:
+                if isinstance(work, PendingReturn):
+                    decision, outcome = self._complete(item, work)
+                else:
+                    decision = work
                 bin_name, reason, routed = self._route(item, decision)
             except Exception as exc:  # the boundary: keep sorting the next item
-                log.exception("routing %s failed", item.item_id)
-                bin_name, reason, routed = decision.bin, f"sorter failed: {exc}", False
+                log.exception("sorting %s failed", item.item_id)
+                bin_name, reason, routed = self.rules.reject_bin, f"internal error: {exc}", False
             self._finish(item, bin_name, reason, outcome, routed)
 
     def _route(self, item: ChuteItem, decision: Decision) -> tuple[str, str, bool]:
