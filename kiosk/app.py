@@ -1,0 +1,294 @@
+"""The Kivy touchscreen app: a thin view over :class:`kiosk.station.Station`.
+
+The station decides; the app routes its events to screens. Station events
+arrive on worker threads and are re-scheduled onto the Kivy clock here, in
+one place (:meth:`KioskApp._deliver`), so screens only ever run on the UI
+thread and never do I/O.
+
+Lock-down (outside staff mode): fullscreen without decorations, Escape,
+Alt+F4 and the window's close request are swallowed, the cursor can be
+hidden, and every session ends back on the attract screen.
+
+Call :func:`configure_kivy` before anything creates the Kivy window.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+
+from kivy.app import App  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.config import Config as KivyConfig  # noqa: E402
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
+
+from kiosk.screens.router import Router  # noqa: E402
+from kiosk.screens.sounds import Sounds  # noqa: E402
+from kiosk.events import StationEvent  # noqa: E402
+from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
+from kiosk.screens.theme import ASSETS, Theme, register_fonts, shape  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+__all__ = ["KioskApp", "configure_kivy"]
+
+KEY_ESCAPE, KEY_F4, KEY_BACK = 27, 285, 1001
+TOUCH_RATE = 1.0          # seconds between inactivity resets sent to the station
+
+
+def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
+    """Window settings from ``[ui]`` (must run before the window exists).
+    ``size`` forces a windowed size (demo, tests, benchmark)."""
+    KivyConfig.set("kivy", "exit_on_escape", "0")
+    KivyConfig.set("kivy", "log_level", "warning")
+    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+    if size is not None or not ui.fullscreen:
+        width, height = size or (int(ui.width) or 1280, int(ui.height) or 800)
+        KivyConfig.set("graphics", "fullscreen", "0")
+        KivyConfig.set("graphics", "width", str(width))
+        KivyConfig.set("graphics", "height", str(height))
+    else:
+        KivyConfig.set("graphics", "fullscreen", "auto")
+        KivyConfig.set("graphics", "borderless", "1")
+    KivyConfig.set("graphics", "resizable", "0" if ui.fullscreen else "1")
+    KivyConfig.set("graphics", "show_cursor", "0" if (ui.hide_cursor and not headless) else "1")
+    if headless:
+        KivyConfig.set("graphics", "maxfps", "60")
+
+
+class KioskApp(App):
+    """``KioskApp(config, station, staff_auth=None, side_panel=None).run()``.
+
+    ``side_panel``: a callable returning a widget placed beside the kiosk
+    screen (the demo's virtual hardware). ``on_ready(app)`` runs once the
+    attract screen has been drawn.
+    """
+
+    theme = ObjectProperty(None)
+    tr = ObjectProperty(None)             # kv: app.tr("Borrow") re-renders when the language changes
+    ngettext = ObjectProperty(None)
+    language = StringProperty("en")
+    library_name = StringProperty("")
+    logo = StringProperty("")
+    staff_mode = BooleanProperty(False)
+
+    def __init__(self, config: Any, station: Any, staff_auth: Any = None, *,
+                 side_panel: Callable[["KioskApp"], Any] | None = None,
+                 on_ready: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_config = config
+        self.station = station
+        self.staff_auth = staff_auth
+        self.side_panel = side_panel
+        self.on_ready = on_ready
+        ui = config.ui
+        self.theme = Theme(primary=ui.primary_colour, accent=ui.accent_colour, name=ui.theme,
+                           large_text=bool(ui.large_text))
+        self.default_language = normalize(config.station.default_language)
+        self._set_translator(self.default_language)
+        self.library_name = config.station.library_name
+        self.logo = str(ui.logo) if ui.logo and Path(ui.logo).is_file() else str(ASSETS / "logo.png")
+        self.title = config.station.library_name
+        self.config_pin_attempts = int(config.circulation.pin_attempts)
+        self.sounds = Sounds(enabled=bool(ui.sounds), volume=float(ui.volume))
+        self.settings: dict[str, Any] = {"default_language": self.default_language, "volume": float(ui.volume),
+                                         **{k: float(getattr(ui, k)) for k in (
+                                             "timeout_pin", "timeout_home", "timeout_borrow", "timeout_return",
+                                             "timeout_account")}}
+        self.router = Router(self)
+        self.exit_code = 0
+        self.restart_requested = False
+        self.ready_at: float | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._last_touch = 0.0
+
+    # -- building -------------------------------------------------------------------
+    def build(self) -> Any:
+        from kivy.core.window import Window
+        from kivy.metrics import Metrics
+        from kivy.uix.boxlayout import BoxLayout
+
+        register_fonts()
+        from kiosk.screens import load_screens
+        from kiosk.screens.shell import KioskShell
+
+        self.theme.dpi = float(self.kiosk_config.ui.dpi or Metrics.dpi or 96)
+        self.shell = KioskShell(library_name=self.library_name, logo=self.logo,
+                                footer=self.kiosk_config.ui.footer_text)
+        for screen in load_screens():
+            self.shell.sm.add_widget(screen)
+        self.root_screen("attract").anonymous_return = bool(self.kiosk_config.circulation.anonymous_return)
+        self.root_screen("attract").languages = [(c, LANGUAGES.get(c, c)) for c in self.offered_languages()]
+        root: Any = self.shell
+        if self.side_panel is not None:
+            root = BoxLayout(orientation="horizontal")
+            root.add_widget(self.shell)
+            root.add_widget(self.side_panel(self))
+        self.shell.bind(size=lambda _w, size: self.theme.resize(*size))
+        self.theme.resize(*Window.size)
+        Window.clearcolor = (0.96, 0.95, 0.93, 1)
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        return root
+
+    def on_start(self) -> None:
+        self._unsubscribe = self.station.subscribe(self._deliver)
+        self.router.sync(self.station.session_view())
+        from kivy.core.window import Window
+
+        def drawn(*_: Any) -> None:
+            Window.unbind(on_flip=drawn)
+            self.ready_at = time.monotonic()
+            if self.on_ready is not None:
+                self.on_ready(self)
+        Window.bind(on_flip=drawn)
+
+    def on_stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # -- helpers for screens and kv ---------------------------------------------------
+    def root_screen(self, name: str) -> Any:
+        return self.shell.sm.get_screen(name)
+
+    @staticmethod
+    def shape(text: str) -> str:
+        return shape(text)
+
+    def offered_languages(self) -> list[str]:
+        offered = [normalize(c) for c in self.kiosk_config.station.languages]
+        return list(dict.fromkeys(c for c in offered if c))
+
+    def money(self, amount: str, currency: str) -> str:
+        try:
+            return translator(self.language).format_money(amount, currency or "USD")
+        except ValueError:
+            return f"{amount} {currency}"
+
+    def touched(self) -> None:
+        now = time.monotonic()
+        if now - self._last_touch >= TOUCH_RATE:
+            self._last_touch = now
+            self.station.touch()
+
+    # -- language and accessibility ------------------------------------------------------
+    def _set_translator(self, code: str) -> None:
+        t = translator(code)
+        self.language = t.lang
+        self.theme.rtl = is_rtl(t.lang)
+        self.tr = t.gettext
+        self.ngettext = t.ngettext
+
+    def set_language(self, code: str) -> None:
+        """Switch at once on screen; the station switches the session too."""
+        self._set_translator(normalize(code))
+        self.station.set_language(self.language)
+        self.router.language_changed()
+
+    def follow_language(self, code: str) -> None:
+        if normalize(code) != self.language:
+            self._set_translator(normalize(code))
+            self.router.language_changed()
+
+    def toggle_large_text(self) -> None:
+        self.theme.large_text = not self.theme.large_text
+
+    def toggle_contrast(self) -> None:
+        self.theme.name = "default" if self.theme.name == "high-contrast" else "high-contrast"
+
+    def reset_look(self) -> None:
+        """Each patron starts with the station's look, not the last patron's."""
+        ui = self.kiosk_config.ui
+        self.theme.name = ui.theme
+        self.theme.large_text = bool(ui.large_text)
+        self.follow_language(self.settings["default_language"])
+
+    # -- station events (worker threads) -> UI thread -----------------------------------
+    def _deliver(self, event: StationEvent) -> None:
+        Clock.schedule_once(lambda _dt: self.router.handle(event))
+
+    def go_attract(self) -> None:
+        self.router.go_attract()
+
+    # -- lock-down --------------------------------------------------------------------------
+    def _on_keyboard(self, _window: Any, key: int, _scancode: int, _codepoint: str, modifiers: list[str]) -> bool:
+        if self.staff_mode:
+            return False
+        if key in (KEY_ESCAPE, KEY_BACK) or (key == KEY_F4 and "alt" in modifiers):
+            return True     # swallowed: patrons cannot leave the kiosk
+        return False
+
+    def _on_request_close(self, *_: Any, **__: Any) -> bool:
+        return not self.staff_mode and not self.exit_code and not self.restart_requested
+
+    # -- staff mode ------------------------------------------------------------------------
+    def open_staff_login(self) -> None:
+        if self.station.session_view().state != "idle":
+            self.station.end_session()
+        self.router.show("staff_login")
+
+    def _check_staff(self, check: Callable[[], bool]) -> None:
+        from kiosk.staff import StaffLocked
+
+        screen = self.root_screen("staff_login")
+        if self.staff_auth is None or not self.staff_auth.configured:
+            screen.message = self.tr("Staff access is not set up on this kiosk.")
+            return
+
+        def work() -> None:
+            try:
+                ok, message = check(), ""
+            except StaffLocked as exc:
+                ok, message = False, self.tr("Too many attempts. Staff mode is locked for {n} seconds.").format(
+                    n=int(exc.seconds_left + 0.999))
+            Clock.schedule_once(lambda _dt: self._staff_result(ok, message))
+        threading.Thread(target=work, name="staff-auth", daemon=True).start()
+
+    def staff_pin(self, pin: str) -> None:
+        self._check_staff(lambda: bool(self.staff_auth.check_pin(pin)))
+
+    def staff_badge(self, badge: str) -> None:
+        self.router.show("staff_login")
+        self._check_staff(lambda: bool(self.staff_auth.check_badge(badge)))
+
+    def _staff_result(self, ok: bool, message: str) -> None:
+        if ok:
+            self.staff_mode = True
+            self.router.show("staff")
+            log.info("staff mode opened")
+        else:
+            self.root_screen("staff_login").message = message or self.tr("That is not a staff PIN or badge.")
+            self.sounds.play("error")
+
+    def leave_staff(self) -> None:
+        self.staff_mode = False
+        self.router.go_attract(force=True)
+
+    def save_settings(self) -> Path:
+        from kiosk.config.overrides import save_overrides
+
+        s = self.settings
+        ui = {k: v for k, v in s.items() if k.startswith("timeout_") or k == "volume"}
+        return Path(save_overrides(self.kiosk_config, {"station": {"default_language": s["default_language"]},
+                                                      "ui": ui}))
+
+    def apply_settings(self) -> None:
+        self.sounds.volume = float(self.settings["volume"])
+        self.default_language = self.settings["default_language"]
+
+    def restart(self) -> None:
+        self.restart_requested = True
+        self.stop()
+
+    def exit_to_desktop(self) -> None:
+        if self.staff_mode:
+            self.exit_code = 0
+            self.stop()

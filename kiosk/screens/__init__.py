@@ -1,0 +1,29 @@
+"""Kivy screens: one ``.py`` + one ``.kv`` per screen (see docs/ARCHITECTURE.md).
+
+Import after :func:`kiosk.app.configure_kivy`; :func:`load_screens` builds
+one instance of each in the order the screen manager holds them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+
+
+def load_screens() -> list[Any]:
+    from kiosk.screens.account import AccountScreen
+    from kiosk.screens.attract import AttractScreen
+    from kiosk.screens.goodbye import GoodbyeScreen
+    from kiosk.screens.home import HomeScreen
+    from kiosk.screens.items import ItemsScreen
+    from kiosk.screens.out_of_service import OutOfServiceScreen
+    from kiosk.screens.pin import PinScreen
+    from kiosk.screens.receipt import ReceiptScreen
+    from kiosk.screens.staff import StaffScreen
+    from kiosk.screens.staff_login import StaffLoginScreen
+
+    return [AttractScreen(), PinScreen(), HomeScreen(), ItemsScreen(), AccountScreen(), ReceiptScreen(),
+            GoodbyeScreen(), OutOfServiceScreen(), StaffLoginScreen(), StaffScreen()]

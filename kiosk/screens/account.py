@@ -1,0 +1,97 @@
+"""My account: loans with due dates and overdue marks (renew one / renew
+all), holds ready for pickup, fines with the total and a pay button when a
+payment device is fitted. Everything comes from the station's AccountView."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.events import AccountView
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.widgets import KButton, KLabel, load_kv
+
+
+class LoanLine(BoxLayout):
+    item_id = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+    overdue = BooleanProperty(False)
+    can_renew = BooleanProperty(True)
+
+
+class AccountScreen(KioskScreen):
+    summary = StringProperty("")
+    message = StringProperty("")
+    result = StringProperty("")             # the last renewal or payment, until the patron leaves
+    result_ok = BooleanProperty(True)
+    fines_total = StringProperty("")
+    can_renew = BooleanProperty(False)
+    can_pay = BooleanProperty(False)
+    loading = BooleanProperty(True)
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.result = ""
+        if self.app.station.account() is None:
+            self.loading = True
+
+    def show(self, account: AccountView) -> None:
+        tr, app = self.tr, self.app
+        self.loading = False
+        self.can_renew = account.can_renew and bool(account.loans)
+        self.can_pay = account.can_pay and account.fines_total not in ("", "0", "0.00")
+        self.fines_total = account.fines_total_display or app.money(account.fines_total, account.currency)
+        loans = self.ids.loans
+        loans.clear_widgets()
+        for loan in account.loans:
+            due = tr("Due {date}").format(date=loan.due_display or loan.due_date)
+            if loan.overdue:
+                due = tr("Overdue! Was due {date}").format(date=loan.due_display or loan.due_date)
+            loans.add_widget(LoanLine(item_id=loan.item_id, title=app.shape(loan.title or loan.item_id),
+                                      detail=app.shape(due), overdue=loan.overdue, can_renew=self.can_renew))
+        if not account.loans:
+            loans.add_widget(KLabel(text=tr("You have nothing on loan."), tone="muted"))
+        holds = self.ids.holds
+        holds.clear_widgets()
+        for hold in account.holds_ready:
+            holds.add_widget(KLabel(text=app.shape("\u2605 " + (hold.title or hold.item_id))))
+        if not account.holds_ready:
+            holds.add_widget(KLabel(text=tr("No holds are waiting for you."), tone="muted"))
+        fines = self.ids.fines
+        fines.clear_widgets()
+        for fine in account.fines:
+            amount = fine.amount_display or app.money(fine.amount, account.currency)
+            fines.add_widget(KLabel(text=app.shape(f"{fine.description or fine.fee_id}: {amount}")))
+        counts = [app.ngettext("{n} item on loan", "{n} items on loan", len(account.loans)).format(n=len(account.loans))]
+        if account.overdue_count:
+            counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
+                          .format(n=account.overdue_count))
+        self.summary = app.shape(" \u00B7 ".join(counts))
+        self.message = app.shape("\n".join([account.message, *account.ils_message]).strip())
+
+    def show_result(self, text: str, ok: bool) -> None:
+        self.result, self.result_ok = self.app.shape(text), ok
+
+    def renew(self, item_id: str) -> None:
+        self.station.renew(item_id)
+
+    def renew_all(self) -> None:
+        self.station.renew_all()
+
+    def pay(self) -> None:
+        account = self.app.station.account()
+        if account is not None:
+            self.station.pay(None, account.fines_total)
+
+    def back(self) -> None:
+        self.station.go_home()
+
+    def finish(self) -> None:
+        self.station.finish()
+
+
+__all__ = ["AccountScreen", "LoanLine", "KButton"]
+
+load_kv(__file__)

@@ -1,0 +1,32 @@
+"""Base class of every kiosk screen: access to the app (and through it the
+station), and ``update(view)`` called with each new session view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.uix.screenmanager import Screen
+
+
+class KioskScreen(Screen):
+    """Screens are thin: they lay out what the app hands them and forward taps."""
+
+    @property
+    def app(self) -> Any:
+        return App.get_running_app()
+
+    @property
+    def station(self) -> Any:
+        return self.app.station
+
+    def tr(self, text: str) -> str:
+        return self.app.tr(text)
+
+    def update(self, view: Any) -> None:
+        """A new :class:`kiosk.events.SessionView` (on the UI thread)."""
+
+    def on_touch_down(self, touch: Any) -> bool:
+        # Any touch restarts the inactivity clock (the station's, not ours).
+        self.app.touched()
+        return bool(super().on_touch_down(touch))

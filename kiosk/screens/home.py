@@ -1,0 +1,59 @@
+"""Patron home: Borrow / Return / My account, with what the patron should
+know first (holds ready, fines, a block and the ILS's own message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.widgets import load_kv
+
+
+class HomeScreen(KioskScreen):
+    greeting = StringProperty("")
+    status = StringProperty("")
+    warning = StringProperty("")
+    can_borrow = BooleanProperty(True)
+
+    def borrow(self) -> None:
+        self.station.start_borrow()
+
+    def return_items(self) -> None:
+        self.station.start_return()
+
+    def account(self) -> None:
+        self.station.open_account()
+
+    def finish(self) -> None:
+        self.station.finish()
+
+    def update(self, view: Any) -> None:
+        p = view.patron
+        if p is None:
+            return
+        tr, app = self.tr, self.app
+        self.greeting = app.shape(tr("Hello, {name}").format(name=p.display_name))
+        notes = []
+        if p.holds_ready:
+            notes.append(app.ngettext("{n} hold is ready for you to pick up.",
+                                      "{n} holds are ready for you to pick up.", p.holds_ready).format(n=p.holds_ready))
+        if p.fines_total:
+            notes.append(tr("Fines to pay: {amount}").format(amount=app.money(p.fines_total, p.currency)))
+        if p.offline:
+            notes.append(app.ngettext("The library system is offline: you can borrow {n} more item.",
+                                      "The library system is offline: you can borrow {n} more items.",
+                                      p.offline_left).format(n=p.offline_left))
+        self.status = app.shape("\n".join(notes))
+        warn = [p.blocked_reason] if (not p.can_borrow and p.blocked_reason) else []
+        if not p.can_borrow and not warn:
+            warn.append(tr("Borrowing is not possible on this card. Please ask at the desk."))
+        warn.extend(p.ils_message)
+        if view.message:
+            warn.append(view.message)
+        self.warning = app.shape("\n".join(w for w in warn if w))
+        self.can_borrow = p.can_borrow
+
+
+load_kv(__file__)

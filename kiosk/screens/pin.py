@@ -1,0 +1,37 @@
+"""PIN pad: big keys, dots instead of digits, clear and backspace. The PIN
+goes straight to the station and is never kept or logged here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.widgets import load_kv
+
+
+class PinScreen(KioskScreen):
+    greeting = StringProperty("")
+    message = StringProperty("")
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.ids.pad.entry = ""
+
+    def submit(self, pin: str) -> None:
+        self.station.enter_pin(pin)
+
+    def cancel(self) -> None:
+        self.ids.pad.entry = ""
+        self.station.end_session()
+
+    def update(self, view: Any) -> None:
+        name = view.patron.display_name if view.patron else ""
+        self.greeting = self.app.shape(self.tr("Hello, {name}").format(name=name)) if name else ""
+        message = view.message
+        if view.pin_tries_left and view.pin_tries_left < self.app.config_pin_attempts:
+            message = (message + "\n" if message else "") + self.tr("{n} tries left").format(n=view.pin_tries_left)
+        self.message = self.app.shape(message)
+
+
+load_kv(__file__)
