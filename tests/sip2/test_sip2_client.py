@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from kiosk.errors import RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome
+from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome
 from kiosk.sip2 import codec
 from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings, format_amount
@@ -183,7 +183,6 @@ def test_refusal_is_a_reply_not_an_error(clients: Callable[..., SIP2Client]) -> 
 def test_amounts() -> None:
     assert format_amount(12.5) == "12.50"
     assert format_amount("3") == "3.00"
-    from kiosk.errors import LocalProtocolError
     for bad in ("abc", "-1", "nan"):
         with pytest.raises(LocalProtocolError):
             format_amount(bad)
@@ -527,3 +526,16 @@ def test_settings_from_the_station_config(tmp_path: Path) -> None:
     settings = SIP2Settings.from_config(cfg)
     assert (settings.port, settings.institution_id, settings.location_code, settings.encoding,
             settings.terminator, settings.checksums) == (7001, "MAIN", "DESK2", "latin-1", "crlf", False)
+
+
+def test_illegal_state_step_names_the_step_and_the_state() -> None:
+    client = SIP2Client(settings_for(1), supervise=False)
+    with pytest.raises(LocalProtocolError, match="'ready'.*'disconnected'"):
+        client._step("ready")
+    assert client.state == "disconnected"
+
+
+def test_unknown_request_type_is_our_error(clients: Callable[..., SIP2Client]) -> None:
+    client = clients(1)
+    with pytest.raises(LocalProtocolError):
+        client.request(m.LoginResponse(ok=True))
