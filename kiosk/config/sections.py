@@ -42,6 +42,8 @@ SIP2 = Section("sip2", "The connection to the library system (ILS).", (
     Key("cafile", PathValue(), "", "CA bundle for the server certificate; empty = the system store."),
     Key("username", String(max_length=64), "", "SIP2 login user id (CN)."),
     Key("password", String(secret=True, max_length=64), "", "SIP2 login password (CO); never logged."),
+    Key("terminal_password", String(secret=True, max_length=64), "",
+        "Terminal password (AC) some ILSs (e.g. Symphony) require in every request; never logged."),
     Key("location_code", String(max_length=32), "", "Location sent in the login (CP); empty = station.location_code."),
     Key("encoding", String(choices=("cp850", "utf-8", "latin-1")), "cp850", "Character set the ILS speaks."),
     Key("terminator", String(choices=("cr", "crlf")), "cr", "Message terminator sent to the ILS (both are accepted)."),

@@ -124,6 +124,7 @@ class SIP2Settings:
             connect_timeout=float(sip.connect_timeout), read_timeout=float(sip.read_timeout),
             retries=int(sip.retries), keepalive_interval=float(sip.keepalive_interval),
             reconnect_interval=float(getattr(sip, "reconnect_interval", 5.0)),
+            terminal_password=str(getattr(sip, "terminal_password", "") or ""),
         )
 
 

@@ -521,11 +521,13 @@ def test_settings_from_the_station_config(tmp_path: Path) -> None:
     path = tmp_path / "station.toml"
     path.write_text('[station]\ninstitution_id = "MAIN"\nlocation_code = "DESK2"\n'
                     '[sip2]\nhost = "127.0.0.1"\nport = 7001\nusername = "sc"\npassword = "pw"\n'
-                    'encoding = "latin-1"\nterminator = "crlf"\nchecksums = false\n', encoding="utf-8")
+                    'encoding = "latin-1"\nterminator = "crlf"\nchecksums = false\nterminal_password = "tpw"\n',
+                    encoding="utf-8")
     cfg = load_config(path, check_devices=False, apply_override_file=False)
     settings = SIP2Settings.from_config(cfg)
     assert (settings.port, settings.institution_id, settings.location_code, settings.encoding,
-            settings.terminator, settings.checksums) == (7001, "MAIN", "DESK2", "latin-1", "crlf", False)
+            settings.terminator, settings.checksums, settings.terminal_password) == (
+        7001, "MAIN", "DESK2", "latin-1", "crlf", False, "tpw")
 
 
 def test_illegal_state_step_names_the_step_and_the_state() -> None:
