@@ -1,0 +1,186 @@
+"""The kiosk, whole: a station built from a TOML file whose devices are the
+real drivers talking to emulators (FEIG or 3M 810 reader on a pty, a serial
+scanner on a pty, an ESC/POS printer on 127.0.0.1) and whose ILS is the SIP2
+simulator on 127.0.0.1.
+
+A patron scans a card, types the PIN, puts a stack on the pad; the test checks
+what every party saw: the station's events, the ILS's books (through a second
+SIP2 client), the tags' AFI in the emulator's field and the receipt bytes that
+reached the printer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.drivers.printer.render import escpos_to_text
+from kiosk.events import Instruction, ItemResult, ItemStatus, ReceiptResult, SessionChanged, SessionState
+from kiosk.station import Station
+from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, ITEMS, LIBRARY, NOT_FOR_LOAN, ON_HOLD, EventLog,
+                        Rig, afi_of, eventually, put_item)
+
+FINAL = {ItemStatus.BORROWED, ItemStatus.REFUSED, ItemStatus.RETURNED, ItemStatus.SEE_STAFF,
+         ItemStatus.UNREADABLE, ItemStatus.ALREADY_YOURS}
+
+
+def kiosk_devices(reader: str, scanner: str, printer_port: int) -> str:
+    return f"""
+[devices.rfid]
+driver = "{reader}"
+required = true
+poll_interval = 0.05
+settle_time = 0.15
+timeout = 1.0
+
+[devices.scanner]
+driver = "serial:{scanner}"
+terminator = "cr"
+repeat_window = 0
+
+[devices.printer]
+driver = "escpos-network:127.0.0.1:{printer_port}"
+status_interval = 0
+timeout = 2.0
+"""
+
+
+class KioskRig:
+    """One station and its emulated hardware, all named by a config file."""
+
+    def __init__(self, rig: Rig, reader_kind: str, **config: Any) -> None:
+        rig.start_ils()
+        self.rig = rig
+        if reader_kind == "feig":
+            self.reader, port = rig.feig()
+        else:
+            self.reader, port = rig.m3()
+        self.field = self.reader.field
+        self.scanner = rig.scanner()
+        self.printer = rig.printer()
+        self.path = rig.write_config(kiosk_devices(f"{reader_kind}:{port}", self.scanner.path, self.printer.port),
+                                     **config)
+        self.config = load_config(self.path, apply_override_file=False)
+        self.station = Station(self.config)
+        self.events = EventLog()
+        self.station.subscribe(self.events)
+        self.station.start()
+        rig.closers.append(self.station.stop)
+        assert self.station.wait_started(10), "station did not start"
+
+    def state_reached(self, state: SessionState, timeout: float = 10.0) -> SessionChanged:
+        return self.events.wait_for(lambda e: isinstance(e, SessionChanged) and e.state is state, timeout,
+                                    what=f"session state {state}")
+
+    def log_in(self) -> None:
+        """Scan the card on the serial scanner, then the PIN on the screen."""
+        self.scanner.scan(ANA)
+        self.state_reached(SessionState.PIN_ENTRY)
+        self.station.enter_pin(ANA_PIN)
+        self.state_reached(SessionState.READY)
+
+    def results(self, count: int, timeout: float = 15.0) -> dict[str, ItemResult]:
+        """The final result of each of ``count`` items (the last one per item wins)."""
+        def settled() -> dict[str, ItemResult] | None:
+            final: dict[str, ItemResult] = {}
+            for event in self.events.of(ItemResult):
+                if event.status in FINAL:
+                    final[event.item_id] = event
+            return final if len(final) >= count else None
+        return eventually(settled, timeout, what=f"{count} item results")
+
+    def receipt(self) -> str:
+        self.station.finish()
+        self.state_reached(SessionState.RECEIPT)
+        self.station.choose_receipt("print")
+        result = self.events.wait_for(lambda e: isinstance(e, ReceiptResult), 10, what="receipt result")
+        assert result.ok, result.message
+        eventually(lambda: b"\x1dV" in bytes(self.printer.emulator.received), 10, what="the receipt's cut")
+        self.state_reached(SessionState.IDLE)
+        text = escpos_to_text(bytes(self.printer.emulator.received))
+        print(text)
+        return " ".join(text.split())           # double-width lines wrap: compare words
+
+
+@pytest.mark.parametrize("reader_kind", ["feig", "3m810"])
+def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: str) -> None:
+    kiosk = KioskRig(rig, reader_kind)
+    books = rig.client()
+    borrowed = ITEMS[:2]
+    kiosk.log_in()
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    for item in [*borrowed, NOT_FOR_LOAN]:
+        put_item(kiosk.field, item)
+
+    results = kiosk.results(3)
+    for item in borrowed:
+        assert results[item].status is ItemStatus.BORROWED, results[item]
+        assert results[item].due_date and results[item].title
+        assert results[item].secured is False
+        assert afi_of(kiosk.field, item) == AFI_ON_LOAN
+        info = books.item_information(item)
+        assert info.circulation_status == "04", f"{item} is not charged at the ILS: {info}"
+        assert info.due_date == results[item].due_date
+    refused = results[NOT_FOR_LOAN]
+    assert refused.status is ItemStatus.REFUSED
+    assert refused.message or refused.ils_message
+    assert afi_of(kiosk.field, NOT_FOR_LOAN) == AFI_SECURED        # still secured: it stays here
+    assert books.item_information(NOT_FOR_LOAN).circulation_status != "04"
+    patron = books.patron_information(ANA, ANA_PIN, summary="charged")
+    assert set(borrowed) <= set(patron.charged_items)
+
+    text = kiosk.receipt()
+    assert LIBRARY in text
+    assert ANA not in text and ANA[-4:] in text                     # masked patron id
+    assert ANA_PIN not in text.replace(ANA[-4:], "")                 # never the PIN
+    for item in borrowed:
+        assert results[item].title[:20] in text
+        assert (results[item].due_display or results[item].due_date) in text
+    assert NOT_FOR_LOAN in text or results[NOT_FOR_LOAN].title[:20] in text
+    refusal = " ".join(refused.ils_message) or refused.message
+    assert refusal[:20] in text
+
+
+def test_return_through_the_feig_driver_resecures_and_sends_holds_to_the_shelf(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    books = rig.client()
+    on_loan = ITEMS[2:4]
+    for item in on_loan:                       # Ana borrowed these at the desk the other day
+        assert books.checkout(ANA, item, pin=ANA_PIN).ok
+    # ON_HOLD sits on the shelf, wanted by another patron: returning it (a
+    # patron found it on a table) must send it to the hold shelf.
+    kiosk.log_in()
+    kiosk.station.start_return()
+    kiosk.state_reached(SessionState.RETURNING)
+    for item in [*on_loan, ON_HOLD]:
+        put_item(kiosk.field, item, afi=AFI_ON_LOAN)
+
+    results = kiosk.results(3)
+    for item in [*on_loan, ON_HOLD]:
+        assert results[item].status is ItemStatus.RETURNED, results[item]
+        assert results[item].secured is True
+        assert afi_of(kiosk.field, item) == AFI_SECURED
+        assert books.item_information(item).circulation_status != "04"
+    assert results[ON_HOLD].instruction is Instruction.HOLD_SHELF, results[ON_HOLD]
+    for item in on_loan:
+        assert results[item].instruction is not Instruction.HOLD_SHELF
+    text = kiosk.receipt()
+    for item in [*on_loan, ON_HOLD]:
+        assert results[item].title[:20] in text
+    assert ANA not in text
+
+
+def test_the_configs_validate_with_check_config(rig: Rig, tmp_path: Path) -> None:
+    import subprocess
+
+    from system_rig import KIOSK_CMD
+
+    kiosk = KioskRig(rig, "feig")
+    run = subprocess.run([*KIOSK_CMD, "check-config", str(kiosk.path)], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "kiosk-pass" not in run.stdout + run.stderr
