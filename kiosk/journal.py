@@ -320,6 +320,8 @@ class Journal:
         the reason. ``payload_update`` merges keys into the payload (e.g. the
         due date the ILS gave)."""
         outcome = Outcome(outcome)
+        if outcome is Outcome.INTENT:
+            raise LocalProtocolError(f"journal entry {entry_id}: 'intent' is where an entry starts, not an outcome")
         with self._lock:
             entry = self.get(entry_id)
             payload = dict(entry.payload)

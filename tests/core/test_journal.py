@@ -47,7 +47,7 @@ def test_intent_is_unfinished_until_an_outcome(journal: Journal) -> None:
 
 
 @pytest.mark.parametrize("outcome, unfinished", [
-    (Outcome.INTENT, True), (Outcome.ILS_OK, True), (Outcome.UNKNOWN, True),
+    (Outcome.ILS_OK, True), (Outcome.UNKNOWN, True),
     (Outcome.DONE, False), (Outcome.REFUSED, False), (Outcome.UNDONE, False),
     (Outcome.FAILED, False), (Outcome.STAFF, False),
 ])
@@ -107,6 +107,8 @@ def test_unknown_kind_and_outcome_are_rejected(journal: Journal) -> None:
         journal.record_outcome(eid, "maybe")
     with pytest.raises(LocalProtocolError):
         journal.record_outcome(9999, Outcome.DONE)
+    with pytest.raises(LocalProtocolError, match="starts"):
+        journal.record_outcome(eid, Outcome.INTENT)
 
 
 def test_offline_queue_keeps_order_and_filters(journal: Journal) -> None:
