@@ -199,7 +199,6 @@ class Frame:
 
 _TRAILER = re.compile(rb"(?:\|?AY([0-9]))?\|?AZ([0-9A-Fa-f]{4})\|?$")
 _SEQ_ONLY = re.compile(rb"\|?AY([0-9])\|?$")
-_CODE = re.compile(r"[A-Z0-9]{2}$", re.ASCII)
 
 
 def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool = True) -> Frame:

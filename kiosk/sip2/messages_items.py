@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
 
-from kiosk.sip2.fields import CirculationStatus, FeeType, Fixed, PatronStatus, SecurityMarker, Var
+from kiosk.sip2.fields import CirculationStatus, FeeType, Fixed, SecurityMarker, Var
 from kiosk.sip2.messages_base import (
-    AA, AA_OPT, AB, AB_OPT, AC, AC_OPT, AD_OPT, AE, AF, AG, AH, AJ, AJ_OPT, AO, BH, BK, BL, BO, BV, CH, CK, CQ,
-    _DATE, _LANG, _STATUS, Message, _register,
+    AA, AA_OPT, AB, AB_OPT, AC, AC_OPT, AD_OPT, AF, AG, AH, AJ, AJ_OPT, AO, BH, BK, BO, BV, CH, CK, _DATE,
+    Message, _register,
 )
 
 

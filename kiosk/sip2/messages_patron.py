@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from kiosk.sip2.fields import CirculationStatus, FeeType, Fixed, PatronStatus, SecurityMarker, Var
+from kiosk.sip2.fields import Fixed, PatronStatus, Var
 from kiosk.sip2.messages_base import (
-    AA, AA_OPT, AB, AB_OPT, AC, AC_OPT, AD_OPT, AE, AF, AG, AH, AJ, AJ_OPT, AO, BH, BK, BL, BO, BV, CH, CK, CQ,
-    _DATE, _LANG, _STATUS, Message, _register,
+    AA, AC, AC_OPT, AD_OPT, AE, AF, AG, AO, BH, BK, BL, BV, CQ, _DATE, _LANG, _STATUS, Message, _register,
 )
 
 
