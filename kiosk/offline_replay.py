@@ -27,6 +27,7 @@ The station should keep patrons in offline mode until a pass reports
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
@@ -99,6 +100,11 @@ class Replayer:
         if not self._busy.acquire(blocking=False):
             report.stopped = "busy"
             return report
+        lock_file = self._lock_other_processes()
+        if lock_file is False:
+            self._busy.release()
+            report.stopped = "busy"
+            return report
         self._patrons = {}  # patron status, asked once per patron per pass
         try:
             done = 0
@@ -117,10 +123,30 @@ class Replayer:
                 done += 1
             report.remaining = len(self.journal.pending_offline())
         finally:
+            if lock_file is not None and lock_file is not False:
+                lock_file.close()  # closing releases the flock
             self._busy.release()
         if report.replayed or report.conflicts or report.stopped not in ("", "busy"):
             log.info("offline replay: %s", report.summary())
         return report
+
+    def _lock_other_processes(self) -> Any:
+        """An exclusive flock beside the journal, so the kiosk and a staff
+        ``kiosk journal replay`` never replay the same queue at once. Returns
+        the open lock file, None (no file journal), or False (held elsewhere)."""
+        if self.journal.path == ":memory:":
+            return None
+        try:
+            handle = open(self.journal.path + ".replay-lock", "a")
+        except OSError as exc:
+            log.warning("offline replay: no lock file (%s); replaying without it", exc)
+            return None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        return handle
 
     # -- one entry ----------------------------------------------------------------
 

@@ -175,10 +175,16 @@ def test_ils_down_stops_the_pass_and_keeps_everything(ils: ILSSimulator, client:
 
 
 def test_concurrent_passes_do_not_overlap(client: SIP2Client, journal: Journal) -> None:
+    import fcntl
+
     replayer = Replayer(journal, client)
     queue_done(journal, Kind.CHECKOUT, ANA, "31000000000001")
     with replayer._busy:
         assert replayer.replay().stopped == "busy"
+    # Another process (a staff `kiosk journal replay`) holds the queue.
+    with open(journal.path + ".replay-lock", "a") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
+        assert Replayer(journal, client).replay().stopped == "busy"
     assert replayer.replay().complete
 
 
