@@ -417,6 +417,25 @@ def test_keepalive_sends_status_while_idle(clients: Callable[..., SIP2Client]) -
         assert not any(t.name == "sip2-supervisor" and t.is_alive() for t in threading.enumerate())
 
 
+def test_keepalive_notices_a_silent_ils_and_recovers(clients: Callable[..., SIP2Client]) -> None:
+    silent = threading.Event()
+
+    def maybe_silent(frame: bytes, conn: Conn) -> bytes | None:
+        return None if silent.is_set() else good_ils(frame, conn)
+
+    with ScriptedServer(maybe_silent) as server:
+        client = clients(server.port, keepalive_interval=0.1, read_timeout=0.2, reconnect_interval=0.05)
+        states: list[str] = []
+        client.add_listener(states.append)
+        client.connect()
+        silent.set()
+        assert wait_for(lambda: client.state == "offline", timeout=3), states
+        assert "no reply" in (client.last_error or "")
+        silent.clear()
+        assert wait_for(lambda: client.state == "online", timeout=3), states
+        assert server.connections >= 2
+
+
 def test_supervisor_reconnects_when_the_ils_comes_back(clients: Callable[..., SIP2Client]) -> None:
     port = free_port()
     client = clients(port, reconnect_interval=0.05)
