@@ -4,7 +4,7 @@
     kiosk journal list     [-n 20] [--unfinished|--staff|--queued] [--full-ids] [--json]
     kiosk journal resolve  ID NOTE [--staff NAME]     take an entry off the staff list, keeping the note
     kiosk journal replay   [--config FILE]            send the offline queue to the ILS now
-    kiosk journal recover  [--config FILE]            settle unfinished entries (ILS + pad), as at start-up
+    kiosk journal recover  [--min-age S]              settle unfinished entries (ILS + pad), as at start-up
     kiosk journal reprint  [ID]                       print the last (or a given) receipt again
     kiosk journal purge    --days N                   delete settled entries older than N days (privacy)
 
@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     resolve.add_argument("note", help="what was done")
     resolve.add_argument("--staff", default="", help="who did it")
     commands.add_parser("replay", help="replay the offline queue to the ILS now")
-    commands.add_parser("recover", help="settle unfinished entries with the ILS and the pad")
+    recover = commands.add_parser("recover", help="settle unfinished entries with the ILS and the pad")
+    recover.add_argument("--min-age", type=float, default=120.0,
+                         help="only entries older than this many seconds (a running kiosk's own are younger)")
     reprint = commands.add_parser("reprint", help="print a stored receipt again")
     reprint.add_argument("id", type=int, nargs="?", help="receipt id (default: the last one)")
     purge = commands.add_parser("purge", help="delete settled entries older than N days")
@@ -120,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if action == "reprint":
             return _reprint(config, journal, args.id)
-        return _with_ils(config, journal, action)
+        return _with_ils(config, journal, action, getattr(args, "min_age", 120.0))
 
 
 def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
@@ -140,7 +142,7 @@ def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
     return 0 if result.ok else 1
 
 
-def _with_ils(config: Any, journal: Journal, action: str) -> int:
+def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0) -> int:
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 
     client = SIP2Client(SIP2Settings.from_config(config))
@@ -162,7 +164,7 @@ def _with_ils(config: Any, journal: Journal, action: str) -> int:
         if config.devices.rfid.driver:
             reader = open_device("rfid", config.devices.rfid.driver, config.devices.rfid.options)
         try:
-            recovery = Recovery(journal, client, reader, SecurityPolicy.from_config(config)).run()
+            recovery = Recovery(journal, client, reader, SecurityPolicy.from_config(config), min_age=min_age).run()
         finally:
             if reader is not None:
                 reader.close()
