@@ -8,13 +8,22 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
 
 from kiosk.demo.rig import CARDS, ITEMS, DemoRig
-from kiosk.screens.widgets import KButton, load_kv
+from kiosk.screens.widgets import load_kv
 
 REFRESH = 0.3
+
+
+class PanelButton(ButtonBehavior, Label):
+    """A small button of the panel (the kiosk's own buttons are much bigger)."""
+
+    selected = BooleanProperty(False)
+    hint = StringProperty("")
 
 
 class HardwarePanel(BoxLayout):
@@ -24,16 +33,15 @@ class HardwarePanel(BoxLayout):
     def __init__(self, rig: DemoRig, **kwargs: Any) -> None:
         self.rig = rig
         super().__init__(**kwargs)
-        self.item_buttons: dict[str, KButton] = {}
+        self.item_buttons: dict[str, PanelButton] = {}
         for card in CARDS:
-            button = KButton(text=f"{card.label}\n[size=14]{card.hint}[/size]", markup=True, kind="secondary",
-                             font_size=17)
+            button = PanelButton(text=f"[b]{card.label}[/b]\n[size=12]{card.hint}[/size]")
             button.barcode = card.barcode
             button.bind(on_release=lambda b: self.rig.scan_card(b.barcode))
             self.ids.cards.add_widget(button)
         for item in ITEMS:
-            hint = f"\n[size=13]{item.hint}[/size]" if item.hint else ""
-            button = KButton(text=f"{item.label}{hint}", markup=True, kind="quiet", font_size=16)
+            hint = f"\n[size=12]{item.hint}[/size]" if item.hint else ""
+            button = PanelButton(text=f"[b]{item.label}[/b]{hint}")
             button.item_id = item.item_id
             button.bind(on_release=lambda b: self.toggle(b.item_id))
             self.item_buttons[item.item_id] = button

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
+PANEL_WIDTH = 440     # keeps the window a multiple of 4 pixels wide (screenshots read whole words per row)
+
 
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -58,22 +60,31 @@ def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], l
 
 
 def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
-             script: Callable[[Any], int] | None = None, limit: float = 60.0) -> int:
+             script: Callable[[Any, Any], int] | None = None, limit: float = 60.0, panel: bool = True,
+             config: Any = None, rig_options: dict[str, Any] | None = None) -> int:
     """The demo: ILS simulator, simulated devices, the kiosk UI and the
-    virtual hardware panel. ``headless``: run the scripted tour into ``out``."""
+    virtual hardware panel. ``headless``: run the scripted tour into ``out``.
+    ``script(driver, rig)`` replaces the tour (UI tests, the benchmark);
+    ``panel=False`` shows the kiosk screen alone at exactly ``size``."""
     from kiosk.demo.rig import DemoRig
 
-    with DemoRig() as rig:
-        from kiosk.demo.panel import HardwarePanel
+    with DemoRig(config, **(rig_options or {})) as rig:
+        side_panel = None
+        if panel:
+            from kiosk.demo.panel import HardwarePanel
 
-        app = make_app(rig.config, rig.station, side_panel=lambda _app: HardwarePanel(rig),
-                       size=(size[0] + 430, size[1]), headless=headless)
+            def side_panel(_app: Any) -> Any:
+                return HardwarePanel(rig)
+        window = (size[0] + PANEL_WIDTH, size[1]) if panel else size
+        app = make_app(rig.config, rig.station, side_panel=side_panel, size=window, headless=headless)
+        app.rig = rig
         result: dict[str, int] = {}
-        if headless or script is not None:
+        if script is not None:
+            run_script(app, lambda driver: script(driver, rig), result, limit)
+        elif headless:
             from kiosk.demo.tour import Tour
 
-            tour_script = script or Tour(rig, out).run
-            run_script(app, tour_script, result, limit)
+            run_script(app, Tour(rig, out).run, result, limit)
         app.run()
         return int(result.get("code", 0))
 

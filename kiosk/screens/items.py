@@ -48,9 +48,11 @@ class ItemsScreen(KioskScreen):
         parts = []
         if r.status is ItemStatus.PENDING:
             parts.append(tr("Checking\u2026"))
+        elif r.message:
+            pass  # the station's message already says it (and the due date)
         elif r.status in (ItemStatus.BORROWED, ItemStatus.RENEWED, ItemStatus.ALREADY_YOURS) and r.due_display:
             parts.append(tr("Due back {date}").format(date=r.due_display))
-        elif r.status is ItemStatus.RETURNED and not r.message:
+        elif r.status is ItemStatus.RETURNED:
             parts.append(tr("Returned"))
         if r.message:
             parts.append(r.message)

@@ -70,7 +70,8 @@ class Router:
         previous, self.state, self.view = self.state, state, view
         if state != previous or state == "idle":
             self.close_warning()
-        self.app.follow_language(view.language)
+        if state != "idle":
+            self.app.follow_language(view.language)   # e.g. the patron's preferred language from the ILS
         if self.app.staff_mode:
             return
         if state in ("borrowing", "returning") and previous != state:
@@ -82,7 +83,7 @@ class Router:
             self.app.root_screen("attract").update(view)
             if self.sm.current == "goodbye" and time.monotonic() < self.goodbye_until:
                 return self._attract_later(self.goodbye_until - time.monotonic())
-            return self.go_attract()
+            return self.go_attract(reset=previous != "idle")
         if self.out_of_service_reason() and state == "identifying":
             return
         self.cancel_attract()
@@ -100,20 +101,23 @@ class Router:
 
     def _attract_later(self, seconds: float) -> None:
         self.cancel_attract()
-        self._attract_event = Clock.schedule_once(lambda _dt: self.go_attract(), max(0.0, seconds))
+        self._attract_event = Clock.schedule_once(lambda _dt: self.go_attract(reset=True), max(0.0, seconds))
 
     def cancel_attract(self) -> None:
         if self._attract_event is not None:
             self._attract_event.cancel()
             self._attract_event = None
 
-    def go_attract(self, force: bool = False) -> None:
+    def go_attract(self, force: bool = False, reset: bool = False) -> None:
+        """The attract screen (or out of service); ``reset``: the next patron
+        starts with the station's language and look, not the last patron's."""
         self.cancel_attract()
         if self.app.staff_mode and not force:
             return
         if self.state not in ("idle", "ending") and not force:
             return  # a new session started meanwhile
-        self.app.reset_look()
+        if reset or force:
+            self.app.reset_look()
         reason = self.out_of_service_reason()
         if reason:
             self.app.root_screen("out_of_service").show(reason)
