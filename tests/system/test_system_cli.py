@@ -1,0 +1,110 @@
+"""The operator's commands, as subprocesses, on the system configs:
+``kiosk diag --config FILE`` against the emulators (a PASS line per device;
+a dead required device fails with its reason) and ``kiosk check-config``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from system_rig import KIOSK_CMD, Rig, dead_port, put_item
+
+import pytest
+
+
+def run(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*KIOSK_CMD, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def devices(reader: str, scanner: str, printer_port: int, sorter_url: str, printer_required: bool = False) -> str:
+    return f"""
+[devices.rfid]
+driver = "{reader}"
+required = true
+timeout = 1.0
+
+[devices.scanner]
+driver = "serial:{scanner}"
+
+[devices.printer]
+driver = "escpos-network:127.0.0.1:{printer_port}"
+required = {str(printer_required).lower()}
+status_interval = 0
+timeout = 1.0
+
+[devices.sorter]
+driver = "serial:{sorter_url}"
+timeout = 1.0
+"""
+
+
+def lines_by_family(stdout: str) -> dict[str, str]:
+    out = {}
+    for line in stdout.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("PASS", "FAIL", "WARN", "SKIP"):
+            out[words[1]] = line
+    return out
+
+
+@pytest.fixture
+def emulated(rig: Rig) -> tuple[Rig, str, str, int, str]:
+    reader, port = rig.feig()
+    put_item(reader.field, "31000000000001")
+    scanner = rig.scanner()
+    printer = rig.printer()
+    board = rig.sorter()
+    return rig, f"feig:{port}", scanner.path, printer.port, board.url
+
+
+def test_diag_passes_every_emulated_device(emulated: tuple[Rig, str, str, int, str]) -> None:
+    rig, reader, scanner, printer_port, sorter = emulated
+    path = rig.write_config(devices(reader, scanner, printer_port, sorter), name="diag.toml")
+    result = run("diag", "--config", str(path), "--no-print", "--timeout", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = lines_by_family(result.stdout)
+    for family in ("rfid", "scanner", "printer", "sorter"):
+        assert family in found and found[family].startswith("PASS"), result.stdout
+    assert "1 tag in the field" in found["rfid"]
+    assert "Traceback" not in result.stderr
+
+    check = run("check-config", str(path))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_diag_names_a_dead_required_device_and_fails(emulated: tuple[Rig, str, str, int, str]) -> None:
+    rig, reader, scanner, _printer_port, sorter = emulated
+    dead = dead_port()
+    path = rig.write_config(devices(reader, scanner, dead, sorter, printer_required=True), name="dead.toml")
+    result = run("diag", "--config", str(path), "--no-print", "--timeout", "5")
+    assert result.returncode != 0, result.stdout
+    found = lines_by_family(result.stdout)
+    assert found["printer"].startswith("FAIL"), result.stdout
+    assert str(dead) in found["printer"] or "refused" in found["printer"].lower(), result.stdout
+    assert found["rfid"].startswith("PASS"), result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_diag_dead_rfid_pad_socket(rig: Rig) -> None:
+    scanner = rig.scanner()
+    printer = rig.printer()
+    board = rig.sorter()
+    dead = dead_port()
+    path = rig.write_config(devices(f"feig:socket://127.0.0.1:{dead}", scanner.path, printer.port, board.url),
+                            name="deadpad.toml")
+    result = run("diag", "--config", str(path), "--no-print", "--timeout", "5")
+    assert result.returncode != 0, result.stdout
+    found = lines_by_family(result.stdout)
+    assert found["rfid"].startswith("FAIL"), result.stdout
+    assert "refused" in found["rfid"].lower() or str(dead) in found["rfid"], result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_check_config_names_the_broken_key(rig: Rig, tmp_path: Path) -> None:
+    path = rig.write_config('[devices.rfid]\ndriver = "feig:/dev/ttyUSB0"\npoll_interval = "fast"\n',
+                            name="broken.toml", port=6001)
+    result = run("check-config", str(path))
+    assert result.returncode != 0
+    assert "devices.rfid.poll_interval" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,111 @@
+"""The after-hours return bin as systemd runs it: ``kiosk returnbin --config
+FILE`` in its own process, reaching a FEIG reader emulator and a sorter board
+emulator that live in this test process on 127.0.0.1 sockets, and the ILS
+simulator. Items are laid in the antenna's field one at a time, as they fall
+down the chute; the test watches which bin the board was told to open, the
+tags' AFI and the ILS's books, then stops the service with SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from kiosk.drivers.rfid.sim import make_item_tag, make_uid
+from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, IN_TRANSIT, ITEMS, KIOSK_CMD, ON_HOLD, Rig, afi_of,
+                        eventually, put_item)
+
+BINS = ("1", "2", "holds", "reject")
+
+
+def returnbin_devices(reader_port: str, sorter_url: str) -> str:
+    return f"""
+[devices.rfid]
+driver = "feig:{reader_port}"
+required = true
+poll_interval = 0.05
+timeout = 1.0
+
+[devices.sorter]
+driver = "serial:{sorter_url}"
+required = true
+timeout = 2.0
+
+[returnbin]
+default_bin = "1"
+holds_bin = "holds"
+reject_bin = "reject"
+"""
+
+
+@pytest.fixture
+def service(rig: Rig, tmp_path: Path) -> Iterator[tuple[Rig, object, object, subprocess.Popen[str]]]:
+    rig.start_ils()
+    reader, port = rig.feig(transport="socket")
+    board = rig.sorter(BINS)
+    path = rig.write_config(returnbin_devices(port, board.url), name="returnbin.toml", mode="returnbin")
+    log = open(tmp_path / "returnbin.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([*KIOSK_CMD, "returnbin", "--config", str(path)], stdout=log,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "NOTIFY_SOCKET": ""})
+
+    def finish() -> None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+    rig.closers.append(finish)
+    yield rig, reader, board, proc
+
+
+def output(tmp_path: Path) -> str:
+    return (tmp_path / "returnbin.log").read_text(encoding="utf-8")
+
+
+def drop(reader: object, board: object, uid: bytes, bin_name: str, tmp_path: Path, proc: subprocess.Popen[str],
+         timeout: float = 20.0) -> None:
+    """The item lies in the field until the sorter routes it, then falls on into the bin."""
+    before = len(board.routed)  # type: ignore[attr-defined]
+
+    def routed() -> bool:
+        assert proc.poll() is None, "the return bin died:\n" + output(tmp_path)
+        return len(board.routed) > before  # type: ignore[attr-defined]
+    eventually(routed, timeout, what=f"item {uid.hex()} routed")
+    assert board.routed[before:] == [bin_name], (board.routed, output(tmp_path))  # type: ignore[attr-defined]
+    reader.field.remove(uid)  # type: ignore[attr-defined]
+
+
+def test_return_bin_service_sorts_items_and_stops_cleanly_on_sigterm(
+        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+    rig, reader, board, proc = service
+    books = rig.client()
+    for item in ITEMS[5:7]:
+        assert books.checkout(ANA, item, pin=ANA_PIN).ok
+    field = reader.field  # type: ignore[attr-defined]
+
+    chute = [(ITEMS[5], "1"), (ON_HOLD, "holds"), (IN_TRANSIT, "holds"), (ITEMS[6], "1")]
+    for item, bin_name in chute:
+        tag = put_item(field, item, afi=AFI_ON_LOAN)
+        drop(reader, board, tag.uid, bin_name, tmp_path, proc, timeout=30.0 if item == ITEMS[5] else 15.0)
+        assert tag.afi == AFI_SECURED, f"{item} left the chute unsecured"
+        assert books.item_information(item).circulation_status != "04"
+
+    # A tag that is not a library item tag at all, and another library's book.
+    junk = field.place(make_uid("junk"), b"\xff" * 32, afi=AFI_ON_LOAN, dsfid=0x00)
+    drop(reader, board, junk.uid, "reject", tmp_path, proc)
+    uid, data = make_item_tag("39999999999999", owner_isil="DK-710100", country="DK")
+    foreign = field.place(uid, data, afi=AFI_ON_LOAN, dsfid=0x00)
+    drop(reader, board, foreign.uid, "reject", tmp_path, proc)
+    assert foreign.afi == AFI_ON_LOAN, "a foreign library's tag must not be rewritten"
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, output(tmp_path)
+    text = output(tmp_path)
+    print(text)
+    assert "stopped after" in text and "Traceback" not in text, text
+    assert "kiosk-pass" not in text
+    assert afi_of(field, ITEMS[5]) is None      # fell into its bin
