@@ -181,3 +181,22 @@ def test_extractor_finds_every_literal_marker_in_kv_files() -> None:
                        if not line.strip().startswith("#"))
         extracted = sum(1 for entry in found.values() for path, _ in entry.locations if path == relative)
         assert extracted >= expected, f"{relative}: {expected} markers, {extracted} extracted"
+
+
+def test_patron_screens_have_no_unmarked_words() -> None:
+    """A literal ``text: 'Borrow'`` in a patron screen would never be translated;
+    symbols and digits (keypad, icons, "A+") need no marker."""
+    import re
+
+    from kiosk.i18n_tools import PACKAGE_DIR
+
+    literal = re.compile(r"""^\s*text:\s*(['"])(?P<text>.*)\1\s*$""")
+    python_literal = re.compile(r"""\btext\s*=\s*(['"])(?P<text>[^'"]*)\1""")
+    unmarked = []
+    for path in sorted((PACKAGE_DIR / "screens").glob("*.kv")) + sorted((PACKAGE_DIR / "screens").glob("*.py")):
+        pattern = literal if path.suffix == ".kv" else python_literal
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in pattern.finditer(line):
+                if re.search(r"[^\W\d_]{2,}", match.group("text")):
+                    unmarked.append(f"{path.name}:{number}: {match.group('text')!r}")
+    assert not unmarked, "wrap in app.tr(...) / _(...):\n" + "\n".join(unmarked)
