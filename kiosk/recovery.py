@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
-from kiosk.journal import Entry, Journal, Kind, Outcome
+from kiosk.journal import Entry, Journal, JournalError, Kind, Outcome
 from kiosk.reconcile import LoanState, item_truth
 from kiosk.tags.security import SecurityPolicy
 
@@ -93,6 +93,7 @@ class Recovery:
         self.min_age = min_age
         self._clock = clock
         self._tags: dict[str, int] = {}
+        self._ils_down = ""
 
     def run(self) -> RecoveryReport:
         """Settle every unfinished entry older than ``min_age`` seconds. Safe to
@@ -103,6 +104,7 @@ class Recovery:
         if not entries:
             return report
         report.pad_readable = self._scan_pad()
+        self._ils_down = ""
         for entry in entries:
             try:
                 detail, outcome = self._settle(entry)
@@ -110,6 +112,11 @@ class Recovery:
                 report.ils_reachable = False
                 report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, "waiting", str(exc)))
                 continue
+            except JournalError:
+                raise
+            except KioskError as exc:  # one odd entry must not stop the others being settled
+                log.exception("recovery of entry %s failed", entry.id)
+                detail, outcome = f"recovery failed: {exc}", Outcome.STAFF
             if outcome is Outcome.STAFF:
                 self.journal.record_outcome(entry.id, Outcome.STAFF, detail)
                 action = "flagged"
@@ -160,10 +167,15 @@ class Recovery:
     def _truth(self, entry: Entry, with_patron: bool) -> Any:
         if self.client is None:
             raise _Wait("no connection to the ILS")
+        if self._ils_down:
+            raise _Wait(self._ils_down)  # do not wait out a connect timeout per entry
         try:
             return item_truth(self.client, entry.item_id, entry.patron_id if with_patron else "")
-        except (TransportError, RemoteProtocolError) as exc:
-            raise _Wait(f"ILS not answering: {exc}") from exc
+        except TransportError as exc:
+            self._ils_down = f"ILS not answering: {exc}"
+            raise _Wait(self._ils_down) from exc
+        except RemoteProtocolError as exc:
+            raise _Wait(f"unreadable answer from the ILS: {exc}") from exc
 
     # -- settling -----------------------------------------------------------------
 

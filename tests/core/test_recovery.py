@@ -204,3 +204,22 @@ def test_tag_write_failure_is_flagged(ils: ILSSimulator, client: SIP2Client, jou
 def test_min_age_skips_entries_still_in_progress(client: SIP2Client, journal: Journal, pad: SimulatedPad) -> None:
     borrow_intent(journal, pad, "31000000000010")
     assert Recovery(journal, client, pad, min_age=3600).run().settlements == []
+
+
+def test_ils_down_is_asked_once_not_once_per_entry(ils: ILSSimulator, client: SIP2Client, journal: Journal,
+                                                   pad: SimulatedPad) -> None:
+    for n in range(1, 6):
+        borrow_intent(journal, pad, f"3100000000000{n}")
+    ils.set_down(True)
+    before = ils.connections_total
+    report = Recovery(journal, client, pad).run()
+    assert len(report.waiting) == 5 and ils.connections_total == before
+
+
+def test_an_odd_entry_is_flagged_and_the_rest_settled(ils: ILSSimulator, client: SIP2Client, journal: Journal,
+                                                      pad: SimulatedPad) -> None:
+    odd = journal.record_intent(Kind.CHECKOUT, ANA, "3100|0001", {})     # a SIP2 field cannot hold "|"
+    fine, _ = borrow_intent(journal, pad, "31000000000001")
+    Recovery(journal, client, pad).run()
+    assert journal.get(odd).status is Outcome.STAFF and journal.get(fine).status is Outcome.FAILED
+    assert journal.get(odd).staff_reason.startswith("recovery failed")
