@@ -52,7 +52,8 @@ class KioskRig:
     """One station and its emulated hardware, all named by a config file."""
 
     def __init__(self, rig: Rig, reader_kind: str, **config: Any) -> None:
-        rig.start_ils()
+        if rig.ils is None:
+            rig.start_ils()
         self.rig = rig
         if reader_kind == "feig":
             self.reader, port = rig.feig()

@@ -43,6 +43,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help="character set (default utf-8)")
     parser.add_argument("--duration", type=float, default=0.0, metavar="S",
                         help="stop after S seconds (default: run until interrupted)")
+    parser.add_argument("--tls-cert", metavar="PEM", default=None, help="serve TLS with this certificate")
+    parser.add_argument("--tls-key", metavar="PEM", default=None, help="private key of --tls-cert (if not in it)")
     parser.add_argument("--check", action="store_true", help="only check the data file and exit")
     parser.add_argument("--dump", action="store_true",
                         help="print the state (of --db, seeded if new) as JSON and exit; PINs are masked")
@@ -63,14 +65,15 @@ def run(args: argparse.Namespace) -> int:
     if args.terminator:
         faults.set(terminator=args.terminator)
     sim = ILSSimulator(data=data, host=args.host, port=args.port, latency=args.latency, faults=faults,
-                       db_path=args.db, encoding=args.encoding, reset=args.reset)
+                       db_path=args.db, encoding=args.encoding, reset=args.reset,
+                       tls_certfile=args.tls_cert, tls_keyfile=args.tls_key)
     done = threading.Event()
     # SIGTERM (systemd, docker stop) stops cleanly; handlers only work in the main thread.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda *_: done.set()) if in_main else None
     try:
         sim.start()
-        print(f"ILS simulator on {sim.host}:{sim.port} (institution {data.library.institution}, "
+        print(f"ILS simulator on {sim.host}:{sim.port}{' (TLS)' if sim.tls else ''} (institution {data.library.institution}, "
               f"login {data.logins[0].user if data.logins else '-'}, {len(data.items)} items, "
               f"state {args.db}); Ctrl-C to stop", flush=True)
         active = {k: v for k, v in faults.snapshot().items() if v and k != "terminator"}

@@ -10,6 +10,11 @@ when the request did; a request with a bad checksum or that cannot be parsed
 gets a 96 (request SC resend); a 97 gets the last reply again, byte for byte.
 A connection that sends anything but 93 or 99 before logging in is dropped
 (``require_login``, as Koha does).
+
+TLS: with ``tls_certfile`` (and ``tls_keyfile`` unless the key is in the same
+PEM file) every connection is TLS, as a SIP2 server behind stunnel or Koha's
+own TLS listener serves it; the handshake runs on the connection's thread and
+is bounded by ``HANDSHAKE_TIMEOUT``, and a client that fails it is dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import collections
 import logging
 import socket
+import ssl
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +43,7 @@ log = logging.getLogger("kiosk.sip2.ils")
 POLL = 0.05          # seconds between checks of the stop flag
 SEND_TIMEOUT = 5.0   # a peer that stops reading cannot hold a thread forever
 JOIN_TIMEOUT = 2.0
+HANDSHAKE_TIMEOUT = 5.0
 
 
 class ILSSimulator:
@@ -46,14 +53,23 @@ class ILSSimulator:
     ``":memory:"`` (default) or a file that keeps state across restarts
     (``reset=True`` reseeds it). ``faults`` is a :class:`Faults`, a dict of
     :meth:`Faults.set` values or CLI specs; ``latency`` adds a fixed delay.
+    ``tls_certfile``/``tls_keyfile``: serve TLS with this certificate (PEM).
     """
 
     def __init__(self, data_path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0,
                  latency: float = 0.0, faults: Faults | dict[str, Any] | Iterable[str] | None = None, *,
                  db_path: str | Path = ":memory:", encoding: str = "utf-8", data: SeedData | None = None,
                  clock: Callable[[], datetime] = local_now, reset: bool = False, max_connections: int = 64,
-                 idle_timeout: float = 600.0) -> None:
+                 idle_timeout: float = 600.0, tls_certfile: str | Path | None = None,
+                 tls_keyfile: str | Path | None = None) -> None:
         "".encode(encoding)  # a bad encoding name fails here, not on the first reply
+        self.tls: ssl.SSLContext | None = None
+        if tls_certfile:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            try:
+                self.tls.load_cert_chain(str(tls_certfile), str(tls_keyfile) if tls_keyfile else None)
+            except (OSError, ssl.SSLError) as exc:
+                raise KioskError(f"ILS simulator: cannot load TLS certificate {tls_certfile}: {exc}") from None
         self.host = host
         self.port = port
         self.encoding = encoding
@@ -232,6 +248,11 @@ class ILSSimulator:
 
     # ------------------------------------------------------------ one connection
     def _serve(self, conn: socket.socket, peer: Any) -> None:
+        if self.tls is not None:
+            wrapped = self._handshake(conn, peer)
+            if wrapped is None:
+                return
+            conn = wrapped
         conn.settimeout(POLL)
         session = _Connection(self, conn)
         idle = 0.0
@@ -255,6 +276,25 @@ class ILSSimulator:
             with self._lock:
                 self._connections.pop(conn, None)
             conn.close()
+
+    def _handshake(self, conn: socket.socket, peer: Any) -> ssl.SSLSocket | None:
+        """TLS server handshake (bounded); the wrapped socket replaces the raw
+        one in the table so stop/down still shut it. None: handshake failed."""
+        assert self.tls is not None
+        try:
+            conn.settimeout(HANDSHAKE_TIMEOUT)
+            wrapped = self.tls.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            log.warning("TLS handshake with %s failed: %s", peer, exc)
+            with self._lock:
+                self._connections.pop(conn, None)
+            conn.close()
+            return None
+        with self._lock:
+            thread = self._connections.pop(conn, None)
+            if thread is not None:
+                self._connections[wrapped] = thread
+        return wrapped
 
 
 class _Connection:
