@@ -34,11 +34,12 @@ LIBRARY = "Riverside Public Library"
 ISIL = "US-RPL"
 ANA, ANA_PIN = "21000000000001", "1234"
 ITEMS = [f"310000000000{n:02d}" for n in range(1, 11)]
-ON_HOLD, IN_TRANSIT, NOT_FOR_LOAN = "31000000000011", "31000000000012", "31000000000013"
+ON_HOLD, IN_TRANSIT, NOT_FOR_LOAN, MULTIPART = "31000000000011", "31000000000012", "31000000000013", "31000000000014"
 KIOSK_CMD = [sys.executable, "-m", "kiosk.cli"]
 
 __all__ = ["AFI_ON_LOAN", "AFI_SECURED", "ANA", "ANA_PIN", "EventLog", "ISIL", "ITEMS", "IN_TRANSIT",
-           "KIOSK_CMD", "LIBRARY", "NOT_FOR_LOAN", "ON_HOLD", "Rig", "ScannerPty", "dead_port", "eventually"]
+           "KIOSK_CMD", "LIBRARY", "MULTIPART", "NOT_FOR_LOAN", "ON_HOLD", "Rig", "ScannerPty", "afi_of", "dead_port",
+           "eventually", "put_item"]
 
 
 def eventually(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02,
@@ -217,13 +218,16 @@ replay_interval = 1.0
         return path
 
 
-def put_item(field_: TagField, item_id: str, afi: int = AFI_SECURED) -> FieldTag:
-    """Lay a library-owned Danish-model item tag on an emulator's antenna."""
-    uid, data = make_item_tag(item_id, owner_isil=ISIL, country="US")
-    return field_.place(uid, data, afi=afi, dsfid=dsfid_for("danish"))
+def put_item(field_: TagField, item_id: str, afi: int = AFI_SECURED, parts: int = 1, part: int = 1,
+             model: str = "danish") -> FieldTag:
+    """Lay a library-owned item tag on an emulator's antenna."""
+    uid, data = make_item_tag(item_id, parts=parts, part=part, model=model, owner_isil=ISIL,
+                              **({"country": "US"} if model == "danish" else {}))
+    return field_.place(uid, data, afi=afi, dsfid=dsfid_for(model))
 
 
-def afi_of(field_: TagField, item_id: str) -> int | None:
-    uid, _ = make_item_tag(item_id, owner_isil=ISIL, country="US")
+def afi_of(field_: TagField, item_id: str, parts: int = 1, part: int = 1, model: str = "danish") -> int | None:
+    uid, _ = make_item_tag(item_id, parts=parts, part=part, model=model, owner_isil=ISIL,
+                           **({"country": "US"} if model == "danish" else {}))
     tag = field_.get(uid)
     return None if tag is None else tag.afi

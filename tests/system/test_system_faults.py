@@ -1,0 +1,117 @@
+"""The kiosk, whole, when things go wrong on the real wires: a tag lifted
+between the ILS's yes and the security write, garbage and a lost reply on the
+reader's serial line, noise on the scanner's line, the ILS going away and
+coming back, a multi-part set on the 3M pad with 28560-2 tags. The promise
+checked every time: the tag's AFI agrees with the ILS's books.
+"""
+
+from __future__ import annotations
+
+from kiosk.events import ItemStatus, OfflineChanged, SessionState
+from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, ITEMS, MULTIPART, Rig, afi_of, eventually,
+                        put_item)
+from test_system_kiosk import KioskRig
+
+
+def charged(rig: Rig, item: str) -> bool:
+    return rig.client().item_information(item).circulation_status == "04"
+
+
+def borrow_mode(kiosk: KioskRig) -> None:
+    kiosk.log_in()
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+
+
+def test_tag_lifted_before_its_security_write_undoes_the_loan(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    assert rig.ils is not None
+    borrow_mode(kiosk)
+    rig.ils.faults.set(delay=0.4)                 # a slow ILS: time to lift the book
+    tag = put_item(kiosk.field, ITEMS[0])
+    eventually(lambda: rig.ils.requests["11"] >= 1, 10, what="the checkout on the wire")
+    kiosk.field.remove(tag.uid)
+    rig.ils.faults.set(delay=0.0)
+    result = kiosk.results(1)[ITEMS[0]]
+    assert result.status in (ItemStatus.REFUSED, ItemStatus.SEE_STAFF), result
+    assert result.status is ItemStatus.REFUSED                      # security_failure = "undo"
+    assert not charged(rig, ITEMS[0]), "the loan stands but the book is still secured"
+    assert tag.afi == AFI_SECURED
+
+
+def test_garbage_and_a_lost_reply_on_the_reader_line_do_not_lose_an_item(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    borrow_mode(kiosk)
+    kiosk.reader.inject_garbage(b"\x00\xff\x02\x99garbage")
+    kiosk.reader.mute(1)                          # one reply lost: the driver times out and retries
+    for item in ITEMS[1:4]:
+        put_item(kiosk.field, item)
+    results = kiosk.results(3, timeout=20)
+    for item in ITEMS[1:4]:
+        assert results[item].status is ItemStatus.BORROWED, results[item]
+        assert afi_of(kiosk.field, item) == AFI_ON_LOAN
+        assert charged(rig, item)
+
+
+def test_scanner_line_noise_is_dropped_and_the_card_still_reads(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    kiosk.scanner.scan("\x1b\x7f#", terminator=b"\xfe\xff\r")     # hot-plug burst, wrong baud bytes
+    kiosk.scanner.scan("2100000000000")                         # a truncated read: not a valid card
+    kiosk.log_in()
+    assert kiosk.station.session_view().patron is not None
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    kiosk.scanner.scan(ITEMS[4])                                 # a barcode-only item (no tag)
+    result = kiosk.results(1)[ITEMS[4]]
+    assert result.status is ItemStatus.BORROWED, result
+    assert charged(rig, ITEMS[4])
+
+
+def test_offline_borrow_through_the_feig_driver_is_replayed_when_the_ils_returns(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    assert rig.ils is not None
+    rig.ils.set_down(True)
+    kiosk.scanner.scan(ANA)
+    kiosk.events.wait_for(lambda e: isinstance(e, OfflineChanged) and e.offline, 10, what="offline")
+    state = kiosk.events.wait_for(lambda e: getattr(e, "state", None) in (SessionState.READY, SessionState.PIN_ENTRY),
+                                  10, what="patron known offline").state
+    if state is SessionState.PIN_ENTRY:
+        kiosk.station.enter_pin(ANA_PIN)
+        kiosk.state_reached(SessionState.READY)
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    for item in ITEMS[5:7]:
+        put_item(kiosk.field, item)
+    results = kiosk.results(2)
+    for item in ITEMS[5:7]:
+        assert results[item].status is ItemStatus.BORROWED and results[item].offline, results[item]
+        assert afi_of(kiosk.field, item) == AFI_ON_LOAN
+    kiosk.station.end_session()
+    kiosk.state_reached(SessionState.IDLE)
+    assert kiosk.station.offline_status().queue_length == 2
+
+    rig.ils.set_down(False)
+    kiosk.station.replay_now()
+    eventually(lambda: kiosk.station.offline_status().queue_length == 0, 30, interval=0.1, what="replay")
+    for item in ITEMS[5:7]:
+        assert charged(rig, item), f"{item} borrowed offline never reached the ILS"
+    eventually(lambda: not kiosk.station.offline, 10, what="back online")
+
+
+def test_multipart_set_on_the_3m_pad_with_28560_2_tags(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "3m810")
+    borrow_mode(kiosk)
+    put_item(kiosk.field, MULTIPART, parts=2, part=1, model="28560-2")
+    first = kiosk.events.wait_for(lambda e: getattr(e, "item_id", "") == MULTIPART
+                                  and getattr(e, "status", None) in (ItemStatus.INCOMPLETE, ItemStatus.REFUSED),
+                                  10, what="the incomplete set noticed")
+    assert first.status in (ItemStatus.INCOMPLETE, ItemStatus.REFUSED)
+    assert not charged(rig, MULTIPART)
+    assert afi_of(kiosk.field, MULTIPART, 2, 1, "28560-2") == AFI_SECURED
+    put_item(kiosk.field, MULTIPART, parts=2, part=2, model="28560-2")
+    done = kiosk.events.wait_for(lambda e: getattr(e, "item_id", "") == MULTIPART
+                                 and getattr(e, "status", None) is ItemStatus.BORROWED, 10, what="the set borrowed")
+    assert len(done.uids) == 2
+    assert charged(rig, MULTIPART)
+    for part in (1, 2):
+        assert afi_of(kiosk.field, MULTIPART, 2, part, "28560-2") == AFI_ON_LOAN
