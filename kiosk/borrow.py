@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -134,12 +135,18 @@ class _Write:
     journal: bool = True       # False: already-yours items (no transaction to record)
 
 
+_HOLD, _RELEASE = object(), object()   # writer-queue markers: a stack starts / ends
+
+
 class BorrowEngine:
     """Checks out candidates; see the module docstring."""
 
+    #: Longest the writer keeps the pad watcher from polling while a stack is borrowed.
+    max_hold = 10.0
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._writes: queue.Queue[_Write] = queue.Queue()
+        self._writes: queue.Queue[Any] = queue.Queue()
         self._inflight = 0
         self._idle = threading.Condition()
         self._halt = threading.Event()
@@ -167,16 +174,24 @@ class BorrowEngine:
     # -- borrowing --------------------------------------------------------------------
     def borrow(self, job: BorrowJob, candidates: Sequence[Candidate], wait: bool = True) -> None:
         """Check out ``candidates`` in order; results go to ``job.emit``."""
-        for cand in candidates:
-            if not cand.complete:
-                policy = self.ctx.rules.multipart
-                if policy == "refuse":
-                    self._final(job, cand, ItemStatus.INCOMPLETE, job.tr(M.SET_INCOMPLETE).format(parts=cand.parts))
-                    continue
-                if policy == "desk":
-                    self._final(job, cand, ItemStatus.REFUSED, job.tr(M.SET_DESK).format(parts=cand.parts))
-                    continue
-            self.borrow_one(job, cand)
+        hold = self._thread is not None and any(c.uids for c in candidates)
+        if hold:
+            self._writes.put(_HOLD)
+        try:
+            for cand in candidates:
+                if not cand.complete:
+                    policy = self.ctx.rules.multipart
+                    if policy == "refuse":
+                        self._final(job, cand, ItemStatus.INCOMPLETE,
+                                    job.tr(M.SET_INCOMPLETE).format(parts=cand.parts))
+                        continue
+                    if policy == "desk":
+                        self._final(job, cand, ItemStatus.REFUSED, job.tr(M.SET_DESK).format(parts=cand.parts))
+                        continue
+                self.borrow_one(job, cand)
+        finally:
+            if hold:
+                self._writes.put(_RELEASE)
         if wait:
             self.drain()
 
@@ -331,12 +346,30 @@ class BorrowEngine:
         self._writes.put(write)
 
     def _writer(self) -> None:
-        while not self._halt.is_set():
-            try:
-                write = self._writes.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            self._do_write(write)
+        lock: Any = None
+        held_until = 0.0
+        try:
+            while not self._halt.is_set():
+                try:
+                    item = self._writes.get(timeout=0.1)
+                except queue.Empty:
+                    item = None
+                if lock is not None and (item is _RELEASE or time.monotonic() > held_until):
+                    lock.release()
+                    lock = None
+                if item is _HOLD and lock is None:
+                    # Security writes go before pad polls while a stack is borrowed: one
+                    # inventory of a full stack takes ~90 ms of air time, more than the ILS
+                    # takes to answer a checkout. Held at most max_hold seconds.
+                    lock = getattr(self.ctx.security.reader, "lock", None)
+                    if lock is not None and not lock.acquire(timeout=self.max_hold):
+                        lock = None
+                    held_until = time.monotonic() + self.max_hold
+                elif isinstance(item, _Write):
+                    self._do_write(item)
+        finally:
+            if lock is not None:
+                lock.release()
 
     def _do_write(self, w: _Write) -> None:
         try:
