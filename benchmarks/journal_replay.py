@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Journal and offline-replay speed.
+"""Journal, offline-replay and receipt speed.
 
 1. Journal: the cost the kiosk pays per item for "nothing lost": one intent
    plus one outcome, each an fsync'd SQLite WAL commit (synchronous=FULL), on
@@ -8,6 +8,9 @@
    replayed to the ILS simulator on loopback at 0 and 20 ms latency: total
    time, transactions per second, and SIP2 round trips per transaction
    (item information first, so nothing is applied twice).
+3. Receipts: a 10-item receipt laid out and sent to the simulated ESC/POS
+   printer in English, Spanish and Arabic (Arabic is drawn as shaped
+   right-to-left images): time and bytes sent.
 
     .venv/bin/python benchmarks/journal_replay.py [--dir DIR] [--entries 200]
 """
@@ -80,6 +83,26 @@ def bench_replay(folder: Path, n: int, latency: float) -> None:
           f"({n / elapsed:.0f}/s), {trips / n:.2f} SIP2 round trips each; {report.summary()}")
 
 
+def bench_receipts() -> None:
+    from datetime import date
+
+    from kiosk.drivers.registry import open_device
+    from kiosk.receipt_escpos import print_receipt
+    from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+
+    items = [ReceiptItem(f"3100000000{k:04d}", f"Title number {k} of a long reading list", ItemOutcome.BORROWED,
+                         date(2026, 12, 7)) for k in range(10)]
+    for lang in ("en", "es", "ar"):
+        printer = open_device("printer", "sim", {})
+        receipt = Receipt.build(library_name="Riverside Public Library", patron_id="21000000000001", lang=lang,
+                                items=items, fines_total="2.50", holds_ready=["Don Quijote"])
+        start = time.perf_counter()
+        print_receipt(printer, receipt)
+        elapsed = (time.perf_counter() - start) * 1000
+        print(f"receipt ({lang}, 10 items): {elapsed:.0f} ms to lay out and send, {len(printer.output)} bytes")
+        printer.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, default=None, help="where the journal files go (a real disk)")
@@ -90,6 +113,7 @@ def main() -> int:
         bench_journal(folder, 300)
         for latency in (0.0, 0.02):
             bench_replay(folder, args.entries, latency)
+    bench_receipts()
     return 0
 
 
