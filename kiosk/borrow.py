@@ -174,6 +174,9 @@ class BorrowEngine:
     # -- borrowing --------------------------------------------------------------------
     def borrow(self, job: BorrowJob, candidates: Sequence[Candidate], wait: bool = True) -> None:
         """Check out ``candidates`` in order; results go to ``job.emit``."""
+        for cand in candidates:  # the whole stack shows at once; each line fills in as it is known
+            if cand.complete or self.ctx.rules.multipart == "warn":
+                self._emit(job, cand, ItemStatus.PENDING, "", secured=True if cand.uids else None)
         hold = self._thread is not None and any(c.uids for c in candidates)
         if hold:
             self._writes.put(_HOLD)
@@ -196,7 +199,9 @@ class BorrowEngine:
             self.drain()
 
     def borrow_one(self, job: BorrowJob, cand: Candidate, retried: bool = False) -> None:
-        if self.ctx.is_offline():
+        # A patron identified offline (no PIN checked) stays on the offline path for the
+        # whole session, even if the ILS comes back meanwhile.
+        if self.ctx.is_offline() or job.patron.offline:
             return self._offline(job, cand)
         ctx, patron = self.ctx, job.patron
         payload = {"uids": list(cand.uid_hex), "security": ctx.policy.mode.value,

@@ -41,7 +41,8 @@ class Devices:
         unknown = set(devices) - set(FAMILIES)
         if unknown:
             raise ValueError(f"unknown device families {sorted(unknown)}; use {', '.join(FAMILIES)}")
-        found = cls(**{name: devices.get(name) for name in FAMILIES})
+        found = cls(rfid=devices.get("rfid"), scanner=devices.get("scanner"), nfc=devices.get("nfc"),
+                    printer=devices.get("printer"), payment=devices.get("payment"))
         found.specs = {name: "(given)" for name in FAMILIES if devices.get(name) is not None}
         return found
 

@@ -271,7 +271,12 @@ class Flow:
 
     def _pending(self, item_id: str, action: str) -> bool:
         result = self.session.item(item_id, action)
-        return result is None or result.status not in _FINAL
+        if result is not None and result.status in _FINAL:
+            return False
+        # An item just returned is not borrowed again because it is still on the pad
+        # (and vice versa) when the patron switches screens.
+        other = self.session.item(item_id, "return" if action == "borrow" else "borrow")
+        return other is None or not other.ok
 
     def _borrow_from_pad(self) -> None:
         watcher = self.st.watcher

@@ -58,6 +58,9 @@ def test_ten_item_stack_borrowed_and_unsecured_results_only_after_the_journal(ki
     assert all(charged_to(kit, item) for item in ITEMS)
     view = kit.station.session_view()
     assert view.state is SessionState.BORROWING and len(view.items) == 10
+    for item in ITEMS:  # every line shows as pending first, then its result
+        statuses = [e.status for e in kit.seen if isinstance(e, ItemResult) and e.item_id == item]
+        assert statuses == [ItemStatus.PENDING, ItemStatus.BORROWED]
 
 
 def test_items_added_later_are_borrowed_when_the_stack_settles_again(kit: Kit) -> None:

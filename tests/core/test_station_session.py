@@ -227,3 +227,17 @@ def test_a_failing_subscriber_does_not_stop_the_station(kit: Kit) -> None:
     kit.place(ITEMS[3])
     kit.station.start_borrow()
     assert kit.results(1)[ITEMS[3]].status is ItemStatus.BORROWED
+
+
+def test_items_returned_in_the_session_are_not_borrowed_again_from_the_pad(kit: Kit) -> None:
+    kit.station.client.checkout(ANA, ITEMS[4])
+    kit.login()
+    kit.place(ITEMS[4], afi=0xC2)
+    kit.station.start_return()
+    assert kit.results(1, action="return")[ITEMS[4]].status is ItemStatus.RETURNED
+    kit.place(ITEMS[5])
+    kit.station.start_borrow()
+    got = kit.results(1)
+    assert set(got) == {ITEMS[5]}
+    eventually(lambda: kit.station.session_view().state is SessionState.BORROWING)
+    assert [e.item_id for e in kit.station.journal.iter_all() if e.kind.value == "checkout"] == [ITEMS[5]]
