@@ -11,8 +11,10 @@ reached the printer.
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -107,7 +109,9 @@ class KioskRig:
 
 
 @pytest.mark.parametrize("reader_kind", ["feig", "3m810"])
-def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: str) -> None:
+def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)          # wire dumps included: they must be masked too
     kiosk = KioskRig(rig, reader_kind)
     books = rig.client()
     borrowed = ITEMS[:2]
@@ -137,13 +141,42 @@ def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: st
     text = kiosk.receipt()
     assert LIBRARY in text
     assert ANA not in text and ANA[-4:] in text                     # masked patron id
-    assert ANA_PIN not in text.replace(ANA[-4:], "")                 # never the PIN
+    assert ANA_PIN not in re.sub(r"\d{1,2}:\d{2}", "", text.replace(ANA[-4:], ""))   # never the PIN
     for item in borrowed:
         assert results[item].title[:20] in text
         assert (results[item].due_display or results[item].due_date) in text
     assert NOT_FOR_LOAN in text or results[NOT_FOR_LOAN].title[:20] in text
     refusal = " ".join(refused.ils_message) or refused.message
     assert refusal[:20] in text
+    everything = caplog.text            # the simulated ILS's own log included: no secrets there either
+    assert "AD" + ANA_PIN not in everything and "kiosk-pass" not in everything
+
+
+@pytest.fixture
+def no_patron_pattern() -> Iterator[None]:
+    """Start from a process where nothing set the log mask for patron ids
+    (the return bin sets it process-wide), and put back what was there."""
+    from kiosk import logs
+
+    saved = logs._patron_pattern
+    logs.set_patron_pattern("")
+    yield
+    logs._patron_pattern = saved
+
+
+@pytest.mark.xfail(strict=True, reason="the kiosk Station never calls kiosk.logs.set_patron_pattern (only "
+                   "kiosk/returnbin/service.py:98 does), so the SIP2 wire dumps and log lines of a kiosk carry "
+                   "full patron barcodes; fix: call it in Station.__init__ (kiosk/station.py:89)")
+def test_the_kiosk_masks_patron_barcodes_in_its_logs(rig: Rig, caplog: pytest.LogCaptureFixture,
+                                                      no_patron_pattern: None) -> None:
+    caplog.set_level(logging.DEBUG)
+    kiosk = KioskRig(rig, "feig")
+    kiosk.log_in()
+    kiosk.station.end_session()
+    kiosk.state_reached(SessionState.IDLE)
+    kiosk_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("kiosk.sip2.ils"))
+    assert ANA[-4:] in kiosk_log          # the session was logged ...
+    assert ANA not in kiosk_log           # ... with the barcode masked
 
 
 def test_return_through_the_feig_driver_resecures_and_sends_holds_to_the_shelf(rig: Rig) -> None:
@@ -185,3 +218,21 @@ def test_the_configs_validate_with_check_config(rig: Rig, tmp_path: Path) -> Non
                          timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "kiosk-pass" not in run.stdout + run.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="privacy: a checkin alert's screen message (AF, 'Hold for <other patron>') is "
+                   "passed to the returning patron's screen and receipt unfiltered (kiosk/returns.py:173 "
+                   "ils_message=words; kiosk/station_flow.py:533 prints it); hold/transit alerts are staff "
+                   "instructions and must not name another patron")
+def test_a_return_never_shows_the_returning_patron_who_the_hold_is_for(rig: Rig) -> None:
+    kiosk = KioskRig(rig, "feig")
+    kiosk.log_in()
+    kiosk.station.start_return()
+    kiosk.state_reached(SessionState.RETURNING)
+    put_item(kiosk.field, ON_HOLD)
+    result = kiosk.results(1)[ON_HOLD]
+    assert result.instruction is Instruction.HOLD_SHELF
+    holder = "Ñandú"                       # the patron waiting for ON_HOLD in the demo data
+    on_screen = " ".join([result.message, *result.ils_message, result.warning])
+    assert holder not in on_screen
+    assert holder not in kiosk.receipt()

@@ -329,7 +329,7 @@ class _Connection:
 
     def _answer(self, frame: Frame) -> None:
         server, msg = self.server, frame.message
-        log.debug("SC -> ILS %s", show_bytes(frame.raw))
+        log.debug("SC -> ILS %s", show_bytes(frame.raw, encoding=server.encoding))
         with server._lock:
             server.requests[msg.COMMAND] += 1
         if isinstance(msg, m.RequestACSResend):
@@ -382,7 +382,7 @@ class _Connection:
                       errors="replace")
 
     def _send(self, raw: bytes) -> None:
-        log.debug("ILS -> SC %s", show_bytes(raw))
+        log.debug("ILS -> SC %s", show_bytes(raw, encoding=self.server.encoding))
         try:
             self.conn.settimeout(SEND_TIMEOUT)
             self.conn.sendall(raw)
