@@ -64,10 +64,11 @@ class ReturnOutcome:
     permanent_location: str = ""
     media_type: str = ""
     magnetic_media: bool | None = None
-    ils_message: tuple[str, ...] = ()
+    ils_message: tuple[str, ...] = ()         # the ILS's words safe to show the patron
     entry_id: int | None = None
     detail: str = ""
     uids: tuple[str, ...] = ()
+    staff_message: tuple[str, ...] = ()       # alert texts for staff only (may name another patron)
 
     def as_item_result(self) -> ItemResult:
         if self.accepted:
@@ -166,11 +167,18 @@ class ReturnProcessor:
                                  detail="checkin refused: " + (" / ".join(words) or "no reason given"),
                                  uids=tuple(uid_hex(u) for u in tags))
         instruction = instruction_for(bool(reply.alert), reply.alert_type or "", reply.sort_bin or "")
-        journal.record_outcome(entry, Outcome.ILS_OK, f"alert {reply.alert_type or reply.alert}")
+        staff_words: tuple[str, ...] = ()
+        if reply.alert or instruction in (Instruction.HOLD_SHELF, Instruction.TRANSIT):
+            # Alert texts are staff instructions and may name the patron a hold is for
+            # ("Hold for <name>"): never on the returning patron's screen or receipt.
+            words, staff_words = (), words
+        alert_note = (f"alert {reply.alert_type or reply.alert}: " + " / ".join(staff_words)) if staff_words \
+            else "no alert"
+        journal.record_outcome(entry, Outcome.ILS_OK, alert_note)
         return self._secure(item_id, tags, afis, entry, instruction, tr, offline=False, title=reply.title_identifier,
                             sort_bin=reply.sort_bin or "", alert=bool(reply.alert), alert_type=reply.alert_type or "",
                             permanent_location=reply.permanent_location or "", media_type=reply.media_type or "",
-                            magnetic_media=reply.magnetic_media, ils_message=words)
+                            magnetic_media=reply.magnetic_media, ils_message=words, staff_message=staff_words)
 
     # -- paths ----------------------------------------------------------------------
     def _secure(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int,

@@ -52,7 +52,7 @@ from kiosk.events import (AccountView, DeviceChanged, DeviceStatus, InactivityWa
                           StationEvent, TransactionView)
 from kiosk.i18n import N_, normalize, translator
 from kiosk.journal import Journal, default_journal_path
-from kiosk.logs import mask_patron_id
+from kiosk.logs import mask_patron_id, set_patron_pattern
 from kiosk.offline import OfflineDesk
 from kiosk.offline_replay import Replayer, ReplayReport, ReplayWorker
 from kiosk.receipt_desk import ReceiptDesk
@@ -88,6 +88,7 @@ class Station:
                  pad_timing: tuple[float, float] | None = None, clock: Callable[[], float] = time.monotonic,
                  tick: float = 0.05, recover: bool = True) -> None:
         self.config = config
+        set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
         self.rules = CirculationRules.from_config(config)
         self.policy = SecurityPolicy.from_config(config)
         self.timeouts = timeouts or Timeouts.from_config(config)

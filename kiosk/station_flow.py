@@ -170,6 +170,7 @@ class Flow:
             return
         s.step("identify")
         s.patron = Patron(barcode, source=source)
+        log.info("session %s: patron %s by %s", s.session_id, mask_patron_id(barcode), source)
         self._changed()
         if self.st.offline:
             return self._identify_offline()
@@ -569,6 +570,8 @@ class Flow:
         s.end_reason = reason
         self._changed(message)
         p = s.patron
+        log.info("session %s ended (%s)%s; %d item(s)", s.session_id, reason.value,
+                 f" for patron {mask_patron_id(p.patron_id)}" if p else "", len(s.items))
         if p is not None and p.verified and not self.st.offline:
             try:
                 self.st.client.end_session(p.patron_id, pin=p.pin or None)
