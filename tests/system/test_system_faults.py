@@ -7,7 +7,12 @@ checked every time: the tag's AFI agrees with the ILS's books.
 
 from __future__ import annotations
 
-from kiosk.events import ItemStatus, OfflineChanged, SessionState
+import pytest
+
+from kiosk.drivers.rfid.feig_emulator import FeigEmulator
+from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
+from kiosk.drivers.rfid.m3_protocol import SETUP
+from kiosk.events import DeviceChanged, ItemStatus, OfflineChanged, SessionState
 from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, ITEMS, MULTIPART, Rig, afi_of, eventually,
                         put_item)
 from test_system_kiosk import KioskRig
@@ -115,3 +120,28 @@ def test_multipart_set_on_the_3m_pad_with_28560_2_tags(rig: Rig) -> None:
     assert charged(rig, MULTIPART)
     for part in (1, 2):
         assert afi_of(kiosk.field, MULTIPART, 2, part, "28560-2") == AFI_ON_LOAN
+
+
+@pytest.mark.parametrize("reader_kind", ["feig", "3m810"])
+def test_reader_unplugged_and_plugged_back_in_recovers_without_a_restart(rig: Rig, reader_kind: str) -> None:
+    """The reader's serial link drops (cable pulled, reader power-cycled) and
+    comes back on the same port: the kiosk says the pad is down, then takes
+    items again, with no restart (the 3M pad gets its setup command again)."""
+    kiosk = KioskRig(rig, reader_kind, reader_transport="socket")
+    port = int(kiosk.reader_port.rsplit(":", 1)[1])
+    borrow_mode(kiosk)
+    kiosk.reader.stop()                                        # unplugged
+    kiosk.events.wait_for(lambda e: isinstance(e, DeviceChanged) and e.device == "rfid" and not e.ok, 10,
+                          what="the pad reported down")
+    back = (FeigEmulator if reader_kind == "feig" else M3Emulator)(kiosk.field)   # back: same port, same tags
+    back.start_socket(port=port)
+    rig.closers.append(back.stop)
+    kiosk.events.wait_for(lambda e: isinstance(e, DeviceChanged) and e.device == "rfid" and e.ok, 15,
+                          what="the pad reported working again")
+    kiosk.station.touch()
+    put_item(kiosk.field, ITEMS[8])
+    result = kiosk.results(1)[ITEMS[8]]
+    assert result.status is ItemStatus.BORROWED, result
+    assert afi_of(kiosk.field, ITEMS[8]) == AFI_ON_LOAN and charged(rig, ITEMS[8])
+    if reader_kind == "3m810":
+        assert any(SETUP in frame for frame in back.frames_in), "the replugged pad was not set up again"

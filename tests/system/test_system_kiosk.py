@@ -53,14 +53,15 @@ timeout = 2.0
 class KioskRig:
     """One station and its emulated hardware, all named by a config file."""
 
-    def __init__(self, rig: Rig, reader_kind: str, **config: Any) -> None:
+    def __init__(self, rig: Rig, reader_kind: str, reader_transport: str = "pty", **config: Any) -> None:
         if rig.ils is None:
             rig.start_ils()
         self.rig = rig
         if reader_kind == "feig":
-            self.reader, port = rig.feig()
+            self.reader, port = rig.feig(reader_transport)
         else:
-            self.reader, port = rig.m3()
+            self.reader, port = rig.m3(reader_transport)
+        self.reader_port = port
         self.field = self.reader.field
         self.scanner = rig.scanner()
         self.printer = rig.printer()

@@ -44,6 +44,8 @@ class FeigReader(RFIDReader):
         self._link = SerialLink(port, baud, parity, "rfid")
         self.garbage_bytes = 0     # noise seen on the line, for diagnostics
         self._afi: dict[bytes, int] = {}
+        # A reader that was unplugged may have met other tags meanwhile: ask them afresh.
+        self._link.on_reopen = self.forget_afi
 
     def describe(self) -> str:
         return f"FEIG reader on {self.port}"

@@ -37,11 +37,19 @@ class M3Reader(RFIDReader):
         self.hardware_version = ""
         if setup:
             try:
-                self.hardware_version = self._probe()
-                self._expect(self.exchange(mp.SETUP), mp.SETUP_REPLY, "setup")
+                self._start_up()
             except DeviceError:
                 self.close()
                 raise
+            # A pad that lost power or its cable forgot the setup: do it again on reconnecting.
+            self._link.on_reopen = self._start_up
+
+    def _start_up(self) -> None:
+        """Version probe and the setup command 3M's software sends before anything else."""
+        with self.lock:
+            self._afi.clear()
+            self.hardware_version = self._probe()
+            self._expect(self.exchange(mp.SETUP), mp.SETUP_REPLY, "setup")
 
     def describe(self) -> str:
         return f"3M 810 pad on {self.port}"
