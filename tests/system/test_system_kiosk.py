@@ -165,9 +165,6 @@ def no_patron_pattern() -> Iterator[None]:
     logs._patron_pattern = saved
 
 
-@pytest.mark.xfail(strict=True, reason="the kiosk Station never calls kiosk.logs.set_patron_pattern (only "
-                   "kiosk/returnbin/service.py:98 does), so the SIP2 wire dumps and log lines of a kiosk carry "
-                   "full patron barcodes; fix: call it in Station.__init__ (kiosk/station.py:89)")
 def test_the_kiosk_masks_patron_barcodes_in_its_logs(rig: Rig, caplog: pytest.LogCaptureFixture,
                                                       no_patron_pattern: None) -> None:
     caplog.set_level(logging.DEBUG)
@@ -221,10 +218,6 @@ def test_the_configs_validate_with_check_config(rig: Rig, tmp_path: Path) -> Non
     assert "kiosk-pass" not in run.stdout + run.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="privacy: a checkin alert's screen message (AF, 'Hold for <other patron>') is "
-                   "passed to the returning patron's screen and receipt unfiltered (kiosk/returns.py:173 "
-                   "ils_message=words; kiosk/station_flow.py:533 prints it); hold/transit alerts are staff "
-                   "instructions and must not name another patron")
 def test_a_return_never_shows_the_returning_patron_who_the_hold_is_for(rig: Rig) -> None:
     kiosk = KioskRig(rig, "feig")
     kiosk.log_in()
