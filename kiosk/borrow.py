@@ -172,8 +172,10 @@ class BorrowEngine:
             return self._idle.wait_for(lambda: self._inflight == 0, timeout)
 
     # -- borrowing --------------------------------------------------------------------
-    def borrow(self, job: BorrowJob, candidates: Sequence[Candidate], wait: bool = True) -> None:
-        """Check out ``candidates`` in order; results go to ``job.emit``."""
+    def borrow(self, job: BorrowJob, candidates: Sequence[Candidate], wait: bool = True,
+               fee_acknowledged: bool = False) -> None:
+        """Check out ``candidates`` in order; results go to ``job.emit``.
+        ``fee_acknowledged``: the patron accepted the items' rental charge."""
         for cand in candidates:  # the whole stack shows at once; each line fills in as it is known
             if cand.complete or self.ctx.rules.multipart == "warn":
                 self._emit(job, cand, ItemStatus.PENDING, "", secured=True if cand.uids else None)
@@ -191,41 +193,45 @@ class BorrowEngine:
                     if policy == "desk":
                         self._final(job, cand, ItemStatus.REFUSED, job.tr(M.SET_DESK).format(parts=cand.parts))
                         continue
-                self.borrow_one(job, cand)
+                self.borrow_one(job, cand, fee_acknowledged=fee_acknowledged)
         finally:
             if hold:
                 self._writes.put(_RELEASE)
         if wait:
             self.drain()
 
-    def borrow_one(self, job: BorrowJob, cand: Candidate, retried: bool = False) -> None:
+    def borrow_one(self, job: BorrowJob, cand: Candidate, retried: bool = False,
+                   fee_acknowledged: bool = False) -> None:
         # A patron identified offline (no PIN checked) stays on the offline path for the
         # whole session, even if the ILS comes back meanwhile.
         if self.ctx.is_offline() or job.patron.offline:
             return self._offline(job, cand)
         ctx, patron = self.ctx, job.patron
         payload = {"uids": list(cand.uid_hex), "security": ctx.policy.mode.value,
-                   "source": "rfid" if cand.uids else "barcode", "parts": cand.parts}
+                   "source": "rfid" if cand.uids else "barcode", "parts": cand.parts,
+                   "fee_acknowledged": fee_acknowledged}
         entry = ctx.journal.record_intent(Kind.CHECKOUT, patron.patron_id, cand.item_id, payload,
                                           session_id=job.session_id)
         try:
             reply = ctx.client.checkout(patron.patron_id, cand.item_id, pin=patron.pin or None,
-                                        renewal_ok=ctx.rules.renew_own_items)
+                                        renewal_ok=ctx.rules.renew_own_items, fee_acknowledged=fee_acknowledged)
         except UnknownOutcome as exc:
             ctx.journal.record_outcome(entry, Outcome.UNKNOWN, f"no reply to checkout: {exc}")
-            return self._reconcile(job, cand, entry, retried)
+            return self._reconcile(job, cand, entry, retried, fee_acknowledged)
         except TransportError as exc:
             ctx.journal.record_outcome(entry, Outcome.FAILED, f"ILS unreachable: {exc}")
             ctx.go_offline(str(exc))
             return self._offline(job, cand)
         except RemoteProtocolError as exc:
             ctx.journal.record_outcome(entry, Outcome.UNKNOWN, f"unreadable reply to checkout: {exc}")
-            return self._reconcile(job, cand, entry, retried)
+            return self._reconcile(job, cand, entry, retried, fee_acknowledged)
         if reply.ok:
             status = ItemStatus.RENEWED if reply.renewal_ok else ItemStatus.BORROWED
             return self._loaned(job, cand, entry, status, reply.title_identifier, reply.due_date,
                                 ils_words(reply.screen_message), desensitize=reply.desensitize,
                                 magnetic=reply.magnetic_media)
+        if reply.fee_amount and not fee_acknowledged:
+            return self._fee(job, cand, entry, reply)
         self._refused(job, cand, entry, reply)
 
     # -- outcomes ---------------------------------------------------------------------
@@ -296,7 +302,22 @@ class BorrowEngine:
         self._emit(job, cand, ItemStatus.REFUSED, message, title=reply.title_identifier, ils=words,
                    entry=entry, secured=True if cand.uids else None)
 
-    def _reconcile(self, job: BorrowJob, cand: Candidate, entry: int, retried: bool) -> None:
+    def _fee(self, job: BorrowJob, cand: Candidate, entry: int, reply: Any) -> None:
+        """A rental charge: SIP2 checkout with "fee acknowledged" N is refused with the
+        fee amount; the patron may accept it (Station.accept_fee) and borrow again."""
+        words = ils_words(reply.screen_message)
+        self.ctx.journal.record_outcome(entry, Outcome.REFUSED, f"fee {reply.fee_amount} not yet acknowledged")
+        try:
+            fee = job.tr.format_money(reply.fee_amount, reply.currency_type or self.ctx.rules.currency)
+        except ValueError:
+            fee = f"{reply.fee_amount} {reply.currency_type}".strip()
+        job.emit(ItemResult(item_id=cand.item_id, action="borrow", status=ItemStatus.CONFIRM_FEE,
+                            message=job.tr(M.FEE_CONFIRM).format(amount=fee), title=reply.title_identifier,
+                            ils_message=words, secured=True if cand.uids else None, uids=cand.uid_hex,
+                            entry_id=entry, fee=fee))
+
+    def _reconcile(self, job: BorrowJob, cand: Candidate, entry: int, retried: bool,
+                   fee_acknowledged: bool = False) -> None:
         """The checkout's reply never came: ask the ILS what is true first."""
         ctx = self.ctx
         try:
@@ -321,7 +342,7 @@ class BorrowEngine:
                                 detail="reconciled with item information after an unknown outcome")
         ctx.journal.record_outcome(entry, Outcome.FAILED, f"not charged after an unknown outcome ({truth.state})")
         if not retried:
-            return self.borrow_one(job, cand, retried=True)
+            return self.borrow_one(job, cand, retried=True, fee_acknowledged=fee_acknowledged)
         self._emit(job, cand, ItemStatus.REFUSED, job.tr(M.UNCONFIRMED), title=truth.title, entry=entry,
                    secured=True if cand.uids else None)
 

@@ -64,6 +64,8 @@ class M:
     SET_INCOMPLETE = N_("This item has {parts} parts. Put all the parts on the pad together.")
     SET_DESK = N_("This item has {parts} parts and some are missing. Please take it to the desk.")
     SET_WARNING = N_("Only {present} of {parts} parts are on the pad. Please bring all parts back together.")
+    FEE_CONFIRM = N_("This item has a rental charge of {amount}. Accept the charge to borrow it, "
+                     "or leave it at the desk.")
     NOT_ALLOWED_BLOCKED = N_("You cannot borrow right now. You can still return items and see your account.")
     RETURNED = N_("Returned. Thank you.")
     RETURNED_OFFLINE = N_("Returned. The library system is offline; your return is recorded and will be sent "

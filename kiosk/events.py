@@ -67,6 +67,7 @@ class ItemStatus(StrEnum):
     SEE_STAFF = "see_staff"      # something needs a person (security write failed, outcome unclear)
     UNREADABLE = "unreadable"
     INCOMPLETE = "incomplete"    # a multi-part set is missing parts (waiting for them)
+    CONFIRM_FEE = "confirm_fee"  # the item has a rental charge: Station.accept_fee(item_id) borrows it
 
 
 class Instruction(StrEnum):
@@ -125,6 +126,7 @@ class ItemResult:
     uids: tuple[str, ...] = ()                # hex UIDs of the item's tags
     entry_id: int | None = None               # journal entry
     warning: str = ""                         # e.g. "part 2 of 2 missing" (multipart warn)
+    fee: str = ""                             # rental charge, localised with currency (CONFIRM_FEE)
 
     @property
     def ok(self) -> bool:

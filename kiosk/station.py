@@ -196,6 +196,10 @@ class Station:
         """A barcode-only item (no tag) scanned or typed while borrowing."""
         self._post("borrow_barcode", item_id)
 
+    def accept_fee(self, item_id: str) -> None:
+        """The patron accepts the rental charge of an item shown as ``CONFIRM_FEE``."""
+        self._post("accept_fee", item_id)
+
     def start_return(self) -> None:
         """Returning; from the attract screen this is an anonymous return."""
         self._post("start_return")

@@ -54,7 +54,7 @@ MSG_WAIT_ITEMS = N_("Please wait: some items are still being processed.")
 MSG_NO_ANON_RETURN = N_("Please scan your library card first.")
 
 _FINAL = {ItemStatus.BORROWED, ItemStatus.RENEWED, ItemStatus.ALREADY_YOURS, ItemStatus.RETURNED,
-          ItemStatus.REFUSED, ItemStatus.SEE_STAFF}
+          ItemStatus.REFUSED, ItemStatus.SEE_STAFF, ItemStatus.CONFIRM_FEE}
 
 
 class Flow:
@@ -300,6 +300,19 @@ class Flow:
             return self.item_result(ItemResult(item_id, "borrow", ItemStatus.REFUSED, self.tr(MSG_NO_BARCODE_ITEMS)))
         if self._pending(item_id, "borrow"):
             self.st.borrower.borrow(self._job(), [Candidate(item_id)])
+
+    def do_accept_fee(self, item_id: str) -> None:
+        s = self.session
+        shown = s.item(item_id, "borrow")
+        if s.state is not S.BORROWING or shown is None or shown.status is not ItemStatus.CONFIRM_FEE:
+            return
+        cand = Candidate(item_id)
+        if self.st.watcher is not None:
+            candidates, _ = group_tags(self.st.watcher.placed(), self.st.rules.isil)
+            cand = next((c for c in candidates if c.item_id == item_id), cand)
+        if shown.uids and not cand.uids:  # lifted meanwhile: it must be on the pad to be switched
+            return self._notice(self.tr(MSG_PLACE_ITEMS), "warning")
+        self.st.borrower.borrow(self._job(), [cand], fee_acknowledged=True)
 
     # -- returning ---------------------------------------------------------------------------
     def do_start_return(self) -> None:

@@ -213,3 +213,27 @@ def test_incomplete_set_policies(tmp_path: Path, policy: str, status: ItemStatus
             assert "desk" in result.message and kit.afi(uid) == AFI_SECURED
     finally:
         kit.stop()
+
+
+def test_rental_charge_is_confirmed_by_the_patron_before_borrowing(kit: Kit) -> None:
+    rental = "31000000000029"
+    kit.login()
+    (uid,) = kit.place(rental)
+    kit.station.start_borrow()
+    asked = kit.results(1)[rental]
+    assert asked.status is ItemStatus.CONFIRM_FEE and asked.fee == "$1.50" and "$1.50" in asked.message
+    assert kit.afi(uid) == AFI_SECURED and checkouts(kit)[rental] == [Outcome.REFUSED]
+    kit.station.accept_fee(rental)
+    done = kit.results(1)[rental]
+    assert done.status is ItemStatus.BORROWED and kit.afi(uid) == AFI_ON_LOAN
+    assert checkouts(kit)[rental] == [Outcome.REFUSED, Outcome.DONE]
+
+
+def test_accepting_a_fee_nobody_was_asked_for_does_nothing(kit: Kit) -> None:
+    kit.login()
+    kit.station.start_borrow()
+    kit.wait_state(SessionState.BORROWING)
+    kit.station.accept_fee(ITEMS[0])
+    kit.station.set_language("es")  # actions run in order: once this one shows, accept_fee has run
+    kit.wait(lambda e: getattr(getattr(e, "view", None), "language", "") == "es")
+    assert checkouts(kit) == {}
