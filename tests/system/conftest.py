@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
             break
         time.sleep(0.05)
     assert not left, f"threads left running: {[t.name for t in left]}"
+    gc.collect()        # objects dropped by a failed constructor close their files when collected
     leaked = {fd: _target(fd) for fd in set(os.listdir("/proc/self/fd")) - fds}
     assert not {fd: t for fd, t in leaked.items() if t}, f"file descriptors left open: {leaked}"
 
