@@ -128,6 +128,8 @@ class Station:
         self._started = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = -1
+        self._closed = False
+        self._next_link_check = 0.0
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -147,7 +149,12 @@ class Station:
 
     def stop(self, timeout: float = 10.0) -> None:
         """End any session, stop the devices and threads, close the journal."""
-        if self._thread is None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is None:  # never started: only what the constructor opened
+            self.devices.close_owned()
+            self.journal.close()
             return
         self._actions.put(("shutdown", ()))
         self._thread.join(timeout)
@@ -323,6 +330,7 @@ class Station:
             if name:
                 self._run_action(name, args)
             self._check_inactivity()
+            self._check_link()
 
     def _run_action(self, name: str, args: tuple[Any, ...]) -> None:
         """The error boundary: whatever goes wrong becomes a log line and a polite message."""
@@ -354,6 +362,23 @@ class Station:
             self.flow.on_timeout()
         except Exception:
             log.exception("inactivity check failed")
+
+    def _check_link(self) -> None:
+        """Once a second while offline: back online when the ILS answers again and
+        nothing queued is waiting (a replay pass brings us back otherwise)."""
+        now = time.monotonic()
+        if not self._offline or now < self._next_link_check:
+            return
+        self._next_link_check = now + 1.0
+        if getattr(self.client, "state", "") != "online":
+            return
+        try:
+            if self.journal.pending_offline():
+                self.replay_worker.trigger()
+            else:
+                self._go_online()
+        except KioskError as exc:
+            log.warning("link check: %s", exc)
 
     # -- online / offline -----------------------------------------------------------------------
     def _go_offline(self, reason: str) -> None:

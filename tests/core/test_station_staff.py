@@ -152,3 +152,27 @@ def test_stop_ends_the_session_and_leaves_no_threads(tmp_path: Path) -> None:
     assert kit.station.session.state is SessionState.IDLE
     eventually(lambda: not ({"station", "borrow-writer", "pad-watcher", "offline-replay"}
                             & ({t.name for t in threading.enumerate()} - before)), timeout=5)
+
+
+def test_stop_without_start_closes_the_journal_once(tmp_path: Path) -> None:
+    from kiosk.journal import JournalError
+    from kiosk.sip2.client import SIP2Client, SIP2Settings
+    station = Station(make_config(tmp_path), sip2_client=SIP2Client(SIP2Settings(port=9)), devices={},
+                      journal_path=tmp_path / "never.sqlite3")
+    station.stop()
+    station.stop()
+    with pytest.raises(JournalError):
+        station.journal.recent(1)
+
+
+def test_back_online_when_the_ils_answers_again_without_a_state_change(tmp_path: Path) -> None:
+    """The station went offline on a failed request while the link itself stayed up:
+    the worker's link check brings it back once nothing is queued."""
+    kit = start_kit(tmp_path)
+    try:
+        kit.station._go_offline("a request timed out")
+        kit.wait(lambda e: isinstance(e, OfflineChanged) and e.offline)
+        kit.wait(lambda e: isinstance(e, OfflineChanged) and not e.offline, timeout=5)
+        assert not kit.station.offline
+    finally:
+        kit.stop()
