@@ -230,3 +230,23 @@ def test_a_return_never_shows_the_returning_patron_who_the_hold_is_for(rig: Rig)
     on_screen = " ".join([result.message, *result.ils_message, result.warning])
     assert holder not in on_screen
     assert holder not in kiosk.receipt()
+
+
+@pytest.mark.parametrize("reader_kind,baud", [("feig", 38400), ("3m810", 19200)])
+def test_a_stack_at_real_line_speed_and_air_time(rig: Rig, reader_kind: str, baud: int) -> None:
+    """The emulator spends the time a real serial line and ISO 15693 air
+    interface would: the driver's timeouts and the pad watcher must still take
+    every tag of an 8-item stack exactly once."""
+    kiosk = KioskRig(rig, reader_kind)
+    kiosk.reader.line_baud = baud
+    kiosk.field.time_scale = 1.0
+    kiosk.log_in()
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    for item in ITEMS[:8]:
+        put_item(kiosk.field, item)
+    results = kiosk.results(8, timeout=60)
+    assert {i: r.status for i, r in results.items()} == {i: ItemStatus.BORROWED for i in ITEMS[:8]}
+    assert all(afi_of(kiosk.field, item) == AFI_ON_LOAN for item in ITEMS[:8])
+    borrowed = [e for e in kiosk.events.of(ItemResult) if e.status is ItemStatus.BORROWED]
+    assert len(borrowed) == 8, "an item was borrowed twice"

@@ -54,3 +54,35 @@ def test_an_untrusted_certificate_keeps_the_kiosk_off_the_ils(rig: Rig, certific
     assert status.state != "online"
     assert "certif" in (status.last_error or "").lower(), status
     assert ils.requests["93"] == 0             # no login was ever sent in the clear
+
+
+def test_ils_sim_command_serves_tls(rig: Rig, certificate: tuple[Path, Path], tmp_path: Path) -> None:
+    """``kiosk ils-sim --tls-cert`` as a process: what a library's test rig runs."""
+    import re
+    import signal
+
+    from kiosk.sip2.client import SIP2Client, SIP2Settings
+    from system_rig import KIOSK_CMD
+
+    cert, key = certificate
+    out = open(tmp_path / "ils.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([*KIOSK_CMD, "ils-sim", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(key),
+                             "--duration", "60"], stdout=out, stderr=subprocess.STDOUT, text=True)
+
+    def finish() -> None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        out.close()
+    rig.closers.append(finish)
+    found = eventually(lambda: re.search(r"on 127\.0\.0\.1:(\d+) \(TLS\)", (tmp_path / "ils.log").read_text()),
+                       20, what="the simulator listening")
+    client = SIP2Client(SIP2Settings(host="127.0.0.1", port=int(found.group(1)), tls=True, cafile=str(cert),
+                                     username="kiosk", password="kiosk-pass", institution_id="DEMO",
+                                     encoding="utf-8", connect_timeout=3.0, read_timeout=3.0,
+                                     keepalive_interval=0.0))
+    client.connect()
+    rig.closers.append(client.close)
+    assert client.patron_status("21000000000001", "1234").valid_patron
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
