@@ -109,3 +109,25 @@ def test_return_bin_service_sorts_items_and_stops_cleanly_on_sigterm(
     assert "stopped after" in text and "Traceback" not in text, text
     assert "kiosk-pass" not in text
     assert afi_of(field, ITEMS[5]) is None      # fell into its bin
+
+
+def test_return_bin_keeps_taking_items_while_the_ils_is_down_and_replays_them(
+        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+    rig, reader, board, proc = service
+    assert rig.ils is not None
+    books = rig.client()
+    for item in ITEMS[7:9]:
+        assert books.checkout(ANA, item, pin=ANA_PIN).ok
+    rig.ils.set_down(True)                               # the ILS goes away for the night
+    field = reader.field  # type: ignore[attr-defined]
+    for item in ITEMS[7:9]:
+        tag = put_item(field, item, afi=AFI_ON_LOAN)
+        drop(reader, board, tag.uid, "1", tmp_path, proc, timeout=30.0)   # default bin: sorted by staff later
+        assert tag.afi == AFI_SECURED
+    rig.ils.set_down(False)
+    books = rig.client()
+    eventually(lambda: all(books.item_information(i).circulation_status != "04" for i in ITEMS[7:9]), 30,
+               interval=0.25, what="the queued returns replayed to the ILS")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, output(tmp_path)
+    assert "Traceback" not in output(tmp_path)
