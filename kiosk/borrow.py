@@ -416,7 +416,7 @@ class BorrowEngine:
         ctx, job, cand = self.ctx, w.job, w.cand
         if w.journal and not w.offline:
             ctx.journal.record_outcome(w.entry_id, Outcome.ILS_OK, w.detail, payload_update={"due_date": w.due})
-        result = ctx.security.write(cand.uids, secured=False, afis=cand.afis)
+        result = ctx.security.write(cand.uids, secured=False)
         if result.ok:
             if w.journal:
                 ctx.journal.record_outcome(w.entry_id, Outcome.DONE, w.detail, payload_update={"due_date": w.due})

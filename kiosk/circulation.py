@@ -130,24 +130,26 @@ class SecurityWriter:
 
     def write(self, uids: Sequence[bytes], secured: bool, afis: Sequence[int | None] = ()) -> WriteResult:
         """Bring every tag in ``uids`` to ``secured`` (True) or on loan (False).
-        ``afis``: the tags' known AFI, to skip writes already done."""
+
+        Every tag is written, whatever it showed when it was placed: ``afis``
+        (accepted for callers that have them) may be stale, e.g. a tag seen
+        secured, then borrowed and returned while still on the pad."""
         if self.reader is None:
             return WriteResult(False, failed=tuple(uid_hex(u) for u in uids), detail="no RFID reader")
         written: list[str] = []
         failed: list[str] = []
         details: list[str] = []
         lifted = False
-        for index, uid in enumerate(uids):
-            known = afis[index] if index < len(afis) else None
-            ok, detail, gone = self._write_one(uid, secured, known)
+        for uid in uids:
+            ok, detail, gone = self._write_one(uid, secured)
             (written if ok else failed).append(uid_hex(uid))
             lifted = lifted or gone
             if detail:
                 details.append(detail)
         return WriteResult(not failed, tuple(written), tuple(failed), "; ".join(details), lifted)
 
-    def _write_one(self, uid: bytes, secured: bool, known_afi: int | None) -> tuple[bool, str, bool]:
-        target = self.policy.needs_write(secured, known_afi, None)
+    def _write_one(self, uid: bytes, secured: bool) -> tuple[bool, str, bool]:
+        target = self.policy.target(secured)
         last = ""
         for attempt in range(self.retries + 1):
             try:
@@ -164,8 +166,6 @@ class SecurityWriter:
                 last = str(exc)
             if attempt < self.retries:
                 time.sleep(self.retry_delay)
-            # after a failed AFI write the EAS part is redone too: cheap and idempotent
-            target = self.policy.target(secured)
         return False, f"{uid_hex(uid)}: {last}", False
 
     def _present(self, uid: bytes) -> bool:

@@ -18,7 +18,6 @@ a hold) map to :class:`kiosk.events.Instruction`.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -117,33 +116,33 @@ _MESSAGES = {
 
 class ReturnProcessor:
     """Returns one item at a time; thread-safe (the SIP2 client, journal and
-    reader are). ``ctx`` is the station's :class:`kiosk.circulation.Context`."""
+    reader are). ``ctx`` is the station's :class:`kiosk.circulation.Context`.
+
+    :meth:`process` does a whole return. :meth:`check_in` does the first half
+    (journal, checkin, reconciliation) and hands back a :class:`PendingReturn`
+    whose :meth:`~PendingReturn.complete` writes the tag security: the return
+    bin secures one item while the ILS answers the next. Either way the journal
+    order per item is the same (``ils_ok`` before the write, ``done`` after).
+    ``afis`` (the tags' AFI as last seen) are accepted for callers' convenience
+    but never used to skip a write: an AFI seen before a loan is stale after it.
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._local = threading.local()   # .defer: check_in() is running on this thread
-
-    def check_in(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
-                 patron_id: str = "", session_id: str = "", lang: str = "en") -> "PendingReturn":
-        """The first half of :meth:`process`: journal and check in, but leave the
-        tag security write to :meth:`PendingReturn.complete`. The return bin
-        secures one item while the ILS answers the next; the journal order per
-        item is unchanged (``ils_ok`` before the write, ``done`` after)."""
-        self._local.defer = True
-        try:
-            result: Any = self.process(item_id, uids, afis=afis, patron_id=patron_id, session_id=session_id,
-                                       lang=lang)
-        finally:
-            self._local.defer = False
-        return result if isinstance(result, PendingReturn) else PendingReturn(done=result)
 
     def process(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
                 patron_id: str = "", session_id: str = "", lang: str = "en") -> ReturnOutcome:
         """Check in ``item_id`` and secure its tags (``uids``: bytes or hex)."""
+        return self.check_in(item_id, uids, afis=afis, patron_id=patron_id, session_id=session_id,
+                             lang=lang).complete()
+
+    def check_in(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
+                 patron_id: str = "", session_id: str = "", lang: str = "en") -> PendingReturn:
+        """Journal and check in ``item_id``; the security write waits for ``complete()``."""
         tags = tuple(parse_uid(u) for u in uids)
         tr = translator(lang)
         if self.ctx.is_offline():
-            return self._offline(item_id, tags, afis, patron_id, session_id, tr)
+            return self._offline(item_id, tags, patron_id, session_id, tr)
         payload = {"uids": [uid_hex(u) for u in tags], "security": self.ctx.policy.mode.value}
         journal = self.ctx.journal
         entry = journal.record_intent(Kind.CHECKIN, patron_id, item_id, payload, session_id=session_id)
@@ -151,21 +150,22 @@ class ReturnProcessor:
             reply = self.ctx.client.checkin(item_id)
         except UnknownOutcome as exc:
             journal.record_outcome(entry, Outcome.UNKNOWN, f"no reply to checkin: {exc}")
-            return self._reconcile(item_id, tags, afis, entry, patron_id, session_id, tr)
+            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr)
         except TransportError as exc:
             journal.record_outcome(entry, Outcome.FAILED, f"ILS unreachable: {exc}")
             self.ctx.go_offline(str(exc))
-            return self._offline(item_id, tags, afis, patron_id, session_id, tr)
+            return self._offline(item_id, tags, patron_id, session_id, tr)
         except RemoteProtocolError as exc:
             journal.record_outcome(entry, Outcome.UNKNOWN, f"unreadable reply to checkin: {exc}")
-            return self._reconcile(item_id, tags, afis, entry, patron_id, session_id, tr)
+            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr)
         words = ils_words(reply.screen_message)
         if not reply.ok:
             journal.record_outcome(entry, Outcome.REFUSED, " / ".join(words) or "refused")
-            return ReturnOutcome(item_id, False, False, False, None, Instruction.DESK, tr(M.RETURN_REFUSED),
-                                 title=reply.title_identifier, ils_message=words, entry_id=entry,
-                                 detail="checkin refused: " + (" / ".join(words) or "no reason given"),
-                                 uids=tuple(uid_hex(u) for u in tags))
+            return PendingReturn(done=ReturnOutcome(
+                item_id, False, False, False, None, Instruction.DESK, tr(M.RETURN_REFUSED),
+                title=reply.title_identifier, ils_message=words, entry_id=entry,
+                detail="checkin refused: " + (" / ".join(words) or "no reason given"),
+                uids=tuple(uid_hex(u) for u in tags)))
         instruction = instruction_for(bool(reply.alert), reply.alert_type or "", reply.sort_bin or "")
         staff_words: tuple[str, ...] = ()
         if reply.alert or instruction in (Instruction.HOLD_SHELF, Instruction.TRANSIT):
@@ -175,22 +175,20 @@ class ReturnProcessor:
         alert_note = (f"alert {reply.alert_type or reply.alert}: " + " / ".join(staff_words)) if staff_words \
             else "no alert"
         journal.record_outcome(entry, Outcome.ILS_OK, alert_note)
-        return self._secure(item_id, tags, afis, entry, instruction, tr, offline=False, title=reply.title_identifier,
+        return self._secure(item_id, tags, entry, instruction, tr, offline=False, title=reply.title_identifier,
                             sort_bin=reply.sort_bin or "", alert=bool(reply.alert), alert_type=reply.alert_type or "",
                             permanent_location=reply.permanent_location or "", media_type=reply.media_type or "",
                             magnetic_media=reply.magnetic_media, ils_message=words, staff_message=staff_words)
 
     # -- paths ----------------------------------------------------------------------
-    def _secure(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int,
-                instruction: Instruction, tr: Any, *, offline: bool, **facts: Any) -> ReturnOutcome:
-        if getattr(self._local, "defer", False):
-            def write() -> ReturnOutcome:
-                return self._secure_now(item_id, tags, afis, entry, instruction, tr, offline=offline, **facts)
-            return PendingReturn(write=write)  # type: ignore[return-value]  # check_in() unwraps it
-        return self._secure_now(item_id, tags, afis, entry, instruction, tr, offline=offline, **facts)
+    def _secure(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction, tr: Any, *,
+                offline: bool, **facts: Any) -> PendingReturn:
+        def write() -> ReturnOutcome:
+            return self._secure_now(item_id, tags, entry, instruction, tr, offline=offline, **facts)
+        return PendingReturn(write=write)
 
-    def _secure_now(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int,
-                    instruction: Instruction, tr: Any, *, offline: bool, **facts: Any) -> ReturnOutcome:
+    def _secure_now(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction, tr: Any, *,
+                    offline: bool, **facts: Any) -> ReturnOutcome:
         uids = tuple(uid_hex(u) for u in tags)
         journal = self.ctx.journal
         message = self._message(instruction, facts.get("sort_bin", ""), offline, tr, facts.get("alert", False))
@@ -198,7 +196,7 @@ class ReturnProcessor:
             journal.record_outcome(entry, Outcome.DONE, "no tag")
             return ReturnOutcome(item_id, True, not offline, offline, None, instruction, message,
                                  entry_id=entry, uids=uids, **facts)
-        result = self.ctx.security.write(tags, secured=True, afis=afis)
+        result = self.ctx.security.write(tags, secured=True)
         if result.ok:
             journal.record_outcome(entry, Outcome.DONE, "secured")
             return ReturnOutcome(item_id, True, not offline, offline, True, instruction, message,
@@ -217,19 +215,19 @@ class ReturnProcessor:
             return tr(M.RETURNED)
         return tr(_MESSAGES[instruction]).format(bin=sort_bin)
 
-    def _offline(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], patron_id: str,
-                 session_id: str, tr: Any) -> ReturnOutcome:
+    def _offline(self, item_id: str, tags: tuple[bytes, ...], patron_id: str, session_id: str,
+                 tr: Any) -> PendingReturn:
         payload = {"uids": [uid_hex(u) for u in tags], "security": self.ctx.policy.mode.value}
         try:
             entry = self.ctx.desk.accept_return(item_id, payload, patron_id=patron_id, session_id=session_id)
         except OfflineRefused as refused:
-            return ReturnOutcome(item_id, False, False, True, None, Instruction.KEEP,
-                                 refused.decision.text(tr.gettext), detail="offline service disabled",
-                                 uids=tuple(uid_hex(u) for u in tags))
-        return self._secure(item_id, tags, afis, entry, Instruction.NONE, tr, offline=True)
+            return PendingReturn(done=ReturnOutcome(
+                item_id, False, False, True, None, Instruction.KEEP, refused.decision.text(tr.gettext),
+                detail="offline service disabled", uids=tuple(uid_hex(u) for u in tags)))
+        return self._secure(item_id, tags, entry, Instruction.NONE, tr, offline=True)
 
-    def _reconcile(self, item_id: str, tags: tuple[bytes, ...], afis: Sequence[int], entry: int, patron_id: str,
-                   session_id: str, tr: Any) -> ReturnOutcome:
+    def _reconcile(self, item_id: str, tags: tuple[bytes, ...], entry: int, patron_id: str, session_id: str,
+                   tr: Any) -> PendingReturn:
         """The checkin's reply never came: is the item still on loan?"""
         journal = self.ctx.journal
         try:
@@ -240,11 +238,11 @@ class ReturnProcessor:
             # A checkin is safe to repeat: queue it; the replay asks the ILS first.
             journal.record_outcome(entry, Outcome.FAILED, f"outcome unknown, ILS unreachable ({exc}); "
                                                           "queued for offline replay")
-            return self._offline(item_id, tags, afis, patron_id, session_id, tr)
+            return self._offline(item_id, tags, patron_id, session_id, tr)
         if not truth.charged:
             journal.record_outcome(entry, Outcome.ILS_OK, "reconciled: no longer on loan")
-            return self._secure(item_id, tags, afis, entry, Instruction.NONE, tr, offline=False, title=truth.title)
+            return self._secure(item_id, tags, entry, Instruction.NONE, tr, offline=False, title=truth.title)
         journal.record_outcome(entry, Outcome.FAILED, "reconciled: still on loan after an unknown outcome")
-        return ReturnOutcome(item_id, False, False, False, None, Instruction.DESK, tr(M.RETURN_UNCONFIRMED),
-                             title=truth.title, entry_id=entry, detail="checkin outcome unknown; still on loan",
-                             uids=tuple(uid_hex(u) for u in tags))
+        return PendingReturn(done=ReturnOutcome(
+            item_id, False, False, False, None, Instruction.DESK, tr(M.RETURN_UNCONFIRMED), title=truth.title,
+            entry_id=entry, detail="checkin outcome unknown; still on loan", uids=tuple(uid_hex(u) for u in tags)))

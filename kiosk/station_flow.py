@@ -360,7 +360,7 @@ class Flow:
     def _return_one(self, cand: Candidate) -> None:
         s = self.session
         outcome = self.st.return_processor.process(
-            cand.item_id, cand.uids, afis=cand.afis, patron_id=s.patron.patron_id if s.patron else "",
+            cand.item_id, cand.uids, patron_id=s.patron.patron_id if s.patron else "",
             session_id=s.session_id, lang=s.language)
         result = outcome.as_item_result()
         if not cand.complete and outcome.accepted:

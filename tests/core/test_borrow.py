@@ -237,3 +237,25 @@ def test_accepting_a_fee_nobody_was_asked_for_does_nothing(kit: Kit) -> None:
     kit.station.set_language("es")  # actions run in order: once this one shows, accept_fee has run
     kit.wait(lambda e: getattr(getattr(e, "view", None), "language", "") == "es")
     assert checkouts(kit) == {}
+
+
+@pytest.mark.parametrize("mode", ["eas", "both"])
+def test_eas_security_is_reset_on_loan_and_set_on_return(tmp_path: Path, mode: str) -> None:
+    kit = start_kit(tmp_path, f'[devices.rfid]\nsecurity = "{mode}"\n')
+    try:
+        kit.login()
+        (uid,) = kit.place(ITEMS[0])
+        kit.pad.field.set_eas(uid, True)  # secured in the library
+        kit.station.start_borrow()
+        assert kit.results(1)[ITEMS[0]].status is ItemStatus.BORROWED
+        tag = next(t for t in kit.pad.tags() if t.uid == uid)
+        assert tag.eas is False
+        assert tag.afi == (AFI_ON_LOAN if mode == "both" else AFI_SECURED)
+        kit.station.end_session()  # (items borrowed in a session are not returned from the pad in it)
+        kit.wait_state(SessionState.IDLE)
+        kit.station.start_return()
+        assert kit.results(1, action="return")[ITEMS[0]].status is ItemStatus.RETURNED
+        tag = next(t for t in kit.pad.tags() if t.uid == uid)
+        assert tag.eas is True and tag.afi == AFI_SECURED
+    finally:
+        kit.stop()
