@@ -10,6 +10,7 @@ handler sees the record, so no handler can leak them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 
@@ -61,8 +62,24 @@ class SecretFilter(logging.Filter):
         return True
 
 
-def setup_logging(verbosity: int = 0) -> None:
-    """One handler on the root logger, to stdout, secrets masked."""
+class JournalFormatter(logging.Formatter):
+    """Under systemd (``JOURNAL_STREAM`` set) each line starts with its
+    sd-daemon priority (``<3>`` error ... ``<7>`` debug) so ``journalctl -p``
+    filters by level, and without a timestamp: the journal keeps its own."""
+
+    PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = self.PRIORITY.get(record.levelno, 6)
+        return "\n".join(f"<{priority}>{line}" for line in super().format(record).splitlines())
+
+
+def setup_logging(verbosity: int = 0, environ: dict[str, str] | None = None) -> logging.Handler:
+    """One handler on the root logger, to stdout, secrets masked; returns it."""
+    env = os.environ if environ is None else environ
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger()
     root.setLevel(level)
@@ -71,6 +88,10 @@ def setup_logging(verbosity: int = 0) -> None:
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
     handler._kiosk = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if env.get("JOURNAL_STREAM"):
+        handler.setFormatter(JournalFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter())
     root.addHandler(handler)
+    return handler

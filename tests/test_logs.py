@@ -54,3 +54,17 @@ def test_patron_barcodes_are_masked_once_a_pattern_is_set() -> None:
     assert "21000000000001" not in masked
     assert masked == "checkout patron=**********0001 item=31000000000001 AA**********0001|"
     assert "31000000000001" in masked  # items are not personal data
+
+
+def test_under_systemd_lines_carry_their_priority_and_no_timestamp() -> None:
+    from kiosk.logs import setup_logging
+
+    handler = setup_logging(1, {"JOURNAL_STREAM": "8:12345"})
+    try:
+        record = logging.LogRecord("kiosk.events", logging.ERROR, __file__, 1, "bin full pin=%s", ("1234",), None)
+        assert handler.filter(record)
+        assert handler.format(record) == "<3>ERROR kiosk.events: bin full pin=****"
+        record = logging.LogRecord("kiosk", logging.INFO, __file__, 1, "two\nlines", None, None)
+        assert handler.format(record) == "<6>INFO kiosk: two\n<6>lines"
+    finally:
+        logging.getLogger().removeHandler(handler)
