@@ -140,8 +140,9 @@ class Receipt:
         """:meth:`build` with library name, header, footer, QR, station and
         currency taken from the station config (``[station]``, ``[receipt]``)."""
         receipt_cfg = config.receipt
-        defaults = dict(library_name=config.station.library_name, header=receipt_cfg.header,
-                        footer=receipt_cfg.footer, currency=config.station.currency,
+        header, footer = localized_texts(receipt_cfg, str(kwargs.get("lang", "en")))
+        defaults = dict(library_name=config.station.library_name, header=header,
+                        footer=footer, currency=config.station.currency,
                         qr_url=receipt_cfg.qr_url if receipt_cfg.show_qr else "",
                         station_id=config.station.id)
         defaults.update(kwargs)
@@ -182,6 +183,22 @@ def _due_from_json(value: Any) -> date | str | None:
     if isinstance(value, dict) and "date" in value:
         return date.fromisoformat(value["date"])
     return value
+
+
+def localized_texts(receipt_cfg: Any, lang: str) -> tuple[str, str]:
+    """The ``[receipt]`` header and footer in ``lang``: an entry of
+    ``translations`` (``"es.footer=Gracias"``) for the language (or its base,
+    ``es`` for ``es_MX``) wins over the plain ``header``/``footer``."""
+    header, footer = str(receipt_cfg.header), str(receipt_cfg.footer)
+    chosen: dict[str, tuple[int, str]] = {}
+    base = lang.split("_")[0]
+    for entry in getattr(receipt_cfg, "translations", ()) or ():
+        key, _, text = str(entry).partition("=")
+        code, _, which = key.partition(".")
+        rank = 2 if code == lang else 1 if code == base else 0
+        if rank and which in ("header", "footer") and rank >= chosen.get(which, (0, ""))[0]:
+            chosen[which] = (rank, text)
+    return chosen.get("header", (0, header))[1], chosen.get("footer", (0, footer))[1]
 
 
 _OUTCOME_OF_STATUS = {"borrowed": ItemOutcome.BORROWED, "renewed": ItemOutcome.RENEWED,

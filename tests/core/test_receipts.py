@@ -231,3 +231,27 @@ def test_left_to_right_runs_are_isolated_in_arabic_only() -> None:
     arabic = as_text(layout(sample("ar")))
     assert "\u2066**********0001\u2069" in arabic
     assert "\u2066" not in as_text(layout(sample("es")))
+
+
+def test_configured_texts_per_language(tmp_path: Path) -> None:
+    override = tmp_path / "receipt.toml"
+    override.write_text('[receipt]\nheader = "Open 9-5"\nfooter = "See you soon"\n'
+                        'translations = ["es.footer=Hasta pronto", "es.header=Abierto de 9 a 5", '
+                        '"ar.footer=إلى اللقاء", "es_MX.footer=Nos vemos pronto"]\n', encoding="utf-8")
+    config = load_config(None, [override], apply_override_file=False)
+    texts = {lang: as_text(layout(Receipt.from_config(config, lang=lang, items=sample().items)))
+             for lang in ("en", "es", "es_MX", "ar", "tl")}
+    assert "Open 9-5" in texts["en"] and "See you soon" in texts["en"]
+    assert "Abierto de 9 a 5" in texts["es"] and "Hasta pronto" in texts["es"]
+    assert "Abierto de 9 a 5" in texts["es_MX"] and "Nos vemos pronto" in texts["es_MX"]
+    assert "إلى اللقاء" in texts["ar"] and "Open 9-5" in texts["ar"]
+    assert "See you soon" in texts["tl"]
+
+
+def test_bad_translation_entry_is_a_config_error(tmp_path: Path) -> None:
+    from kiosk.errors import ConfigError
+
+    override = tmp_path / "receipt.toml"
+    override.write_text('[receipt]\ntranslations = ["spanish footer: hola"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="receipt.translations"):
+        load_config(None, [override], apply_override_file=False)
