@@ -108,3 +108,26 @@ def test_check_config_names_the_broken_key(rig: Rig, tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "devices.rfid.poll_interval" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_every_system_config_validates_with_check_config(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+    """The configs the system tests run on are ones an operator could deploy:
+    kiosk (FEIG, 3M), return bin, TLS, tag programmer."""
+    from kiosk.cli import main
+    from test_system_kiosk import kiosk_devices
+    from test_system_returnbin import returnbin_devices
+
+    configs = {
+        "feig.toml": rig.write_config(kiosk_devices("feig:/dev/ttyUSB0", "/dev/ttyACM0", 9100), name="feig.toml"),
+        "m3.toml": rig.write_config(kiosk_devices("3m810:/dev/ttyS0", "/dev/ttyACM0", 9100), name="m3.toml"),
+        "bin.toml": rig.write_config(returnbin_devices("socket://127.0.0.1:7000", "socket://127.0.0.1:7001"),
+                                     name="bin.toml", mode="returnbin"),
+        "tls.toml": rig.write_config(kiosk_devices("feig:/dev/ttyUSB0", "/dev/ttyACM0", 9100), name="tls.toml",
+                                     sip2_extra='tls = true\ntls_verify = true\ncafile = "/etc/kiosk/ils-ca.pem"'),
+        "tags.toml": rig.write_config('[devices.rfid]\ndriver = "feig:/dev/ttyUSB0"\ntag_model = "28560-2"\n',
+                                      name="tags.toml"),
+    }
+    for name, path in configs.items():
+        assert main(["check-config", str(path)]) == 0, (name, capsys.readouterr())
+    shown = capsys.readouterr()
+    assert "kiosk-pass" not in shown.out + shown.err
