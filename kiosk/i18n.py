@@ -42,7 +42,8 @@ from babel import numbers as _numbers
 
 __all__ = [
     "LANGUAGES", "DEFAULT_LANGUAGE", "DOMAIN", "LOCALE_DIR", "Language", "Translator",
-    "N_", "translator", "language", "available_languages", "reload_catalogs", "normalize", "is_rtl", "direction",
+    "N_", "translator", "language", "available_languages", "reload_catalogs", "from_sip2_language",
+    "to_sip2_language", "normalize", "is_rtl", "direction",
     "format_date", "format_datetime", "format_time", "format_money", "format_number",
 ]
 
@@ -65,6 +66,34 @@ _RTL = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "dv", "ckb"})
 # Babel/CLDR locales used for dates and numbers where the code differs
 # (CLDR files Tagalog under Filipino).
 _BABEL_LOCALE = {"tl": "fil"}
+
+
+# SIP2 2.00 language codes (the 3-digit "language" field of messages 23/24,
+# 63/64, 93): position in the spec's table -> ISO 639-1.
+_SIP2_LANGUAGES = ("", "en", "fr", "de", "it", "nl", "sv", "fi", "es", "da", "pt", "fr_CA", "no", "he", "ja",
+                   "ru", "ar", "pl", "el", "zh", "ko", "es", "ta", "ms", "en_GB", "is", "nl_BE", "zh_TW")
+
+
+def from_sip2_language(code: str | None) -> str | None:
+    """The patron's preferred language from a SIP2 language code (``"008"`` ->
+    ``"es"``), or None when unknown (``"000"``) or not offered by this kiosk."""
+    try:
+        index = int(str(code or "").strip())
+    except ValueError:
+        return None
+    if not 0 < index < len(_SIP2_LANGUAGES):
+        return None
+    lang = normalize(_SIP2_LANGUAGES[index])
+    return lang if lang.split("_")[0] == _SIP2_LANGUAGES[index].split("_")[0] else None
+
+
+def to_sip2_language(lang: str | None) -> str:
+    """The SIP2 language code to send for ``lang`` (``"000"`` when SIP2 has none, e.g. Tagalog)."""
+    code = normalize(lang)
+    for index, candidate in enumerate(_SIP2_LANGUAGES):
+        if index and candidate == code:
+            return f"{index:03d}"
+    return "000"
 
 
 def N_(message: str) -> str:

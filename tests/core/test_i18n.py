@@ -200,3 +200,19 @@ def test_patron_screens_have_no_unmarked_words() -> None:
                 if re.search(r"[^\W\d_]{2,}", match.group("text")):
                     unmarked.append(f"{path.name}:{number}: {match.group('text')!r}")
     assert not unmarked, "wrap in app.tr(...) / _(...):\n" + "\n".join(unmarked)
+
+
+@pytest.mark.parametrize("code, lang", [
+    ("001", "en"), ("008", "es"), ("021", "es"), ("016", "ar"), ("000", None), ("002", None),  # French: not offered
+    ("", None), ("abc", None), ("999", None), (None, None), ("024", "en"),
+])
+def test_patron_language_from_sip2(code: str | None, lang: str | None) -> None:
+    from kiosk.i18n import from_sip2_language
+
+    assert from_sip2_language(code) == lang
+
+
+def test_sip2_language_to_send() -> None:
+    from kiosk.i18n import to_sip2_language
+
+    assert [to_sip2_language(x) for x in ("en", "es", "ar", "tl", None)] == ["001", "008", "016", "000", "001"]
