@@ -19,10 +19,11 @@ Threading contract:
   re-schedule them onto its own thread (``Clock.schedule_once``) and must not
   block in the callback.
 * Queries (:meth:`session_view`, :meth:`account`, :meth:`sip2_status`,
-  :meth:`offline_status`, :meth:`recent_transactions`) return snapshots at once
-  and are safe from any thread. :meth:`device_status` and :meth:`reprint`
-  talk to hardware and may take up to the device's timeout: call them from a
-  staff-screen worker, not the UI thread.
+  :meth:`offline_status`, :meth:`recent_transactions`, :meth:`conflicts`) return
+  snapshots at once and are safe from any thread. :meth:`device_status`,
+  :meth:`receipt_options` and :meth:`reprint` talk to hardware and may take up
+  to the device's timeout: call them from a staff-screen worker, not the UI
+  thread. (The receipt screen's choices are in :meth:`session_view`.)
 
 Rules live in the engines: :mod:`kiosk.session` (state table, inactivity),
 :mod:`kiosk.borrow`, :mod:`kiosk.returns`, :mod:`kiosk.account`; the journal,
@@ -263,6 +264,7 @@ class Station:
         return self.last_account
 
     def receipt_options(self) -> tuple[str, ...]:
+        """Receipt choices available now (asks the printer: may block up to its timeout)."""
         return self.receipts.options()
 
     # -- staff and diagnostics ----------------------------------------------------------------
@@ -289,16 +291,19 @@ class Station:
         self.replay_worker.trigger()
 
     def recent_transactions(self, n: int = 20) -> list[TransactionView]:
-        return [TransactionView(entry_id=e.id, when=e.created.isoformat(timespec="seconds"), kind=e.kind.value,
-                                item_id=e.item_id, patron=mask_patron_id(e.patron_id) if e.patron_id else "",
-                                status=e.status.value, detail=e.detail, offline=e.offline,
-                                replay=e.replay.value if e.replay else "", staff_reason=e.staff_reason)
-                for e in self.journal.recent(n)]
+        """The last ``n`` journal entries, newest first, patron ids masked."""
+        return [self._transaction(e) for e in self.journal.recent(n)]
+
+    @staticmethod
+    def _transaction(e: Any) -> TransactionView:
+        return TransactionView(entry_id=e.id, when=e.created.isoformat(timespec="seconds"), kind=e.kind.value,
+                               item_id=e.item_id, patron=mask_patron_id(e.patron_id) if e.patron_id else "",
+                               status=e.status.value, detail=e.detail, offline=e.offline,
+                               replay=e.replay.value if e.replay else "", staff_reason=e.staff_reason)
 
     def conflicts(self) -> list[TransactionView]:
         """Everything flagged for staff (unsettled recoveries, replay conflicts, failed security writes)."""
-        ids = {e.id for e in self.journal.conflicts()}
-        return [t for t in self.recent_transactions(10_000) if t.entry_id in ids]
+        return [self._transaction(e) for e in self.journal.conflicts()]
 
     def reprint(self, receipt_id: int | None = None) -> ReceiptResult:
         """Staff: print a stored receipt again (the last one by default)."""

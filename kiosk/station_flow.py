@@ -61,6 +61,8 @@ class Flow:
     def __init__(self, station: "Station") -> None:
         self.st = station
         self.barcodes = BarcodeRules.from_config(station.config)
+        # Asked of the printer once when the receipt screen opens, so views never block on it.
+        self.receipt_choices: tuple[str, ...] = ()
 
     # -- helpers -------------------------------------------------------------------------
     @property
@@ -95,7 +97,7 @@ class Flow:
         return SessionView(state=s.state, patron=self.patron_view(), language=s.language, rtl=is_rtl(s.language),
                            items=tuple(s.items), message=s.message if message is None else message,
                            pin_tries_left=left, offline=self.st.offline,
-                           receipt_options=self.st.receipts.options() if s.state is S.RECEIPT else (),
+                           receipt_options=self.receipt_choices if s.state is S.RECEIPT else (),
                            session_id=s.session_id)
 
     def item_result(self, result: ItemResult) -> None:
@@ -515,8 +517,9 @@ class Flow:
         if not self._receipt_items() or default == "none":
             s.step("finish")
             return self._deliver("none", None)
+        self.receipt_choices = self.st.receipts.options()
         s.step("finish")
-        if default == "print" and "print" in self.st.receipts.options():
+        if default == "print" and "print" in self.receipt_choices:
             return self._deliver("print", None)
         self._changed(self.tr(MSG_RECEIPT))
 

@@ -158,3 +158,16 @@ def test_processor_barcode_only_return(kit: Kit) -> None:
     kit.station.client.checkout(ANA, ITEMS[5])
     outcome = kit.station.return_processor.process(ITEMS[5])
     assert outcome.accepted and outcome.secured is None and outcome.checked_in
+
+
+def test_an_incomplete_set_is_returned_with_a_warning(kit: Kit) -> None:
+    from kiosk.drivers.rfid.sim import make_item_tag
+    from kiosk.tags import dsfid_for
+    from station_kit import MULTIPART
+    kit.station.client.checkout(ANA, MULTIPART)
+    uid, data = make_item_tag(MULTIPART, parts=2, part=1)
+    kit.pad.place(uid, data, afi=AFI_ON_LOAN, dsfid=dsfid_for("danish"))
+    kit.station.start_return()
+    result = kit.results(1, action="return")[MULTIPART]
+    assert result.status is ItemStatus.RETURNED and "1 of 2 parts" in result.warning
+    assert kit.afi(uid) == AFI_SECURED
