@@ -400,6 +400,8 @@ class Station:
                 return
             self._offline = False
         log.info("station back online")
+        if self.recover:  # entries that waited for the ILS (recovery while it was down)
+            self._post("recover", 30.0)
         self.emit(OfflineChanged(False, translator(self.session.language)(MSG_ONLINE)))
 
     def on_sip2_state(self, state: str) -> None:

@@ -21,7 +21,7 @@ from kiosk.account import AccountUnavailable
 from kiosk.borrow import BorrowJob, Candidate, group_tags
 from kiosk.circulation import M, ils_words
 from kiosk.drivers.barcode.rules import BarcodeRules
-from kiosk.errors import RemoteProtocolError, TransportError
+from kiosk.errors import KioskError, RemoteProtocolError, TransportError
 from kiosk.events import (AccountChanged, EndReason, ItemResult, ItemStatus, Notice, PatronView, ReceiptResult,
                           RenewResult, SessionEnded, SessionState, SessionView)
 from kiosk.i18n import N_, Translator, is_rtl, normalize, translator
@@ -110,23 +110,16 @@ class Flow:
     # -- start-up / shutdown -------------------------------------------------------------
     def do_startup(self) -> None:
         st = self.st
+        add = getattr(st.client, "add_listener", None)
+        if add is not None:
+            add(st.on_sip2_state)
         try:
-            add = getattr(st.client, "add_listener", None)
-            if add is not None:
-                add(st.on_sip2_state)
             if getattr(st.client, "state", "online") != "online":
                 st.client.connect()
-        except TransportError as exc:
+        except KioskError as exc:  # unreachable, login refused, garbage: serve offline
             st._go_offline(str(exc))
-        except KeyboardInterrupt:
-            raise
         if st.recover:
-            try:
-                from kiosk.recovery import Recovery
-                st.last_recovery = Recovery(st.journal, None if st.offline else st.client, st.devices.rfid,
-                                            st.policy).run()
-            except Exception:  # recovery trouble must not keep the kiosk down; entries stay unfinished
-                log.exception("start-up recovery failed")
+            self.do_recover()
         if not st.offline and st.journal.pending_offline():
             st._go_offline("offline queue not yet replayed")
             st.replay_worker.trigger()
@@ -135,6 +128,19 @@ class Flow:
             st.device_changed(family, False, error)
         self._start_devices()
         st._started.set()
+
+    def do_recover(self, min_age: float = 0.0) -> None:
+        """Settle unfinished journal entries (start-up, and again when the ILS is
+        back: entries that waited for it). Runs on the worker, between stacks."""
+        st = self.st
+        if not st.journal.unfinished():
+            return
+        try:
+            from kiosk.recovery import Recovery
+            st.last_recovery = Recovery(st.journal, None if st.offline else st.client, st.devices.rfid,
+                                        st.policy, min_age=min_age).run()
+        except Exception:  # recovery trouble must not keep the kiosk down; entries stay unfinished
+            log.exception("journal recovery failed")
 
     def _start_devices(self) -> None:
         st = self.st

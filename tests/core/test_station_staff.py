@@ -176,3 +176,36 @@ def test_back_online_when_the_ils_answers_again_without_a_state_change(tmp_path:
         assert not kit.station.offline
     finally:
         kit.stop()
+
+
+def test_entries_that_waited_for_the_ils_are_settled_when_it_returns(tmp_path: Path) -> None:
+    import time as _time
+    from kiosk.drivers.rfid.base import uid_hex
+    from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag
+    from kiosk.sip2.ils import ILSSimulator
+    journal_path = tmp_path / "journal.sqlite3"
+    ils = ILSSimulator(encoding="utf-8")
+    ils.start()
+    pad = SimulatedPad()
+    uid, data = make_item_tag(ITEMS[1])
+    pad.place(uid, data)
+    client = client_for(ils)
+    client.connect()
+    client.checkout(ANA, ITEMS[1])       # the ILS said yes; the kiosk died before the tag write
+    client.close()
+    with Journal(journal_path, clock=lambda: _time.time() - 120) as journal:
+        entry = journal.record_intent(Kind.CHECKOUT, ANA, ITEMS[1], {"uids": [uid_hex(uid)], "security": "afi"})
+        journal.record_outcome(entry, Outcome.ILS_OK)
+    ils.set_down(True)
+    station = Station(make_config(tmp_path), sip2_client=client_for(ils), devices={"rfid": pad},
+                      journal_path=journal_path, pad_timing=(0.01, 0.05))
+    try:
+        station.start()
+        assert station.wait_started(10) and station.offline
+        assert station.journal.get(entry).status is Outcome.ILS_OK   # waits for the ILS
+        ils.set_down(False)
+        eventually(lambda: station.journal.get(entry).status is Outcome.DONE, timeout=10)
+        assert next(t.afi for t in pad.tags() if t.uid == uid) == AFI_ON_LOAN
+    finally:
+        station.stop()
+        ils.stop()
