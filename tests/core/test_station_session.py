@@ -241,3 +241,15 @@ def test_items_returned_in_the_session_are_not_borrowed_again_from_the_pad(kit: 
     assert set(got) == {ITEMS[5]}
     eventually(lambda: kit.station.session_view().state is SessionState.BORROWING)
     assert [e.item_id for e in kit.station.journal.iter_all() if e.kind.value == "checkout"] == [ITEMS[5]]
+
+
+def test_a_stale_tap_is_refused_by_the_table_and_logged(kit: Kit, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    caplog.set_level(logging.WARNING, logger="kiosk.station")
+    kit.station.enter_pin("1234")        # no session: the PIN pad is not even showing
+    kit.station.renew_all()
+    kit.station.set_language("es")       # a later action still runs: the worker survived
+    kit.wait(lambda e: isinstance(e, SessionChanged) and e.view is not None and e.view.language == "es")
+    assert "'submit_pin' is illegal in state 'idle'" in caplog.text
+    assert "1234" not in caplog.text
+    assert kit.station.session_view().state is SessionState.IDLE
