@@ -216,7 +216,8 @@ class KioskApp(App):
         Clock.schedule_once(lambda _dt: self.router.handle(event))
 
     def go_attract(self) -> None:
-        self.router.go_attract()
+        """Back to the attract screen after a session, with the station's look."""
+        self.router.go_attract(reset=True)
 
     # -- lock-down --------------------------------------------------------------------------
     def _on_keyboard(self, _window: Any, key: int, _scancode: int, _codepoint: str, modifiers: list[str]) -> bool:

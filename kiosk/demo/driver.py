@@ -45,6 +45,22 @@ def tap_widget(widget: Any) -> None:
     touch.touch_up()
 
 
+def scroll_into_view(widget: Any) -> bool:
+    """Scroll the nearest ScrollView so ``widget`` is visible; True if it moved."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    for _ in range(64):   # the window is its own parent: the walk must be bounded
+        if parent is None or isinstance(parent, ScrollView) or parent.parent is parent:
+            break
+        parent = parent.parent
+    if not isinstance(parent, ScrollView):
+        return False
+    before = parent.scroll_y
+    parent.scroll_to(widget, padding=10, animate=False)
+    return bool(parent.scroll_y != before)
+
+
 class UIDriver:
     def __init__(self, app: Any, timeout: float = 10.0) -> None:
         self.app = app
@@ -102,7 +118,10 @@ class UIDriver:
         return str(self.wait_for(probe, f"{needle!r} on the {where}", timeout))
 
     def tap(self, find: Callable[[], Any]) -> None:
-        """Tap the widget ``find()`` returns (run on the UI thread)."""
+        """Tap the widget ``find()`` returns (run on the UI thread); a widget
+        inside a scrolled list is scrolled into view first, as a patron would."""
+        if self.call(lambda: scroll_into_view(find())):
+            time.sleep(0.1)
         self.call(lambda: tap_widget(find()))
         time.sleep(0.03)
 

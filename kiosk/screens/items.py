@@ -79,7 +79,9 @@ class ItemsScreen(KioskScreen):
         row.title = self.app.shape(r.title or r.item_id or self.tr("Unknown item"))
         row.detail = self.detail_for(r)
         self.refresh_count()
-        self.ids.scroll.scroll_y = 0
+        # Newest row in view; a short list stays at the top (scroll_y 0 would pin it to the bottom).
+        scroll = self.ids.scroll
+        scroll.scroll_y = 0 if self.ids.rows.height > scroll.height else 1
 
     def refresh_count(self) -> None:
         rows = getattr(self, "_rows", {})

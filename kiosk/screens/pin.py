@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import load_kv
@@ -14,6 +14,7 @@ from kiosk.screens.widgets import load_kv
 class PinScreen(KioskScreen):
     greeting = StringProperty("")
     message = StringProperty("")
+    error = BooleanProperty(False)       # the last PIN was wrong
 
     def on_pre_enter(self, *_: Any) -> None:
         self.ids.pad.entry = ""
@@ -29,8 +30,10 @@ class PinScreen(KioskScreen):
         name = view.patron.display_name if view.patron else ""
         self.greeting = self.app.shape(self.tr("Hello, {name}").format(name=name)) if name else ""
         message = view.message
-        if view.pin_tries_left and view.pin_tries_left < self.app.config_pin_attempts:
-            message = (message + "\n" if message else "") + self.tr("{n} tries left").format(n=view.pin_tries_left)
+        self.error = bool(view.pin_tries_left and view.pin_tries_left < self.app.config_pin_attempts)
+        if self.error:
+            message = (message + "\n" if message else "") + self.app.ngettext(
+                "{n} try left", "{n} tries left", view.pin_tries_left).format(n=view.pin_tries_left)
         self.message = self.app.shape(message)
 
 

@@ -71,12 +71,12 @@ def _shape(text: str) -> str:
 PALETTES: dict[str, dict[str, str]] = {
     # Calm, warm-neutral background; the brand colour only on actions.
     "default": {"bg": "#F4F1EC", "surface": "#FFFFFF", "text": "#1F2A30", "muted": "#5A6A72",
-                "on_primary": "#FFFFFF", "ok": "#2E7D4F", "error": "#B3261E", "warn": "#8A5A00",
-                "warn_bg": "#FFF1D6", "line": "#D9D3CA", "secondary": "#E7EEF1", "on_secondary": "#143F52"},
+                "primary_text": "#FFFFFF", "ok": "#2E7D4F", "error": "#B3261E", "warn": "#8A5A00",
+                "warn_bg": "#FFF1D6", "line": "#D9D3CA", "secondary": "#E7EEF1", "secondary_text": "#143F52"},
     # WCAG AAA-level contrast: white on black, yellow actions.
     "high-contrast": {"bg": "#000000", "surface": "#000000", "text": "#FFFFFF", "muted": "#FFFFFF",
-                      "on_primary": "#000000", "ok": "#7CFF9B", "error": "#FF8A80", "warn": "#FFE066",
-                      "warn_bg": "#3A2E00", "line": "#FFFFFF", "secondary": "#1A1A1A", "on_secondary": "#FFFFFF"},
+                      "primary_text": "#000000", "ok": "#7CFF9B", "error": "#FF8A80", "warn": "#FFE066",
+                      "warn_bg": "#3A2E00", "line": "#FFFFFF", "secondary": "#1A1A1A", "secondary_text": "#FFFFFF"},
 }
 
 
@@ -96,7 +96,7 @@ class Theme(EventDispatcher):
     text = ColorProperty("#1F2A30")
     muted = ColorProperty("#5A6A72")
     primary = ColorProperty("#1B5E7A")
-    on_primary = ColorProperty("#FFFFFF")
+    primary_text = ColorProperty("#FFFFFF")
     accent = ColorProperty("#F2A541")
     ok = ColorProperty("#2E7D4F")
     error = ColorProperty("#B3261E")
@@ -104,7 +104,7 @@ class Theme(EventDispatcher):
     warn_bg = ColorProperty("#FFF1D6")
     line = ColorProperty("#D9D3CA")
     secondary = ColorProperty("#E7EEF1")
-    on_secondary = ColorProperty("#143F52")
+    secondary_text = ColorProperty("#143F52")
 
     # font sizes in pixels (recomputed from unit and scale)
     f_small = NumericProperty(14.0)

@@ -1,0 +1,244 @@
+"""UI scenarios run in a child process each (Kivy apps cannot be restarted in
+one process): ``python tests/ui/scenarios.py NAME OUT_DIR [WIDTHxHEIGHT]``.
+
+Each drives the real app offscreen (SDL offscreen, real GL) against the demo
+rig (ILS simulator on 127.0.0.1, simulated devices) by touching widgets,
+checks what the screen says, and saves screenshots into OUT_DIR. Exit code 0
+means every check passed; a failed check prints ``FAILED: ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.pop("DISPLAY", None)
+os.environ.pop("WAYLAND_DISPLAY", None)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from kiosk.demo.driver import UIDriver, walk  # noqa: E402
+
+ANA, BJORN, BLOCKED = "21000000000001", "21000000000002", "21000000000003"
+
+
+class Check(Exception):
+    pass
+
+
+def check(condition: Any, message: str) -> None:
+    if not condition:
+        raise Check(message)
+
+
+def login(d: UIDriver, rig: Any, card: str = ANA, pin: str = "1234") -> None:
+    rig.scan_card(card)
+    d.wait_screen("pin")
+    for digit in pin:
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("home")
+
+
+def touch_targets(d: UIDriver) -> list[str]:
+    """Buttons on the current screen that are smaller than 15 mm or off screen."""
+    def probe() -> list[str]:
+        from kivy.core.window import Window
+
+        from kiosk.screens.widgets import KButton
+        bad = []
+        for w in walk(d.app.shell.sm.current_screen):
+            if isinstance(w, KButton) and w.opacity > 0 and w.get_root_window() is not None and w.height > 0:
+                x, y = w.to_window(w.x, w.y)
+                if min(w.width, w.height) + 0.5 < d.app.theme.touch:
+                    bad.append(f"{w.text!r} is {w.width:.0f}x{w.height:.0f} px < {d.app.theme.touch:.0f} px")
+                if x < -1 or y < -1 or x + w.width > Window.width + 1 or y + w.height > Window.height + 1:
+                    bad.append(f"{w.text!r} is off screen at {x:.0f},{y:.0f}")
+        return bad
+    return list(d.call(probe))
+
+
+# -- scenarios: each takes (driver, rig, out) and raises Check on failure ---------------------
+def layout(d: UIDriver, rig: Any, out: Path) -> None:
+    """Attract, PIN, home, borrow and account fit the screen with 15 mm targets."""
+    d.wait_screen("attract")
+    d.screenshot(out / "attract.png")
+    check(not touch_targets(d), f"attract: {touch_targets(d)}")
+    rig.scan_card(ANA)
+    d.wait_screen("pin")
+    d.screenshot(out / "pin.png")
+    check(not touch_targets(d), f"pin: {touch_targets(d)}")
+    for digit in "1234":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("home")
+    d.screenshot(out / "home.png")
+    check(not touch_targets(d), f"home: {touch_targets(d)}")
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    rig.put_item("31000000000001")
+    d.wait_text("1 item borrowed", timeout=15)
+    d.screenshot(out / "borrow.png")
+    check(not touch_targets(d), f"borrow: {touch_targets(d)}")
+
+
+def patron(d: UIDriver, rig: Any, out: Path) -> None:
+    """Wrong PIN, multi-part set, hold alert, large text, high contrast, cancel."""
+    d.wait_screen("attract")
+    rig.scan_card(ANA)
+    d.wait_screen("pin")
+    for digit in "9999":
+        d.tap_text(digit)
+    check(d.call(lambda: d.app.root_screen("pin").ids.pad.masked.count("\u25CF") == 4), "PIN not masked")
+    check("9999" not in d.text(), "the PIN is shown in clear")
+    d.tap_text("OK")
+    d.wait_text("tries left", timeout=10)
+    d.screenshot(out / "wrong-pin.png")
+    for digit in "1234":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("home")
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    rig.put_item("31000000000014", part=1)            # one part of a two-part set
+    text = d.wait_text("31000000000014", timeout=15)
+    d.wait_for(lambda: any(r.mark != "\u2026" for r in d.app.root_screen("items").ids.rows.children),
+               "the multi-part result", timeout=15)
+    text = d.text()
+    check("all the parts" in text, f"no multi-part instruction: {text[:300]!r}")
+    d.screenshot(out / "multipart.png")
+    rig.put_item("31000000000014", part=2)
+    d.wait_text("1 item borrowed", timeout=15)
+    rig.clear_pad()                                    # the patron takes the set away
+    d.tap(lambda: d.app.shell.ids.large_text)
+    d.tap(lambda: d.app.shell.ids.contrast)
+    check(d.call(lambda: d.app.theme.large_text and d.app.theme.name == "high-contrast"), "accessibility toggles")
+    d.screenshot(out / "large-high-contrast.png")
+    d.tap_id("items", "finish")
+    d.wait_screen("receipt")
+    d.tap_id("receipt", "none")
+    d.wait_screen("goodbye")
+    d.screenshot(out / "goodbye.png")
+    d.tap_id("goodbye", "done")
+    d.wait_screen("attract")
+    check(d.call(lambda: not d.app.theme.large_text and d.app.theme.name == "default"),
+          "the next patron inherits the last patron's look")
+    # anonymous return with a hold alert
+    rig.clear_pad()
+    d.tap_id("attract", "return_button")
+    d.wait_screen("items")
+    rig.put_item("31000000000011")
+    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+               "the hold alert", timeout=15)
+    check("Night Circus" in d.text(), "returned title shown")
+    d.screenshot(out / "return-hold.png")
+    rig.clear_pad()
+    d.tap_id("items", "finish")
+    d.wait_for(lambda: d.app.shell.sm.current in ("goodbye", "attract", "receipt"), "the end of the return")
+    # a blocked card cannot borrow
+    if d.current() == "receipt":
+        d.tap_id("receipt", "none")
+    d.wait_screen("attract", timeout=15)
+
+
+def inactivity(d: UIDriver, rig: Any, out: Path) -> None:
+    """Idle on the home screen: countdown dialog, "still here", then the session ends."""
+    d.wait_screen("attract")
+    login(d, rig)
+    d.wait_for(lambda: d.app.router.warning is not None and d.app.router.warning.parent is not None,
+               "the inactivity warning", timeout=20)
+    text = d.call(lambda: "\n".join(w.text for w in walk(d.app.router.warning) if hasattr(w, "text")))
+    check("seconds" in text or "second" in text, f"no countdown: {text!r}")
+    d.screenshot(out / "inactivity.png")
+    d.tap(lambda: d.app.router.warning.ids.still_here)
+    d.wait_for(lambda: d.app.router.warning.parent is None, "the dialog to close")
+    check(d.current() == "home", "still here keeps the session")
+    d.wait_for(lambda: d.app.shell.sm.current in ("goodbye", "attract"), "the session to time out", timeout=30)
+    d.wait_screen("attract", timeout=15)
+
+
+def staff(d: UIDriver, rig: Any, out: Path) -> None:
+    """Lock-down keys, staff sign-in (wrong then right PIN), every staff section, saving settings."""
+    from kivy.core.window import Window
+
+    d.wait_screen("attract")
+    swallowed = d.call(lambda: Window.dispatch("on_keyboard", 27, 0, "", []))
+    check(swallowed, "Escape is not swallowed outside staff mode")
+    check(d.call(lambda: Window.dispatch("on_keyboard", 285, 0, "", ["alt"])), "Alt+F4 not swallowed")
+    check(d.call(lambda: d.app._on_request_close()), "window close not refused")
+    for _ in range(5):
+        d.tap(lambda: d.app.shell.ids.logo)
+    d.wait_screen("staff_login")
+    for digit in "1111":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_text("not a staff PIN", timeout=10)
+    d.screenshot(out / "staff-wrong.png")
+    for digit in "2468":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("staff", timeout=15)
+    d.wait_text("rfid", timeout=15)
+    d.screenshot(out / "staff-devices.png")
+    check(not d.call(lambda: d.app._on_request_close()), "staff mode may close the window")
+    for section, needle in (("ils", "State: online"), ("queue", "Waiting to be sent"),
+                            ("transactions", "Last transactions"), ("settings", "Volume"),
+                            ("system", "Exit to desktop")):
+        d.tap_id("staff", f"nav_{section}")
+        d.wait_text(needle, timeout=10)
+        d.screenshot(out / f"staff-{section}.png")
+    d.tap_id("staff", "nav_settings")
+    d.wait_text("Volume: 80%")
+    d.tap_text("+", under=lambda: next(w for w in walk(d.app.root_screen("staff").ids.content)
+                                       if "Volume" in getattr(w, "text", "")).parent)
+    d.wait_text("Volume: 90%")
+    d.tap_text("Save settings")
+    text = d.wait_text("Saved to", timeout=10)
+    saved = rig.config.override_path
+    check(saved.is_file() and "volume = 0.9" in saved.read_text(), f"override file not written: {saved}")
+    del text
+    d.tap_id("staff", "leave")
+    d.wait_screen("attract")
+    check(d.call(lambda: Window.dispatch("on_keyboard", 27, 0, "", [])), "Escape swallowed again after staff mode")
+
+
+SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
+    "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff}
+
+
+def main(argv: list[str]) -> int:
+    import tempfile
+
+    from kiosk.config import load_config
+    from kiosk.demo.run import run_demo
+
+    name, out = argv[0], Path(argv[1])
+    size = tuple(int(v) for v in argv[2].split("x")) if len(argv) > 2 else (1280, 800)
+    out.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+    settings = out / "settings.toml"
+    timeouts = "timeout_home = 5.0\nwarning_seconds = 3.0\n" if name == "inactivity" else ""
+    settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}', encoding="utf-8")
+    config = load_config(None, overrides=[settings])
+
+    def script(d: UIDriver, rig: Any) -> int:
+        started = time.monotonic()
+        try:
+            SCENARIOS[name](d, rig, out)
+        except Check as exc:
+            print(f"FAILED: {exc}", flush=True)
+            try:
+                d.screenshot(out / "failure.png")
+            except Exception:  # the screenshot is a courtesy; the failure is what matters
+                pass
+            return 1
+        print(f"scenario {name} passed in {time.monotonic() - started:.1f} s", flush=True)
+        return 0
+    return run_demo(True, out, size=size, script=script, limit=80.0, panel=False, config=config)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

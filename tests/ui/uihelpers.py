@@ -1,0 +1,36 @@
+"""Helpers of the UI tests: they run the real Kivy app offscreen in child processes (one app per
+process; Kivy cannot restart an app in one interpreter). Each child is
+bounded by a timeout and killed if it overruns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT = 100.0
+
+
+def headless_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER",
+                                                           "KIVY_GL_BACKEND")}
+    env.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="PYTHON", PYTHONPATH=str(ROOT))
+    return env
+
+
+def run_child(args: list[str], timeout: float = CHILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=headless_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate(timeout=10)
+        pytest.fail(f"{args} did not finish in {timeout:.0f} s:\n{out[-3000:]}")
+    return subprocess.CompletedProcess(args, proc.returncode, out, "")
+
+
