@@ -145,3 +145,36 @@ def test_reader_unplugged_and_plugged_back_in_recovers_without_a_restart(rig: Ri
     assert afi_of(kiosk.field, ITEMS[8]) == AFI_ON_LOAN and charged(rig, ITEMS[8])
     if reader_kind == "3m810":
         assert any(SETUP in frame for frame in back.frames_in), "the replugged pad was not set up again"
+
+
+def test_patron_card_tag_logs_in_and_strange_tags_in_the_stack_are_left_alone(rig: Rig) -> None:
+    """An RFID patron card on the pad identifies the patron; in the stack that
+    follows, another library's book and a tag with garbage in it are not sent
+    to the ILS and their AFI is not touched, while the real item is borrowed."""
+    from kiosk.drivers.rfid.sim import make_item_tag, make_uid
+    from kiosk.tags import Usage
+
+    kiosk = KioskRig(rig, "feig")
+    assert rig.ils is not None
+    uid, data = make_item_tag(ANA, usage=Usage.PATRON_CARD, owner_isil="US-RPL", country="US")
+    card = kiosk.field.place(uid, data, afi=0x00, dsfid=0x00)
+    kiosk.state_reached(SessionState.PIN_ENTRY)
+    kiosk.station.enter_pin(ANA_PIN)
+    kiosk.state_reached(SessionState.READY)
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    checkouts_before = rig.ils.requests["11"]
+    foreign_uid, foreign_data = make_item_tag("39999999999999", owner_isil="DK-710100", country="DK")
+    foreign = kiosk.field.place(foreign_uid, foreign_data, afi=AFI_SECURED, dsfid=0x00)
+    junk = kiosk.field.place(make_uid("junk-in-stack"), bytes(range(7, 39)), afi=AFI_SECURED, dsfid=0x00)
+    put_item(kiosk.field, ITEMS[2])
+    results = kiosk.results(3)
+    result = results[ITEMS[2]]
+    assert result.status is ItemStatus.BORROWED
+    assert results["39999999999999"].status is ItemStatus.REFUSED                 # not ours: to the desk
+    assert results[junk.uid.hex().upper()].status is ItemStatus.UNREADABLE
+    eventually(lambda: kiosk.station.borrower.drain(0.0), 10, what="the stack processed")
+    assert rig.ils.requests["11"] - checkouts_before == 1, "something other than the library's item was lent"
+    assert (foreign.afi, junk.afi, card.afi) == (AFI_SECURED, AFI_SECURED, 0x00)
+    outcomes = {e.item_id: e.status for e in kiosk.events.of(type(result)) if e.status is not ItemStatus.PENDING}
+    assert ANA not in outcomes, "the patron's own card was treated as an item"
