@@ -131,3 +131,25 @@ def test_return_bin_keeps_taking_items_while_the_ils_is_down_and_replays_them(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0, output(tmp_path)
     assert "Traceback" not in output(tmp_path)
+
+
+def test_a_burst_of_items_in_the_field_at_once_each_go_to_their_bin_once(
+        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+    """Several books slide down together and lie in the antenna field at the
+    same moment: each is checked in, secured and routed exactly once."""
+    rig, reader, board, proc = service
+    books = rig.client()
+    for item in ITEMS[:3]:
+        assert books.checkout(ANA, item, pin=ANA_PIN).ok
+    field = reader.field  # type: ignore[attr-defined]
+    burst = [put_item(field, item, afi=AFI_ON_LOAN) for item in (*ITEMS[:3], ON_HOLD)]
+    eventually(lambda: len(board.routed) >= 4, 30, what="four items routed")  # type: ignore[attr-defined]
+    for tag in burst:
+        field.remove(tag.uid)
+    assert sorted(board.routed) == ["1", "1", "1", "holds"], board.routed  # type: ignore[attr-defined]
+    assert all(tag.afi == AFI_SECURED for tag in burst)
+    assert all(books.item_information(item).circulation_status != "04" for item in ITEMS[:3])
+    assert rig.ils is not None and rig.ils.requests["09"] == 4, "an item was checked in twice"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, output(tmp_path)
+    assert len(board.routed) == 4  # type: ignore[attr-defined]
