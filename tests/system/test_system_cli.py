@@ -131,3 +131,17 @@ def test_every_system_config_validates_with_check_config(rig: Rig, capsys: pytes
         assert main(["check-config", str(path)]) == 0, (name, capsys.readouterr())
     shown = capsys.readouterr()
     assert "kiosk-pass" not in shown.out + shown.err
+
+
+def test_diag_says_so_when_the_driver_does_not_match_the_reader(rig: Rig) -> None:
+    """feig: configured, a 3M pad on the cable: a FAIL line that names the
+    reader once and says what to check, never a traceback."""
+    pad, port = rig.m3()
+    path = rig.write_config(f'[devices.rfid]\ndriver = "feig:{port}"\nrequired = true\ntimeout = 0.5\n',
+                            name="wrong.toml")
+    result = run("diag", "--config", str(path), "--no-print")
+    assert result.returncode == 1, result.stdout
+    line = lines_by_family(result.stdout)["rfid"]
+    assert line.startswith("FAIL") and "no reply" in line and "baud rate" in line, line
+    assert line.count(f"FEIG reader on {port}") == 1, line
+    assert "Traceback" not in result.stdout + result.stderr

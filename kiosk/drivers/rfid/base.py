@@ -177,7 +177,8 @@ class RFIDReader(abc.ABC):
                 ident = self._identify()
                 tags = self._inventory()
         except DeviceError as exc:
-            return SelfTestResult.failed(f"{self.describe()}: {exc}")
+            text = str(exc)   # driver errors usually name the reader already
+            return SelfTestResult.failed(text if self.describe() in text else f"{self.describe()}: {text}")
         return SelfTestResult.passed(f"{self.describe()}: {ident}; inventory ok, {len(tags)} tag(s) on the pad")
 
     def close(self) -> None:
