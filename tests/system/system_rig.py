@@ -170,7 +170,8 @@ class Rig:
 
     # -- config ----------------------------------------------------------------------
     def write_config(self, devices: str, *, name: str = "station.toml", mode: str = "kiosk",
-                     sip2_extra: str = "", extra: str = "", port: int | None = None) -> Path:
+                     sip2_extra: str = "", extra: str = "", port: int | None = None,
+                     encoding: str = "utf-8") -> Path:
         """A complete station config whose [sip2] points at the ILS simulator."""
         sip_port = port if port is not None else (self.ils.port if self.ils else dead_port())
         data_dir = self.tmp / f"data-{name.split('.')[0]}"
@@ -190,7 +191,7 @@ host = "127.0.0.1"
 port = {sip_port}
 username = "kiosk"
 password = "kiosk-pass"
-encoding = "utf-8"
+encoding = "{encoding}"
 checksums = true
 connect_timeout = 2.0
 read_timeout = 3.0

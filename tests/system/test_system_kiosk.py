@@ -250,3 +250,25 @@ def test_a_stack_at_real_line_speed_and_air_time(rig: Rig, reader_kind: str, bau
     assert all(afi_of(kiosk.field, item) == AFI_ON_LOAN for item in ITEMS[:8])
     borrowed = [e for e in kiosk.events.of(ItemResult) if e.status is ItemStatus.BORROWED]
     assert len(borrowed) == 8, "an item was borrowed twice"
+
+
+@pytest.mark.parametrize("encoding,terminator", [("cp850", "cr"), ("latin-1", "crlf")])
+def test_a_legacy_ils_character_set_keeps_accents_on_screen_and_paper(rig: Rig, encoding: str,
+                                                                        terminator: str) -> None:
+    """Symphony and Horizon speak cp850, some servers latin-1 with CR LF:
+    the titles and names with accents must arrive intact on the screen and
+    the receipt."""
+    ils = rig.start_ils(encoding=encoding)
+    ils.faults.set(terminator=terminator)
+    kiosk = KioskRig(rig, "feig", encoding=encoding, sip2_extra=f'terminator = "{terminator}"')
+    kiosk.log_in()
+    assert kiosk.station.session_view().patron.display_name == "Ana García"
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    for item in ITEMS[:2]:
+        put_item(kiosk.field, item)
+    results = kiosk.results(2)
+    assert results[ITEMS[0]].title == "Cien años de soledad"
+    assert results[ITEMS[1]].title == "Synnøve Solbakken"
+    text = kiosk.receipt()
+    assert "Cien años de soledad" in text and "Synnøve Solbakken" in text
