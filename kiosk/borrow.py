@@ -17,7 +17,8 @@ with item information (17) before the patron is told anything.
 
 Pipeline: steps 3-4 of item *n* run on the engine's writer thread while the
 worker thread sends the checkout of item *n+1*, so tag I/O hides behind the
-ILS's round trip. The reader and the SIP2 client are both thread-safe; each
+ILS's round trip (and when the tags are the slow part, the worker journals
+``ils_ok`` itself so the writer only writes and records ``done``). The reader and the SIP2 client are both thread-safe; each
 item's own steps stay in order because one thread does them.
 """
 
@@ -133,6 +134,7 @@ class _Write:
     warning: str = ""
     detail: str = ""
     journal: bool = True       # False: already-yours items (no transaction to record)
+    ils_ok_recorded: bool = False
 
 
 _HOLD, _RELEASE = object(), object()   # writer-queue markers: a stack starts / ends
@@ -151,6 +153,8 @@ class BorrowEngine:
         self._idle = threading.Condition()
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
+        self._done: queue.Queue[_Write] = queue.Queue()
+        self._recorder_thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -158,13 +162,16 @@ class BorrowEngine:
             self._halt.clear()
             self._thread = threading.Thread(target=self._writer, name="borrow-writer", daemon=True)
             self._thread.start()
+            self._recorder_thread = threading.Thread(target=self._recorder, name="borrow-recorder", daemon=True)
+            self._recorder_thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self.drain(timeout)
         self._halt.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in (self._thread, self._recorder_thread):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._recorder_thread = None
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued security write has finished (bounded)."""
@@ -241,7 +248,13 @@ class BorrowEngine:
         warning = "" if cand.complete else job.tr(M.SET_WARNING).format(present=len(cand.present),
                                                                           parts=cand.parts)
         if cand.uids:
-            self._queue(_Write(job, cand, entry, status, title, due, ils, offline, warning, detail))
+            write = _Write(job, cand, entry, status, title, due, ils, offline, warning, detail)
+            if not offline and self._inflight:
+                # The writer is behind (tag I/O is the slow part now): journal the ILS's yes
+                # here, so the writer's turn is only the write and "done".
+                self.ctx.journal.record_outcome(entry, Outcome.ILS_OK, detail, payload_update={"due_date": due})
+                write.ils_ok_recorded = True
+            self._queue(write)
             return
         # A barcode-only item: nothing to write; the ILS's flags say whether staff must unlock it.
         if not offline:
@@ -398,32 +411,61 @@ class BorrowEngine:
                 lock.release()
 
     def _do_write(self, w: _Write) -> None:
+        handed_off = False
         try:
-            self._write(w)
+            handed_off = self._write(w)
         except Exception as exc:  # the patron must still hear about the item; staff get the detail
-            log.exception("security write of %s failed unexpectedly", w.cand.item_id)
-            try:
-                if w.journal:
-                    self.ctx.journal.record_outcome(w.entry_id, Outcome.STAFF, f"kiosk error: {exc}")
-            finally:
-                self._emit(w.job, w.cand, ItemStatus.SEE_STAFF, w.job.tr(M.SECURITY_STAFF), entry=w.entry_id)
+            self._kiosk_error(w, exc)
         finally:
-            with self._idle:
-                self._inflight -= 1
-                self._idle.notify_all()
+            if not handed_off:
+                self._finished()
 
-    def _write(self, w: _Write) -> None:
+    def _finished(self) -> None:
+        with self._idle:
+            self._inflight -= 1
+            self._idle.notify_all()
+
+    def _kiosk_error(self, w: _Write, exc: Exception) -> None:
+        log.error("borrowing %s failed unexpectedly: %s", w.cand.item_id, exc, exc_info=exc)
+        try:
+            if w.journal:
+                self.ctx.journal.record_outcome(w.entry_id, Outcome.STAFF, f"kiosk error: {exc}")
+        finally:
+            self._emit(w.job, w.cand, ItemStatus.SEE_STAFF, w.job.tr(M.SECURITY_STAFF), entry=w.entry_id)
+
+    def _recorder(self) -> None:
+        """Journals "done" and tells the patron, while the writer already switches the
+        next tag (a journal commit is an fsync; the tags need not wait for it)."""
+        while not self._halt.is_set():
+            try:
+                w = self._done.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                self._record_done(w)
+            except Exception as exc:
+                self._kiosk_error(w, exc)
+            finally:
+                self._finished()
+
+    def _record_done(self, w: _Write) -> None:
+        if w.journal:
+            self.ctx.journal.record_outcome(w.entry_id, Outcome.DONE, w.detail, payload_update={"due_date": w.due})
+        self._emit(w.job, w.cand, w.status, self._loan_message(w.job, w.status, w.due, w.offline), title=w.title,
+                   due=w.due, ils=w.ils, entry=w.entry_id, offline=w.offline, secured=False, warning=w.warning)
+
+    def _write(self, w: _Write) -> bool:
+        """Steps 3-4 for one item; True when "done" was handed to the recorder thread."""
         ctx, job, cand = self.ctx, w.job, w.cand
-        if w.journal and not w.offline:
+        if w.journal and not w.offline and not w.ils_ok_recorded:
             ctx.journal.record_outcome(w.entry_id, Outcome.ILS_OK, w.detail, payload_update={"due_date": w.due})
         result = ctx.security.write(cand.uids, secured=False)
         if result.ok:
-            if w.journal:
-                ctx.journal.record_outcome(w.entry_id, Outcome.DONE, w.detail, payload_update={"due_date": w.due})
-            self._emit(job, cand, w.status, self._loan_message(job, w.status, w.due, w.offline), title=w.title,
-                       due=w.due, ils=w.ils, entry=w.entry_id, offline=w.offline, secured=False,
-                       warning=w.warning)
-            return
+            if self._recorder_thread is not None:
+                self._done.put(w)
+                return True
+            self._record_done(w)
+            return False
         log.warning("security write failed for %s: %s", cand.item_id, result.detail)
         if result.written:  # part of a set was switched: put those back to secured
             ctx.security.write(tuple(u for u in cand.uids if uid_hex(u) in result.written), secured=True)
@@ -431,20 +473,21 @@ class BorrowEngine:
         if not w.journal:
             self._emit(job, cand, ItemStatus.SEE_STAFF, job.tr(M.SECURITY_STAFF), title=w.title, due=w.due,
                        entry=w.entry_id, secured=True)
-            return
+            return False
         if w.offline:
             ctx.journal.record_outcome(w.entry_id, Outcome.UNDONE, detail + "; offline loan cancelled")
             self._emit(job, cand, ItemStatus.REFUSED, job.tr(M.SECURITY_UNDONE), entry=w.entry_id, offline=True,
                        secured=True)
-            return
+            return False
         if ctx.rules.security_failure == "undo" and w.status is ItemStatus.BORROWED and self._undo(cand):
             ctx.journal.record_outcome(w.entry_id, Outcome.UNDONE, detail + "; loan undone (checkin)")
             self._emit(job, cand, ItemStatus.REFUSED, job.tr(M.SECURITY_UNDONE), title=w.title,
                        entry=w.entry_id, secured=True)
-            return
+            return False
         ctx.journal.record_outcome(w.entry_id, Outcome.STAFF, detail + "; loan kept, patron sent to staff")
         self._emit(job, cand, ItemStatus.SEE_STAFF, job.tr(M.SECURITY_STAFF), title=w.title, due=w.due,
                    entry=w.entry_id, secured=True)
+        return False
 
     def _undo(self, cand: Candidate) -> bool:
         """Check the item back in after its tag could not be switched."""

@@ -150,7 +150,7 @@ def test_stop_ends_the_session_and_leaves_no_threads(tmp_path: Path) -> None:
     assert kit.results(1)[ITEMS[1]].status is ItemStatus.BORROWED
     kit.stop()
     assert kit.station.session.state is SessionState.IDLE
-    eventually(lambda: not ({"station", "borrow-writer", "pad-watcher", "offline-replay"}
+    eventually(lambda: not ({"station", "borrow-writer", "borrow-recorder", "pad-watcher", "offline-replay"}
                             & ({t.name for t in threading.enumerate()} - before)), timeout=5)
 
 
