@@ -16,14 +16,13 @@ the account side in :mod:`kiosk.account`.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from kiosk.drivers.rfid.base import uid_hex
 from kiosk.errors import DeviceError, TagError
-from kiosk.i18n import N_, Translator, translator
+from kiosk.i18n import N_, Translator
 from kiosk.journal import Journal
 from kiosk.offline import OfflineDesk
 from kiosk.receipts import parse_due_date
@@ -189,10 +188,6 @@ class Context:
     policy: SecurityPolicy
     is_offline: Callable[[], bool] = lambda: False
     go_offline: Callable[[str], None] = lambda reason: None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def tr(self, lang: str) -> Translator:
-        return translator(lang)
 
 
 def ils_words(messages: Sequence[str] | None) -> tuple[str, ...]:
