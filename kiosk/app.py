@@ -14,6 +14,7 @@ Call :func:`configure_kivy` before anything creates the Kivy window.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -42,6 +43,7 @@ __all__ = ["KioskApp", "configure_kivy"]
 
 KEY_ESCAPE, KEY_F4, KEY_BACK = 27, 285, 1001
 TOUCH_RATE = 1.0          # seconds between inactivity resets sent to the station
+FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~16 ms)
 
 
 def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
@@ -109,6 +111,8 @@ class KioskApp(App):
         self.ready_at: float | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._last_touch = 0.0
+        self._events: collections.deque[StationEvent] = collections.deque()
+        self._drain_trigger = Clock.create_trigger(self._drain, 0)
 
     # -- building -------------------------------------------------------------------
     def build(self) -> Any:
@@ -134,7 +138,10 @@ class KioskApp(App):
             root.add_widget(self.side_panel(self))
         self.shell.bind(size=lambda _w, size: self.theme.resize(*size))
         self.theme.resize(*Window.size)
-        Window.clearcolor = (0.96, 0.95, 0.93, 1)
+        # The window's clear colour is the page background: one full-screen
+        # fill less per frame, which matters with software GL (llvmpipe).
+        Window.clearcolor = self.theme.bg
+        self.theme.bind(bg=lambda _t, colour: setattr(Window, "clearcolor", colour))
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         return root
 
@@ -146,6 +153,7 @@ class KioskApp(App):
         def drawn(*_: Any) -> None:
             Window.unbind(on_flip=drawn)
             self.ready_at = time.monotonic()
+            self.sounds.preload()
             if self.on_ready is not None:
                 self.on_ready(self)
         Window.bind(on_flip=drawn)
@@ -213,7 +221,21 @@ class KioskApp(App):
 
     # -- station events (worker threads) -> UI thread -----------------------------------
     def _deliver(self, event: StationEvent) -> None:
-        Clock.schedule_once(lambda _dt: self.router.handle(event))
+        """Station subscriber (worker threads): queue the event for the UI thread."""
+        self._events.append(event)
+        self._drain_trigger()
+
+    def _drain(self, _dt: float = 0.0) -> None:
+        """Handle queued events in order within a per-frame time budget, so a
+        burst (a stack of ten items settles at once) spreads over a few frames
+        instead of freezing one."""
+        deadline = time.perf_counter() + FRAME_BUDGET
+        while self._events:
+            self.router.handle(self._events.popleft())
+            if time.perf_counter() > deadline:
+                break
+        if self._events:
+            self._drain_trigger()
 
     def go_attract(self) -> None:
         """Back to the attract screen after a session, with the station's look."""

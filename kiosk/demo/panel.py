@@ -1,11 +1,17 @@
 """The virtual hardware panel shown beside the kiosk screen in ``kiosk demo``:
 library cards to scan, tagged items to put on or take off the RFID pad, and
 the receipt printer's paper. It acts on the simulated devices only; the
-kiosk screen reacts exactly as it would to real hardware."""
+kiosk screen reacts exactly as it would to real hardware.
+
+The simulated devices are shared with the station's threads (the pad is
+locked while the reader writes a tag), so the panel reads and changes them
+on its own worker thread, never on the UI thread."""
 
 from __future__ import annotations
 
-from typing import Any
+import queue
+import threading
+from typing import Any, Callable
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
@@ -47,32 +53,56 @@ class HardwarePanel(BoxLayout):
             self.item_buttons[item.item_id] = button
             self.ids.item_grid.add_widget(button)
         self._seen = -1
-        self._event = Clock.schedule_interval(self.refresh, REFRESH)
+        self._jobs: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._halt = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="demo-panel", daemon=True)
+        self._worker.start()
 
+    # -- taps (UI thread): hand the device work to the panel's thread ---------------------
     def toggle(self, item_id: str) -> None:
-        if item_id in self.rig.on_pad():
-            self.rig.take_item(item_id)
-        else:
-            self.rig.put_item(item_id)
-        self.refresh()
+        def job() -> None:
+            if item_id in self.rig.on_pad():
+                self.rig.take_item(item_id)
+            else:
+                self.rig.put_item(item_id)
+        self._jobs.put(job)
 
     def clear_pad(self) -> None:
-        self.rig.clear_pad()
-        self.refresh()
+        self._jobs.put(self.rig.clear_pad)
 
-    def refresh(self, *_: Any) -> None:
+    def stop(self) -> None:
+        self._halt.set()
+        self._worker.join(2.0)
+
+    # -- the panel's thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._halt.is_set():
+            try:
+                job = self._jobs.get(timeout=REFRESH)
+            except queue.Empty:
+                job = None
+            try:
+                if job is not None:
+                    job()
+                self._poll()
+            except Exception as exc:  # a demo device hiccup must not kill the panel
+                Clock.schedule_once(lambda _dt, e=exc: setattr(self, "pad_count", f"pad: {e}"))
+
+    def _poll(self) -> None:
         on_pad = self.rig.on_pad()
+        data = self.rig.receipt_bytes()
+        receipt = None
+        if len(data) != self._seen:
+            self._seen = len(data)
+            receipt = self.rig.receipt_text() if data else "(no receipt printed yet)"
+        Clock.schedule_once(lambda _dt: self._show(on_pad, receipt))
+
+    def _show(self, on_pad: set[str], receipt: str | None) -> None:
         for item_id, button in self.item_buttons.items():
             button.selected = item_id in on_pad
         self.pad_count = f"On the pad: {len(on_pad)}"
-        data = self.rig.receipt_bytes()
-        if len(data) != self._seen:
-            self._seen = len(data)
-            self.receipt = self.rig.receipt_text() if data else "(no receipt printed yet)"
-
-    def tear_off(self) -> None:
-        self.rig.printer.output  # noqa: B018  (reading keeps the sim's buffer; we only clear the view)
-        self.receipt = "(no receipt printed yet)"
+        if receipt is not None:
+            self.receipt = receipt
 
 
 load_kv(__file__)

@@ -73,8 +73,10 @@ def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
         if panel:
             from kiosk.demo.panel import HardwarePanel
 
-            def side_panel(_app: Any) -> Any:
-                return HardwarePanel(rig)
+            def side_panel(app: Any) -> Any:
+                panel = HardwarePanel(rig)
+                app.bind(on_stop=lambda *_: panel.stop())
+                return panel
         window = (size[0] + PANEL_WIDTH, size[1]) if panel else size
         app = make_app(rig.config, rig.station, side_panel=side_panel, size=window, headless=headless)
         app.rig = rig

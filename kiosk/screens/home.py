@@ -39,7 +39,7 @@ class HomeScreen(KioskScreen):
         if p.holds_ready:
             notes.append(app.ngettext("{n} hold is ready for you to pick up.",
                                       "{n} holds are ready for you to pick up.", p.holds_ready).format(n=p.holds_ready))
-        if p.fines_total:
+        if p.fines_total and p.fines_total.strip("0.,") != "":
             notes.append(tr("Fines to pay: {amount}").format(amount=app.money(p.fines_total, p.currency)))
         if p.offline:
             notes.append(app.ngettext("The library system is offline: you can borrow {n} more item.",
