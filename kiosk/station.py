@@ -346,10 +346,20 @@ class Station:
             log.warning("ignored %s: %s", name, exc)
         except KioskError as exc:
             log.error("%s failed: %s", name, exc)
-            self.emit(Notice(translator(self.session.language)(MSG_ERROR), "error"))
+            self._after_error()
         except Exception:
             log.exception("%s failed", name)
-            self.emit(Notice(translator(self.session.language)(MSG_ERROR), "error"))
+            self._after_error()
+
+    def _after_error(self) -> None:
+        """Tell the patron politely; a session caught half-way through
+        identification (no screen to go back to) is ended, never left hanging."""
+        message = translator(self.session.language)(MSG_ERROR)
+        self.emit(Notice(message, "error"))
+        try:
+            self.flow.abandon_if_stuck(message)
+        except Exception:
+            log.exception("could not end the session after an error")
 
     def _check_inactivity(self) -> None:
         try:

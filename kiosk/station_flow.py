@@ -575,6 +575,12 @@ class Flow:
         self.st.borrower.drain(30.0)
         self._end(EndReason.CANCELLED, self.tr(MSG_CANCELLED))
 
+    def abandon_if_stuck(self, message: str) -> None:
+        """After an unexpected error: states that wait on the kiosk itself
+        (identifying, ending) cannot be left by the patron, so end the session."""
+        if self.session.state in (S.IDENTIFYING, S.ENDING):
+            self._end(EndReason.OUT_OF_SERVICE, message)
+
     def on_timeout(self) -> None:
         s = self.session
         if s.state is S.RECEIPT:

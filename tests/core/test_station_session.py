@@ -253,3 +253,38 @@ def test_a_stale_tap_is_refused_by_the_table_and_logged(kit: Kit, caplog: pytest
     assert "'submit_pin' is illegal in state 'idle'" in caplog.text
     assert "1234" not in caplog.text
     assert kit.station.session_view().state is SessionState.IDLE
+
+
+def test_garbage_from_the_ils_while_identifying_ends_the_session_politely(tmp_path: Path) -> None:
+    """An ILS that answers patron information (63) with noise, even after the
+    resend (97): the patron is not left on a spinner; the session ends politely."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sip2"))
+    from sip2_servers import ScriptedServer, good_ils  # type: ignore[import-not-found]
+
+    from kiosk.sip2.client import SIP2Client, SIP2Settings
+    from kiosk.station import Station
+    from station_kit import make_config
+
+    def noisy(frame: bytes, conn: object) -> bytes | None:
+        if frame.startswith((b"63", b"97")):
+            return b"\x00\x01not sip2 at all\r"
+        return good_ils(frame, conn)  # type: ignore[arg-type]
+
+    with ScriptedServer(noisy) as server:
+        client = SIP2Client(SIP2Settings(port=server.port, username="kiosk", password="kiosk-pass",
+                                         read_timeout=1.0, keepalive_interval=0.0, retries=1))
+        station = Station(make_config(tmp_path), sip2_client=client, devices={},
+                          journal_path=tmp_path / "j.sqlite3")
+        seen: list[object] = []
+        station.subscribe(seen.append)
+        try:
+            station.start()
+            assert station.wait_started(10)
+            station.identify(ANA)
+            eventually(lambda: any(isinstance(e, SessionEnded) for e in seen), timeout=10)
+            end = next(e for e in seen if isinstance(e, SessionEnded))
+            assert end.reason is EndReason.OUT_OF_SERVICE and "try again" in end.message
+            eventually(lambda: station.session_view().state is SessionState.IDLE)
+        finally:
+            station.stop()
