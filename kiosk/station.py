@@ -377,6 +377,7 @@ class Station:
             self.flow.on_timeout()
         except Exception:
             log.exception("inactivity check failed")
+            self._after_error()
 
     def _check_link(self) -> None:
         """Once a second while offline: back online when the ILS answers again and

@@ -577,8 +577,9 @@ class Flow:
 
     def abandon_if_stuck(self, message: str) -> None:
         """After an unexpected error: states that wait on the kiosk itself
-        (identifying, ending) cannot be left by the patron, so end the session."""
-        if self.session.state in (S.IDENTIFYING, S.ENDING):
+        (identifying, ending) or that would fail the same way on every retry
+        (receipt) end the session instead of leaving the patron stuck."""
+        if self.session.state in (S.IDENTIFYING, S.ENDING, S.RECEIPT):
             self._end(EndReason.OUT_OF_SERVICE, message)
 
     def on_timeout(self) -> None:
