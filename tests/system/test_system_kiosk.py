@@ -206,18 +206,6 @@ def test_return_through_the_feig_driver_resecures_and_sends_holds_to_the_shelf(r
     assert ANA not in text
 
 
-def test_the_configs_validate_with_check_config(rig: Rig, tmp_path: Path) -> None:
-    import subprocess
-
-    from system_rig import KIOSK_CMD
-
-    kiosk = KioskRig(rig, "feig")
-    run = subprocess.run([*KIOSK_CMD, "check-config", str(kiosk.path)], capture_output=True, text=True,
-                         timeout=60)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "kiosk-pass" not in run.stdout + run.stderr
-
-
 def test_a_return_never_shows_the_returning_patron_who_the_hold_is_for(rig: Rig) -> None:
     kiosk = KioskRig(rig, "feig")
     kiosk.log_in()
