@@ -26,7 +26,7 @@ from kiosk.events import (AccountChanged, EndReason, ItemResult, ItemStatus, Not
                           RenewResult, SessionEnded, SessionState, SessionView)
 from kiosk.i18n import N_, Translator, is_rtl, normalize, translator
 from kiosk.logs import mask_patron_id
-from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+from kiosk.session_receipt import receipt_items, session_receipt
 from kiosk.session import Patron
 
 if TYPE_CHECKING:
@@ -520,7 +520,7 @@ class Flow:
         if not self.st.borrower.drain(30.0):
             return self._notice(self.tr(MSG_WAIT_ITEMS), "warning")
         default = self.st.config.receipt.default
-        if not self._receipt_items() or default == "none":
+        if not receipt_items(s.items) or default == "none":
             s.step("finish")
             return self._deliver("none", None)
         self.receipt_choices = self.st.receipts.options()
@@ -537,7 +537,7 @@ class Flow:
     def _deliver(self, choice: str, email: str | None) -> None:
         s = self.session
         try:
-            delivery = self.st.receipts.deliver(self._receipt(), choice, email)
+            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s), choice, email)
         except ValueError as exc:
             log.warning("receipt: %s", exc)
             return self._notice(self.tr(M.REFUSED), "warning")
@@ -546,28 +546,6 @@ class Flow:
             return self._changed(delivery.message)
         s.step("receipt_done")
         self._end(EndReason.FINISHED, delivery.message or self.tr(MSG_GOODBYE))
-
-    def _receipt_items(self) -> list[ReceiptItem]:
-        mapping = {ItemStatus.BORROWED: ItemOutcome.BORROWED, ItemStatus.ALREADY_YOURS: ItemOutcome.BORROWED,
-                   ItemStatus.RENEWED: ItemOutcome.RENEWED, ItemStatus.RETURNED: ItemOutcome.RETURNED}
-        out = []
-        for r in self.session.items:
-            if r.status in mapping:
-                outcome = mapping[r.status]
-            elif r.status in (ItemStatus.REFUSED, ItemStatus.SEE_STAFF):
-                outcome = ItemOutcome.NOT_RETURNED if r.action == "return" else ItemOutcome.REFUSED
-            else:
-                continue
-            message = " ".join(r.ils_message) or (r.message if not r.ok else r.warning)
-            out.append(ReceiptItem(r.item_id, r.title, outcome, r.due_date or None, message, r.offline))
-        return out
-
-    def _receipt(self) -> Receipt:
-        s = self.session
-        p = s.patron
-        return Receipt.from_config(self.st.config, patron_id=p.patron_id if p else "", lang=s.language,
-                                   items=self._receipt_items(), fines_total=p.fines_total if p else None,
-                                   session_id=s.session_id)
 
     def do_end_session(self) -> None:
         if self.session.state in (S.IDLE,):

@@ -1,0 +1,57 @@
+"""What a session's receipt lists: each item's line, from the session's
+:class:`~kiosk.events.ItemResult` s (:mod:`kiosk.receipts` lays it out).
+
+Borrowed, renewed and returned items are listed with title and due date;
+refusals with the ILS's own words (or ours when it gave none). An item whose
+loan stands but whose tag could not be switched (``see_staff`` with a due
+date) is listed as borrowed: the receipt must match the patron's account.
+Pending, unreadable and incomplete lines are left off: nothing happened to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from kiosk.events import ItemResult, ItemStatus
+from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+
+__all__ = ["receipt_items", "session_receipt"]
+
+_DONE = {ItemStatus.BORROWED: ItemOutcome.BORROWED, ItemStatus.ALREADY_YOURS: ItemOutcome.BORROWED,
+         ItemStatus.RENEWED: ItemOutcome.RENEWED, ItemStatus.RETURNED: ItemOutcome.RETURNED}
+
+
+def _outcome(r: ItemResult) -> str | None:
+    if r.status in _DONE:
+        return _DONE[r.status]
+    if r.status is ItemStatus.SEE_STAFF and r.action == "borrow" and r.due_date:
+        return ItemOutcome.BORROWED          # the loan stands; staff will switch the tag
+    if r.status is ItemStatus.SEE_STAFF and r.action == "return" and r.secured is False:
+        return ItemOutcome.RETURNED          # checked in; staff will secure it
+    if r.status in (ItemStatus.REFUSED, ItemStatus.SEE_STAFF, ItemStatus.CONFIRM_FEE):
+        return ItemOutcome.NOT_RETURNED if r.action == "return" else ItemOutcome.REFUSED
+    return None
+
+
+def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
+    out = []
+    for r in results:
+        outcome = _outcome(r)
+        if outcome is None:
+            continue
+        if outcome in (ItemOutcome.REFUSED, ItemOutcome.NOT_RETURNED):
+            message = " ".join(r.ils_message) or r.message
+        elif r.status is ItemStatus.SEE_STAFF:
+            message = r.message
+        else:
+            message = r.warning
+        out.append(ReceiptItem(r.item_id, r.title, outcome, r.due_date or None, message, r.offline))
+    return out
+
+
+def session_receipt(config: Any, session: Any) -> Receipt:
+    """The receipt of ``session`` (a :class:`kiosk.session.Session`), in its language."""
+    patron = session.patron
+    return Receipt.from_config(config, patron_id=patron.patron_id if patron else "", lang=session.language,
+                               items=receipt_items(session.items), fines_total=patron.fines_total if patron else None,
+                               session_id=session.session_id)
