@@ -30,13 +30,14 @@ def borrow_mode(kiosk: KioskRig) -> None:
 
 def test_tag_lifted_before_its_security_write_undoes_the_loan(rig: Rig) -> None:
     kiosk = KioskRig(rig, "feig")
-    assert rig.ils is not None
+    ils = rig.ils
+    assert ils is not None
     borrow_mode(kiosk)
-    rig.ils.faults.set(delay=0.4)                 # a slow ILS: time to lift the book
+    ils.faults.set(delay=0.4)                     # a slow ILS: time to lift the book
     tag = put_item(kiosk.field, ITEMS[0])
-    eventually(lambda: rig.ils.requests["11"] >= 1, 10, what="the checkout on the wire")
+    eventually(lambda: ils.requests["11"] >= 1, 10, what="the checkout on the wire")
     kiosk.field.remove(tag.uid)
-    rig.ils.faults.set(delay=0.0)
+    ils.faults.set(delay=0.0)
     result = kiosk.results(1)[ITEMS[0]]
     assert result.status in (ItemStatus.REFUSED, ItemStatus.SEE_STAFF), result
     assert result.status is ItemStatus.REFUSED                      # security_failure = "undo"

@@ -20,6 +20,8 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.drivers.printer.render import escpos_to_text
+from kiosk.drivers.rfid.feig_emulator import FeigEmulator
+from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
 from kiosk.events import Instruction, ItemResult, ItemStatus, ReceiptResult, SessionChanged, SessionState
 from kiosk.station import Station
 from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, ITEMS, LIBRARY, NOT_FOR_LOAN, ON_HOLD, EventLog,
@@ -57,6 +59,7 @@ class KioskRig:
         if rig.ils is None:
             rig.start_ils()
         self.rig = rig
+        self.reader: FeigEmulator | M3Emulator
         if reader_kind == "feig":
             self.reader, port = rig.feig(reader_transport)
         else:
@@ -250,7 +253,8 @@ def test_a_legacy_ils_character_set_keeps_accents_on_screen_and_paper(rig: Rig, 
     ils.faults.set(terminator=terminator)
     kiosk = KioskRig(rig, "feig", encoding=encoding, sip2_extra=f'terminator = "{terminator}"')
     kiosk.log_in()
-    assert kiosk.station.session_view().patron.display_name == "Ana García"
+    patron = kiosk.station.session_view().patron
+    assert patron is not None and patron.display_name == "Ana García"
     kiosk.station.start_borrow()
     kiosk.state_reached(SessionState.BORROWING)
     for item in ITEMS[:2]:

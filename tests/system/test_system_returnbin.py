@@ -16,11 +16,14 @@ from typing import Iterator
 
 import pytest
 
+from kiosk.drivers.rfid.feig_emulator import FeigEmulator
 from kiosk.drivers.rfid.sim import make_item_tag, make_uid
+from kiosk.drivers.sorter.emulator import SorterBoardEmulator
 from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, IN_TRANSIT, ITEMS, KIOSK_CMD, ON_HOLD, Rig, afi_of,
                         eventually, put_item)
 
 BINS = ("1", "2", "holds", "reject")
+Service = tuple[Rig, FeigEmulator, SorterBoardEmulator, "subprocess.Popen[str]"]
 
 
 def returnbin_devices(reader_port: str, sorter_url: str) -> str:
@@ -44,7 +47,7 @@ reject_bin = "reject"
 
 
 @pytest.fixture
-def service(rig: Rig, tmp_path: Path) -> Iterator[tuple[Rig, object, object, subprocess.Popen[str]]]:
+def service(rig: Rig, tmp_path: Path) -> Iterator[Service]:
     rig.start_ils()
     reader, port = rig.feig(transport="socket")
     board = rig.sorter(BINS)
@@ -66,26 +69,26 @@ def output(tmp_path: Path) -> str:
     return (tmp_path / "returnbin.log").read_text(encoding="utf-8")
 
 
-def drop(reader: object, board: object, uid: bytes, bin_name: str, tmp_path: Path, proc: subprocess.Popen[str],
+def drop(reader: FeigEmulator, board: SorterBoardEmulator, uid: bytes, bin_name: str, tmp_path: Path, proc: subprocess.Popen[str],
          timeout: float = 20.0) -> None:
     """The item lies in the field until the sorter routes it, then falls on into the bin."""
-    before = len(board.routed)  # type: ignore[attr-defined]
+    before = len(board.routed)
 
     def routed() -> bool:
         assert proc.poll() is None, "the return bin died:\n" + output(tmp_path)
-        return len(board.routed) > before  # type: ignore[attr-defined]
+        return len(board.routed) > before
     eventually(routed, timeout, what=f"item {uid.hex()} routed")
-    assert board.routed[before:] == [bin_name], (board.routed, output(tmp_path))  # type: ignore[attr-defined]
-    reader.field.remove(uid)  # type: ignore[attr-defined]
+    assert board.routed[before:] == [bin_name], (board.routed, output(tmp_path))
+    reader.field.remove(uid)
 
 
 def test_return_bin_service_sorts_items_and_stops_cleanly_on_sigterm(
-        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+        service: Service, tmp_path: Path) -> None:
     rig, reader, board, proc = service
     books = rig.client()
     for item in ITEMS[5:7]:
         assert books.checkout(ANA, item, pin=ANA_PIN).ok
-    field = reader.field  # type: ignore[attr-defined]
+    field = reader.field
 
     chute = [(ITEMS[5], "1"), (ON_HOLD, "holds"), (IN_TRANSIT, "holds"), (ITEMS[6], "1")]
     for item, bin_name in chute:
@@ -112,14 +115,14 @@ def test_return_bin_service_sorts_items_and_stops_cleanly_on_sigterm(
 
 
 def test_return_bin_keeps_taking_items_while_the_ils_is_down_and_replays_them(
-        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+        service: Service, tmp_path: Path) -> None:
     rig, reader, board, proc = service
     assert rig.ils is not None
     books = rig.client()
     for item in ITEMS[7:9]:
         assert books.checkout(ANA, item, pin=ANA_PIN).ok
     rig.ils.set_down(True)                               # the ILS goes away for the night
-    field = reader.field  # type: ignore[attr-defined]
+    field = reader.field
     for item in ITEMS[7:9]:
         tag = put_item(field, item, afi=AFI_ON_LOAN)
         drop(reader, board, tag.uid, "1", tmp_path, proc, timeout=30.0)   # default bin: sorted by staff later
@@ -134,22 +137,22 @@ def test_return_bin_keeps_taking_items_while_the_ils_is_down_and_replays_them(
 
 
 def test_a_burst_of_items_in_the_field_at_once_each_go_to_their_bin_once(
-        service: tuple[Rig, object, object, subprocess.Popen[str]], tmp_path: Path) -> None:
+        service: Service, tmp_path: Path) -> None:
     """Several books slide down together and lie in the antenna field at the
     same moment: each is checked in, secured and routed exactly once."""
     rig, reader, board, proc = service
     books = rig.client()
     for item in ITEMS[:3]:
         assert books.checkout(ANA, item, pin=ANA_PIN).ok
-    field = reader.field  # type: ignore[attr-defined]
+    field = reader.field
     burst = [put_item(field, item, afi=AFI_ON_LOAN) for item in (*ITEMS[:3], ON_HOLD)]
-    eventually(lambda: len(board.routed) >= 4, 30, what="four items routed")  # type: ignore[attr-defined]
+    eventually(lambda: len(board.routed) >= 4, 30, what="four items routed")
     for tag in burst:
         field.remove(tag.uid)
-    assert sorted(board.routed) == ["1", "1", "1", "holds"], board.routed  # type: ignore[attr-defined]
+    assert sorted(board.routed) == ["1", "1", "1", "holds"], board.routed
     assert all(tag.afi == AFI_SECURED for tag in burst)
     assert all(books.item_information(item).circulation_status != "04" for item in ITEMS[:3])
     assert rig.ils is not None and rig.ils.requests["09"] == 4, "an item was checked in twice"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0, output(tmp_path)
-    assert len(board.routed) == 4  # type: ignore[attr-defined]
+    assert len(board.routed) == 4

@@ -41,13 +41,14 @@ def test_kiosk_run_serves_patrons_and_stops_on_sigterm(rig: Rig, tmp_path: Path)
         log.close()
     rig.closers.append(finish)
 
-    def alive() -> None:
+    def alive() -> bool:
         assert proc.poll() is None, (tmp_path / "kiosk.log").read_text(encoding="utf-8")
-    eventually(lambda: alive() or ils.requests["93"] >= 1, 30, what="the kiosk logged in to the ILS")
+        return True
+    eventually(lambda: alive() and ils.requests["93"] >= 1, 30, what="the kiosk logged in to the ILS")
     polls = reader.requests
-    eventually(lambda: alive() or reader.requests > polls + 3, 10, what="the kiosk polling the pad")
+    eventually(lambda: alive() and reader.requests > polls + 3, 10, what="the kiosk polling the pad")
     scanner.scan(ANA)
-    eventually(lambda: alive() or ils.requests["63"] >= 1, 10, what="the card asked about at the ILS")
+    eventually(lambda: alive() and ils.requests["63"] >= 1, 10, what="the card asked about at the ILS")
 
     proc.send_signal(signal.SIGTERM)
     try:
