@@ -1,5 +1,5 @@
 """The after-hours return bin as systemd runs it: ``kiosk returnbin --config
-FILE`` in its own process, reaching a FEIG reader emulator and a sorter board
+FILE`` in its own process, reaching a FEIG (or 3M 810) reader emulator and a sorter board
 emulator that live in this test process on 127.0.0.1 sockets, and the ILS
 simulator. Items are laid in the antenna's field one at a time, as they fall
 down the chute; the test watches which bin the board was told to open, the
@@ -17,19 +17,20 @@ from typing import Iterator
 import pytest
 
 from kiosk.drivers.rfid.feig_emulator import FeigEmulator
+from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
 from kiosk.drivers.rfid.sim import make_item_tag, make_uid
 from kiosk.drivers.sorter.emulator import SorterBoardEmulator
 from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, IN_TRANSIT, ITEMS, KIOSK_CMD, ON_HOLD, Rig, afi_of,
                         eventually, put_item)
 
 BINS = ("1", "2", "holds", "reject")
-Service = tuple[Rig, FeigEmulator, SorterBoardEmulator, "subprocess.Popen[str]"]
+Service = tuple[Rig, FeigEmulator | M3Emulator, SorterBoardEmulator, "subprocess.Popen[str]"]
 
 
-def returnbin_devices(reader_port: str, sorter_url: str) -> str:
+def returnbin_devices(reader_port: str, sorter_url: str, reader_kind: str = "feig") -> str:
     return f"""
 [devices.rfid]
-driver = "feig:{reader_port}"
+driver = "{reader_kind}:{reader_port}"
 required = true
 poll_interval = 0.05
 timeout = 1.0
@@ -47,11 +48,14 @@ reject_bin = "reject"
 
 
 @pytest.fixture
-def service(rig: Rig, tmp_path: Path) -> Iterator[Service]:
+def service(rig: Rig, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+    """The return bin process; a test parametrized with ``reader_kind`` picks the reader (FEIG by default)."""
+    reader_kind = getattr(request, "param", "feig")
     rig.start_ils()
-    reader, port = rig.feig(transport="socket")
+    reader, port = rig.feig(transport="socket") if reader_kind == "feig" else rig.m3(transport="socket")
     board = rig.sorter(BINS)
-    path = rig.write_config(returnbin_devices(port, board.url), name="returnbin.toml", mode="returnbin")
+    path = rig.write_config(returnbin_devices(port, board.url, reader_kind), name="returnbin.toml",
+                            mode="returnbin")
     log = open(tmp_path / "returnbin.log", "w+", encoding="utf-8")
     proc = subprocess.Popen([*KIOSK_CMD, "returnbin", "--config", str(path)], stdout=log,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "NOTIFY_SOCKET": ""})
@@ -69,7 +73,7 @@ def output(tmp_path: Path) -> str:
     return (tmp_path / "returnbin.log").read_text(encoding="utf-8")
 
 
-def drop(reader: FeigEmulator, board: SorterBoardEmulator, uid: bytes, bin_name: str, tmp_path: Path, proc: subprocess.Popen[str],
+def drop(reader: FeigEmulator | M3Emulator, board: SorterBoardEmulator, uid: bytes, bin_name: str, tmp_path: Path, proc: subprocess.Popen[str],
          timeout: float = 20.0) -> None:
     """The item lies in the field until the sorter routes it, then falls on into the bin."""
     before = len(board.routed)
@@ -82,6 +86,7 @@ def drop(reader: FeigEmulator, board: SorterBoardEmulator, uid: bytes, bin_name:
     reader.field.remove(uid)
 
 
+@pytest.mark.parametrize("service", ["feig", "3m810"], indirect=True)
 def test_return_bin_service_sorts_items_and_stops_cleanly_on_sigterm(
         service: Service, tmp_path: Path) -> None:
     rig, reader, board, proc = service

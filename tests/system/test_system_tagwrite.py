@@ -15,8 +15,7 @@ from kiosk.tags import ItemTag, decode_tag, dsfid_for
 from system_rig import AFI_SECURED, ISIL, KIOSK_CMD, Rig
 
 
-@pytest.mark.parametrize("reader_kind,model", [("feig", "danish"), ("feig", "28560-2"), ("3m810", "danish"),
-                                               ("3m810", "28560-2")])
+@pytest.mark.parametrize("reader_kind,model", [("feig", "danish"), ("3m810", "28560-2")])
 def test_tag_write_programs_a_blank_tag_through_the_real_driver(rig: Rig, reader_kind: str, model: str) -> None:
     reader, port = rig.feig() if reader_kind == "feig" else rig.m3()
     blank = reader.field.place(next_uid(), b"", afi=0x00, dsfid=0x00)
