@@ -75,6 +75,7 @@ def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
 
             def side_panel(app: Any) -> Any:
                 panel = HardwarePanel(rig)
+                app.panel = panel
                 app.bind(on_stop=lambda *_: panel.stop())
                 return panel
         window = (size[0] + PANEL_WIDTH, size[1]) if panel else size

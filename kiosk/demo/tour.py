@@ -85,6 +85,7 @@ class Tour:
 
     def return_hold(self, d: UIDriver) -> str:
         self.rig.clear_pad()      # the borrowed stack goes into the patron's bag
+        d.settle(0.5)             # ...and the pad notices before the patron taps Return
         d.tap_id("items", "back")
         d.wait_screen("home")
         d.tap_id("home", "return_items")
@@ -121,6 +122,9 @@ class Tour:
         d.tap_id("receipt", "print")
         d.wait_screen("goodbye", timeout=15)
         d.wait_for(lambda: self.rig.receipt_bytes(), "the printer output")
+        panel = getattr(d.app, "panel", None)
+        if panel is not None:   # let the virtual printer show the paper before the screenshot
+            d.wait_for(lambda: "no receipt" not in panel.receipt, "the receipt on the virtual printer")
         (self.out / "receipt.bin").write_bytes(self.rig.receipt_bytes())
         text = self.rig.receipt_text()
         (self.out / "receipt.txt").write_text(text, encoding="utf-8")

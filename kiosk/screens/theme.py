@@ -72,11 +72,13 @@ PALETTES: dict[str, dict[str, str]] = {
     # Calm, warm-neutral background; the brand colour only on actions.
     "default": {"bg": "#F4F1EC", "surface": "#FFFFFF", "text": "#1F2A30", "muted": "#5A6A72",
                 "primary_text": "#FFFFFF", "ok": "#2E7D4F", "error": "#B3261E", "warn": "#8A5A00",
-                "warn_bg": "#FFF1D6", "line": "#D9D3CA", "secondary": "#E7EEF1", "secondary_text": "#143F52"},
+                "warn_bg": "#FFF1D6", "line": "#D9D3CA", "secondary": "#E7EEF1", "secondary_text": "#143F52",
+                "accent_text": "#1F2A30"},
     # WCAG AAA-level contrast: white on black, yellow actions.
     "high-contrast": {"bg": "#000000", "surface": "#000000", "text": "#FFFFFF", "muted": "#FFFFFF",
                       "primary_text": "#000000", "ok": "#7CFF9B", "error": "#FF8A80", "warn": "#FFE066",
-                      "warn_bg": "#3A2E00", "line": "#FFFFFF", "secondary": "#1A1A1A", "secondary_text": "#FFFFFF"},
+                      "warn_bg": "#3A2E00", "line": "#FFFFFF", "secondary": "#1A1A1A", "secondary_text": "#FFFFFF",
+                      "accent_text": "#000000"},
 }
 
 
@@ -105,6 +107,7 @@ class Theme(EventDispatcher):
     line = ColorProperty("#D9D3CA")
     secondary = ColorProperty("#E7EEF1")
     secondary_text = ColorProperty("#143F52")
+    accent_text = ColorProperty("#1F2A30")   # text on the accent colour (selected, pressed)
 
     # font sizes in pixels (recomputed from unit and scale)
     f_small = NumericProperty(14.0)
