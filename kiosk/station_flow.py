@@ -276,7 +276,15 @@ class Flow:
 
     def _job(self) -> BorrowJob:
         s = self.session
-        return BorrowJob(s.patron, self.tr, s.session_id, self.item_result)
+        session_id = s.session_id
+
+        def emit(result: ItemResult) -> None:
+            if self.session.session_id != session_id:  # never shown to the next patron
+                log.warning("late result for ended session %s dropped from the screen: %s %s",
+                            session_id, result.item_id, result.status.value)
+                return
+            self.item_result(result)
+        return BorrowJob(s.patron, self.tr, session_id, emit)
 
     def _pending(self, item_id: str, action: str) -> bool:
         result = self.session.item(item_id, action)
@@ -572,6 +580,8 @@ class Flow:
     def _end(self, reason: EndReason, message: str, step: str = "end") -> None:
         """End the session: SIP2 end session (35), then forget the patron."""
         s = self.session
+        if not self.st.borrower.drain(30.0):  # the patron's last results belong to this session
+            log.warning("session %s ends with security writes still running", s.session_id)
         if s.state is not S.ENDING:
             s.step(step)
         s.end_reason = reason
