@@ -154,11 +154,12 @@ def test_touch_keeps_the_session_alive(tmp_path: Path) -> None:
     kit = start_kit(tmp_path, timeouts=Timeouts(home=0.6, warning=0.6, pin=5))
     try:
         kit.login()
-        for _ in range(6):
+        import time
+        for _ in range(10):  # 1.5 s: without the touches the warning comes at 0.6 s and the end at 1.2 s
             kit.station.touch()
-            import time
             time.sleep(0.15)
         assert kit.station.session_view().state is SessionState.READY
+        assert not [e for e in kit.seen if isinstance(e, (InactivityWarning, SessionEnded))]
     finally:
         kit.stop()
 
