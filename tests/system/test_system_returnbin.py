@@ -161,3 +161,35 @@ def test_a_burst_of_items_in_the_field_at_once_each_go_to_their_bin_once(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0, output(tmp_path)
     assert len(board.routed) == 4
+
+
+def test_sigterm_while_the_ils_is_answering_loses_no_return(service: Service, tmp_path: Path) -> None:
+    """systemd stops the bin while a check-in is on the wire: the process
+    still exits cleanly, and the book ends up checked in and secured, now or
+    after the next start (the journal's recovery)."""
+    rig, reader, board, proc = service
+    ils = rig.ils
+    assert ils is not None
+    books = rig.client()
+    assert books.checkout(ANA, ITEMS[9], pin=ANA_PIN).ok
+    warm = put_item(reader.field, ITEMS[8], afi=AFI_ON_LOAN)     # the bin is up and running
+    drop(reader, board, warm.uid, "2", tmp_path, proc, timeout=30.0)   # its ILS sort bin
+    ils.faults.set(delay=1.0)
+    tag = put_item(reader.field, ITEMS[9], afi=AFI_ON_LOAN)
+    eventually(lambda: ils.requests["09"] >= 2, 10, what="the check-in on the wire")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, output(tmp_path)
+    ils.faults.set(delay=0.0)
+    if tag.afi != AFI_SECURED:   # the next start must finish the job from the journal
+        log = open(tmp_path / "again.log", "w+", encoding="utf-8")
+        again = subprocess.Popen([*KIOSK_CMD, "returnbin", "--config", str(tmp_path / "returnbin.toml")],
+                                 stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            eventually(lambda: tag.afi == AFI_SECURED, 20, what="recovery securing the tag")
+        finally:
+            again.send_signal(signal.SIGTERM)
+            again.wait(15)
+            log.close()
+        assert "Traceback" not in (tmp_path / "again.log").read_text(encoding="utf-8")
+    assert books.item_information(ITEMS[9]).circulation_status != "04"
+    assert tag.afi == AFI_SECURED, "checked in at the ILS but left unsecured"
