@@ -266,7 +266,8 @@ class DeviceChanged:
 
 @dataclass(frozen=True)
 class InactivityWarning:
-    """The session will end in ``seconds_left`` unless the patron touches the screen."""
+    """The session will end in ``seconds_left`` unless the patron touches the
+    screen; sent once a second. A :class:`SessionChanged` cancels the countdown."""
 
     seconds_left: int
 

@@ -365,7 +365,9 @@ class Station:
         try:
             status, left = self.session.inactivity()
             if status == "ok":
-                self._warned = -1
+                if self._warned != -1:  # activity (a touch, a tag) cancelled the countdown
+                    self._warned = -1
+                    self.session_changed(self.session.message)
                 return
             if status == "warn":
                 seconds = math.ceil(left)

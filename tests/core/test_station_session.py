@@ -290,3 +290,15 @@ def test_garbage_from_the_ils_while_identifying_ends_the_session_politely(tmp_pa
             eventually(lambda: station.session_view().state is SessionState.IDLE)
         finally:
             station.stop()
+
+
+def test_a_touch_during_the_countdown_cancels_it(tmp_path: Path) -> None:
+    kit = start_kit(tmp_path, timeouts=Timeouts(home=0.3, warning=3, pin=5))
+    try:
+        kit.login()
+        kit.wait_type(InactivityWarning, timeout=3)
+        kit.station.touch()
+        changed = kit.wait_type(SessionChanged, timeout=3)
+        assert changed.state is SessionState.READY
+    finally:
+        kit.stop()
