@@ -34,14 +34,15 @@ class HomeScreen(KioskScreen):
         if p is None:
             return
         tr, app = self.tr, self.app
-        self.greeting = app.shape(tr("Hello, {name}").format(name=p.display_name))
+        self.greeting = app.shape(tr("Hello, {name}").format(name=p.display_name) if p.display_name.strip()
+                                  else tr("Hello!"))
         notes = []
         if p.holds_ready:
             notes.append(app.ngettext("{n} hold is ready for you to pick up.",
                                       "{n} holds are ready for you to pick up.", p.holds_ready).format(n=p.holds_ready))
         if p.fines_total and p.fines_total.strip("0.,") != "":
             notes.append(tr("Fines to pay: {amount}").format(amount=app.money(p.fines_total, p.currency)))
-        if p.offline:
+        if p.offline and not view.message:
             notes.append(app.ngettext("The library system is offline: you can borrow {n} more item.",
                                       "The library system is offline: you can borrow {n} more items.",
                                       p.offline_left).format(n=p.offline_left))

@@ -89,7 +89,7 @@ class StaffScreen(KioskScreen):
         self._buttons((self.tr("Run self-tests again"), self.show_devices))
 
     def show_ils(self) -> None:
-        box = self._clear()
+        self._clear()
         s = self.station.sip2_status()
         self._line(self.tr("Library system (SIP2)"), role="title")
         self._line(self.tr("State: {state}").format(state=s.state), "ok" if s.state == "online" else "warn")
@@ -99,7 +99,6 @@ class StaffScreen(KioskScreen):
         self._line(self.tr("Last error: {error}").format(error=s.last_error or self.tr("none")),
                    "error" if s.last_error else "muted")
         self._buttons((self.tr("Refresh"), self.show_ils))
-        del box
 
     def show_queue(self) -> None:
         self._clear()
@@ -119,7 +118,11 @@ class StaffScreen(KioskScreen):
     def replay_now(self) -> None:
         self.station.replay_now()
         self.status = self.tr("Replay started.")
-        Clock.schedule_once(lambda _dt: self.section == "queue" and self.show_queue(), 1.0)
+        Clock.schedule_once(lambda _dt: self._refresh_queue(), 1.0)
+
+    def _refresh_queue(self) -> None:
+        if self.section == "queue":
+            self.show_queue()
 
     def show_transactions(self) -> None:
         self._clear()

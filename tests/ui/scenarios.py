@@ -205,8 +205,50 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
     check(d.call(lambda: Window.dispatch("on_keyboard", 27, 0, "", [])), "Escape swallowed again after staff mode")
 
 
+def offline(d: UIDriver, rig: Any, out: Path) -> None:
+    """The ILS goes away: an offline banner, and patrons can still be served."""
+    d.wait_screen("attract")
+    rig.ils.stop()
+    rig.scan_card(ANA)
+    d.wait_for(lambda: d.app.shell.banner, "the offline banner", timeout=20)
+    check("offline" in d.call(lambda: d.app.shell.banner).lower(), "banner says offline")
+    d.wait_for(lambda: d.app.shell.sm.current in ("pin", "home", "attract"), "a patron screen", timeout=15)
+    d.screenshot(out / "offline-banner.png")
+
+
+def out_of_service(d: UIDriver, rig: Any, out: Path) -> None:
+    """The ILS goes away and offline service is off: out of service, with the reason."""
+    d.wait_screen("attract")
+    rig.ils.stop()
+    rig.scan_card(ANA)
+    d.wait_screen("out_of_service", timeout=20)
+    text = d.text()
+    check("cannot be reached" in text, f"no reason on the out-of-service screen: {text[:200]!r}")
+    d.screenshot(out / "out-of-service.png")
+    for _ in range(5):                      # staff can still get in
+        d.tap(lambda: d.app.shell.ids.logo)
+    d.wait_screen("staff_login")
+
+
+def fines(d: UIDriver, rig: Any, out: Path) -> None:
+    """A patron with fines sees the total and pays it on the (simulated) terminal."""
+    d.wait_screen("attract")
+    login(d, rig, "21000000000005", "1234")
+    d.tap_id("home", "account")
+    d.wait_screen("account")
+    screen = d.screen("account")
+    d.wait_for(lambda: not screen.loading and screen.can_pay, "the fines and the pay button", timeout=15)
+    check("12.50" in d.text(), f"fines total not shown: {d.text()[:300]!r}")
+    d.screenshot(out / "fines.png")
+    d.tap_id("account", "pay")
+    d.wait_for(lambda: screen.result, "the payment result", timeout=15)
+    d.screenshot(out / "paid.png")
+    check(d.call(lambda: screen.result_ok), f"payment refused: {d.call(lambda: screen.result)!r}")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff}
+    "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
+    "out_of_service": out_of_service, "fines": fines}
 
 
 def main(argv: list[str]) -> int:
@@ -221,7 +263,9 @@ def main(argv: list[str]) -> int:
     data = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
     settings = out / "settings.toml"
     timeouts = "timeout_home = 5.0\nwarning_seconds = 3.0\n" if name == "inactivity" else ""
-    settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}', encoding="utf-8")
+    offline_on = "false" if name == "out_of_service" else "true"
+    settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}'
+                        f'[offline]\nenabled = {offline_on}\n', encoding="utf-8")
     config = load_config(None, overrides=[settings])
 
     def script(d: UIDriver, rig: Any) -> int:

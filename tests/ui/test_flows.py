@@ -38,6 +38,21 @@ def test_staff_mode_lockdown_sign_in_sections_and_saved_settings(scenario) -> No
         assert png_ok(out / f"{name}.png"), name
 
 
+def test_offline_banner_while_the_ils_is_away(scenario) -> None:
+    _, out = scenario("offline")
+    assert png_ok(out / "offline-banner.png")
+
+
+def test_out_of_service_with_the_reason_when_offline_service_is_off(scenario) -> None:
+    _, out = scenario("out_of_service")
+    assert png_ok(out / "out-of-service.png")
+
+
+def test_fines_total_and_payment(scenario) -> None:
+    _, out = scenario("fines")
+    assert png_ok(out / "fines.png") and png_ok(out / "paid.png")
+
+
 def test_headless_demo_tour(tmp_path) -> None:
     out = tmp_path / "demo-out"
     result = run_child(["-m", "kiosk.cli", "demo", "--headless", "--out", str(out)])
