@@ -174,7 +174,7 @@ def test_sigterm_while_the_ils_is_answering_loses_no_return(service: Service, tm
     assert books.checkout(ANA, ITEMS[9], pin=ANA_PIN).ok
     warm = put_item(reader.field, ITEMS[8], afi=AFI_ON_LOAN)     # the bin is up and running
     drop(reader, board, warm.uid, "2", tmp_path, proc, timeout=30.0)   # its ILS sort bin
-    ils.faults.set(delay=1.0)
+    ils.faults.set(delay=0.6)
     tag = put_item(reader.field, ITEMS[9], afi=AFI_ON_LOAN)
     eventually(lambda: ils.requests["09"] >= 2, 10, what="the check-in on the wire")
     proc.send_signal(signal.SIGTERM)

@@ -52,8 +52,8 @@ def test_kiosk_run_serves_patrons_and_stops_on_sigterm(rig: Rig, tmp_path: Path)
 
     proc.send_signal(signal.SIGTERM)
     try:
-        code = proc.wait(timeout=6)
+        code = proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        pytest.fail("kiosk run did not stop within 6 s of SIGTERM")
+        pytest.fail("kiosk run did not stop within 5 s of SIGTERM")
     assert code == 0, (tmp_path / "kiosk.log").read_text(encoding="utf-8")
     assert ils.requests["35"] >= 1, "the patron's SIP2 session was not ended on the way out"
