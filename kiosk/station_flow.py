@@ -355,7 +355,7 @@ class Flow:
             if message is None:
                 continue  # reference copies and discarded items may be returned; they were grouped out
             self.item_result(ItemResult(bad.key, "return", bad.status, message, uids=bad.uids))
-        # Reference copies (usage 2) come back too: re-group them as returnable.
+        # Reference copies (usage 2) and withdrawn stock (7) come back too: the ILS decides.
         for cand in candidates + self._returnable_extras(watcher.placed(), candidates):
             if self._pending(cand.item_id, "return"):
                 self._return_one(cand)
@@ -367,7 +367,7 @@ class Flow:
         extras: dict[str, list[Any]] = {}
         for event in placed:
             data = event.data
-            if isinstance(data, ItemTag) and data.usage in (Usage.NOT_FOR_CIRCULATION,) \
+            if isinstance(data, ItemTag) and data.usage in (Usage.NOT_FOR_CIRCULATION, Usage.DISCARDED) \
                     and data.primary_item_id not in have:
                 extras.setdefault(data.primary_item_id, []).append(event)
         return [Candidate(item, tuple(e.tag.uid for e in events), tuple(e.tag.afi for e in events))

@@ -171,3 +171,14 @@ def test_an_incomplete_set_is_returned_with_a_warning(kit: Kit) -> None:
     result = kit.results(1, action="return")[MULTIPART]
     assert result.status is ItemStatus.RETURNED and "1 of 2 parts" in result.warning
     assert kit.afi(uid) == AFI_SECURED
+
+
+def test_reference_and_withdrawn_tags_can_be_returned(kit: Kit) -> None:
+    from kiosk.tags import Usage
+    kit.station.client.checkout(ANA, ITEMS[6])
+    (ref,) = kit.place(ITEMS[6], usage=Usage.NOT_FOR_CIRCULATION, afi=AFI_ON_LOAN)
+    (old,) = kit.place(ITEMS[7], usage=Usage.DISCARDED)
+    kit.station.start_return()
+    got = kit.results(2, action="return")
+    assert got[ITEMS[6]].status is ItemStatus.RETURNED and kit.afi(ref) == AFI_SECURED
+    assert got[ITEMS[7]].status is ItemStatus.RETURNED and kit.afi(old) == AFI_SECURED
