@@ -161,6 +161,14 @@ class Rig:
         self.closers.append(printer.close)
         return printer
 
+    def serial_printer(self) -> Any:
+        """An ESC/POS printer on the far end of a pty (``escpos-serial:PATH``)."""
+        from kiosk.drivers.printer.emulator import PtyPrinter
+
+        printer = PtyPrinter()
+        self.closers.append(printer.close)
+        return printer
+
     def sorter(self, bins: Iterable[str] = ("1", "2", "holds", "reject")) -> Any:
         from kiosk.drivers.sorter.emulator import SorterBoardEmulator
 

@@ -31,7 +31,10 @@ FINAL = {ItemStatus.BORROWED, ItemStatus.REFUSED, ItemStatus.RETURNED, ItemStatu
          ItemStatus.UNREADABLE, ItemStatus.ALREADY_YOURS}
 
 
-def kiosk_devices(reader: str, scanner: str, printer_port: int) -> str:
+def kiosk_devices(reader: str, scanner: str, printer_port: int | str) -> str:
+    """``printer_port``: a TCP port of the loopback printer, or a serial path (``escpos-serial``)."""
+    printer = (f"escpos-network:127.0.0.1:{printer_port}" if isinstance(printer_port, int)
+               else f"escpos-serial:{printer_port}")
     return f"""
 [devices.rfid]
 driver = "{reader}"
@@ -46,7 +49,7 @@ terminator = "cr"
 repeat_window = 0
 
 [devices.printer]
-driver = "escpos-network:127.0.0.1:{printer_port}"
+driver = "{printer}"
 status_interval = 0
 timeout = 2.0
 """
@@ -55,7 +58,8 @@ timeout = 2.0
 class KioskRig:
     """One station and its emulated hardware, all named by a config file."""
 
-    def __init__(self, rig: Rig, reader_kind: str, reader_transport: str = "pty", **config: Any) -> None:
+    def __init__(self, rig: Rig, reader_kind: str, reader_transport: str = "pty", printer: str = "network",
+                 **config: Any) -> None:
         if rig.ils is None:
             rig.start_ils()
         self.rig = rig
@@ -67,9 +71,9 @@ class KioskRig:
         self.reader_port = port
         self.field = self.reader.field
         self.scanner = rig.scanner()
-        self.printer = rig.printer()
-        self.path = rig.write_config(kiosk_devices(f"{reader_kind}:{port}", self.scanner.path, self.printer.port),
-                                     **config)
+        self.printer = rig.printer() if printer == "network" else rig.serial_printer()
+        where = self.printer.port if printer == "network" else self.printer.path
+        self.path = rig.write_config(kiosk_devices(f"{reader_kind}:{port}", self.scanner.path, where), **config)
         self.config = load_config(self.path, apply_override_file=False)
         self.station = Station(self.config)
         self.events = EventLog()
@@ -112,11 +116,12 @@ class KioskRig:
         return " ".join(text.split())           # double-width lines wrap: compare words
 
 
-@pytest.mark.parametrize("reader_kind", ["feig", "3m810"])
-def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: str,
+@pytest.mark.parametrize("reader_kind,printer", [("feig", "network"), ("3m810", "serial")])
+def test_borrow_a_stack_through_the_real_reader_driver(rig: Rig, reader_kind: str, printer: str,
                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """The receipt goes to a network printer (FEIG case) or a serial one on a pty (3M case)."""
     caplog.set_level(logging.DEBUG)          # wire dumps included: they must be masked too
-    kiosk = KioskRig(rig, reader_kind)
+    kiosk = KioskRig(rig, reader_kind, printer=printer)
     books = rig.client()
     borrowed = ITEMS[:2]
     kiosk.log_in()
