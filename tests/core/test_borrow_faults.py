@@ -200,3 +200,28 @@ def test_patron_and_journal_never_hold_the_pin(kit: Kit) -> None:
     assert "1234" not in repr(kit.station.session_view())
 
 
+
+
+def test_checkout_in_flight_when_the_ils_dies_becomes_an_offline_loan_replayed_once(kit: Kit) -> None:
+    """The ILS goes down while a checkout is on the wire: its outcome is unknown
+    and cannot be asked, so the item is lent offline (tag on loan, queued);
+    the replay asks the ILS first and the patron ends up with one loan."""
+    kit.login()
+    (uid,) = kit.place(ITEMS[8])
+    kit.ils.faults.set(delay=0.3)
+    kit.station.start_borrow()
+    eventually(lambda: bool(checkout_entries(kit, ITEMS[8])))
+    kit.ils.set_down(True)
+    result = kit.results(1, timeout=10)[ITEMS[8]]
+    assert result.status is ItemStatus.BORROWED and result.offline
+    assert kit.afi(uid) == AFI_ON_LOAN
+    first, queued = checkout_entries(kit, ITEMS[8])
+    assert first.status is Outcome.FAILED and not first.offline and "offline loan" in first.detail
+    assert queued.offline and queued.status is Outcome.DONE
+    kit.ils.faults.set(delay=0.0)
+    kit.ils.set_down(False)
+    kit.station.replay_now()
+    eventually(lambda: kit.station.journal.get(queued.id).replay in (Replay.REPLAYED, Replay.ALREADY), timeout=10)
+    assert status_of(kit, ITEMS[8]) == CirculationStatus.CHARGED
+    loan = kit.ils.store.loan(ITEMS[8])
+    assert loan is not None and loan.patron == ANA
