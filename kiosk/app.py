@@ -35,7 +35,7 @@ from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.events import StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
-from kiosk.screens.theme import ASSETS, Theme, register_fonts, shape  # noqa: E402
+from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,9 @@ class KioskApp(App):
 
     @staticmethod
     def shape(text: str) -> str:
-        return shape(text)
+        """Kept for kv and screens: KLabel and KButton shape (and wrap)
+        right-to-left text themselves, so text is handed over in logical order."""
+        return text
 
     def offered_languages(self) -> list[str]:
         offered = [normalize(c) for c in self.kiosk_config.station.languages]

@@ -39,7 +39,15 @@ def register_fonts() -> None:
 
 _SHAPED: dict[str, str] = {}       # input -> shaped, bounded
 _OUTPUTS: set[str] = set()         # shaped results: shaping them again is a no-op
-_CACHE_LIMIT = 4096
+_CACHE_LIMIT = 20000
+
+
+SHAPED_OUTPUTS = _OUTPUTS
+
+
+def needs_shaping(text: str) -> bool:
+    """True for text with Arabic letters not yet shaped by :func:`shape`."""
+    return bool(text) and text not in _OUTPUTS and bool(_ARABIC.search(text))
 
 
 def shape(text: str) -> str:
@@ -57,6 +65,11 @@ def shape(text: str) -> str:
         _SHAPED[text] = done
         _OUTPUTS.add(done)
     return done
+
+
+def shape_uncached(text: str) -> str:
+    """:func:`shape` without remembering the result (for measuring candidates)."""
+    return text if not _ARABIC.search(text) else _shape(text)
 
 
 def _shape(text: str) -> str:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.screens.theme import DirBox, shape
+from kiosk.screens.theme import DirBox, needs_shaping, shape, shape_uncached
 
 __all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "DirBox", "load_kv"]
 
@@ -31,12 +32,51 @@ class KLabel(Label):
     role = StringProperty("body")     # small | body | title | hero
     tone = StringProperty("text")     # text | muted | ok | error | warn | primary
 
+    _logical = ""
+    _shaped = ""
+
     def on_text(self, _: Any, value: str) -> None:
-        # Shaping is idempotent (shaped text has no Arabic base letters left),
-        # so translated strings can be formatted first and shaped here.
-        shaped = shape(value)
-        if shaped != value:
-            self.text = shaped
+        # Shaping is idempotent, so translated strings can be formatted first
+        # and shaped here. Right-to-left text is wrapped *before* it is put in
+        # visual order; Kivy's own wrapping of reordered text would start the
+        # sentence on the last line.
+        # Not set from inside this handler: Label's own observer of ``text``
+        # runs after it with the old value and would render the unshaped text.
+        if not needs_shaping(value):
+            return
+        self._logical = value
+        Clock.schedule_once(self._apply_shape, -1)
+
+    def _apply_shape(self, _dt: float = 0.0) -> None:
+        if str(self.text) == self._logical:  # type: ignore[has-type]
+            self._shaped = self._wrap_and_shape(self._logical)
+            self.text = self._shaped
+
+    def on_width(self, *_: Any) -> None:
+        if self._logical and self.text == self._shaped:
+            self._shaped = self._wrap_and_shape(self._logical)
+            self.text = self._shaped
+
+    def _wrap_and_shape(self, value: str) -> str:
+        width = self.width - 2 * float(self.padding[0] if self.padding else 0)
+        if width <= 10:
+            return shape(value)
+        from kivy.core.text import Label as CoreLabel
+
+        measure = CoreLabel(font_size=self.font_size, bold=self.bold, font_name=self.font_name)
+        lines: list[str] = []
+        for paragraph in value.split("\n"):
+            current = ""
+            for word in paragraph.split(" "):
+                candidate = f"{current} {word}" if current else word
+                # Measured shaped but not cached: prefixes must not crowd out real outputs.
+                if current and measure.get_extents(shape_uncached(candidate))[0] > width:
+                    lines.append(current)
+                    current = word
+                else:
+                    current = candidate
+            lines.append(current)
+        return shape("\n".join(lines))
 
 
 class KButton(ButtonBehavior, Label):
@@ -47,9 +87,12 @@ class KButton(ButtonBehavior, Label):
     selected = BooleanProperty(False)
 
     def on_text(self, _: Any, value: str) -> None:
-        shaped = shape(value)
-        if shaped != value:
-            self.text = shaped
+        if needs_shaping(value):   # deferred for the same reason as KLabel's
+            Clock.schedule_once(lambda _dt: self._apply_shape(value), -1)
+
+    def _apply_shape(self, value: str) -> None:
+        if str(self.text) == value:  # type: ignore[has-type]
+            self.text = shape(value)
 
 
 class Card(BoxLayout):
