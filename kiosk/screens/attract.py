@@ -22,7 +22,7 @@ class AttractScreen(KioskScreen):
         box.clear_widgets()
         for code, name in self.languages:
             button = KButton(text=self.app.shape(name), kind="secondary", size_hint_x=None,
-                             width=max(self.app.theme.touch * 2.6, self.app.theme.unit * 22))
+                             width=max(self.app.theme.touch * 2.6, self.app.theme.unit * 21, self.app.theme.f_button * 6))
             button.code = code
             button.bind(on_release=lambda b: self.app.set_language(b.code))
             box.add_widget(button)

@@ -39,7 +39,7 @@ def login(d: UIDriver, rig: Any, card: str = ANA, pin: str = "1234") -> None:
     d.wait_screen("pin")
     for digit in pin:
         d.tap_text(digit)
-    d.tap_text("OK")
+    d.tap(lambda: d.app.root_screen("pin").ids.pad.ids.ok)
     d.wait_screen("home")
 
 
@@ -246,7 +246,38 @@ def fines(d: UIDriver, rig: Any, out: Path) -> None:
     check(d.call(lambda: screen.result_ok), f"payment refused: {d.call(lambda: screen.result)!r}")
 
 
+def arabic(d: UIDriver, rig: Any, out: Path) -> None:
+    """Arabic: labels shaped (presentation forms), rows and header mirrored, back to English after."""
+    d.wait_screen("attract")
+    d.tap_text("\uFE94\uFEF4\uFE91\uFEAE\uFECC\uFEDF\uFE8D")   # العربية as drawn (shaped, visual order)
+    d.wait_for(lambda: d.app.theme.rtl and d.app.language == "ar", "Arabic")
+    d.settle(0.2)
+    text = d.text()
+    check(any(0xFE70 <= ord(c) <= 0xFEFF for c in text), f"no shaped Arabic on screen: {text[:200]!r}")
+    check(not any(0x0621 <= ord(c) <= 0x064A for c in text), f"unshaped Arabic letters on screen: {text[:200]!r}")
+    logo_x, name_x = d.call(lambda: (d.app.shell.ids.logo.x, d.app.shell.ids.large_text.x))
+    check(logo_x > name_x, "header not mirrored (logo should be on the right)")
+    d.screenshot(out / "attract-ar.png")
+    login(d, rig)
+    d.wait_for(lambda: d.app.language in ("es", "ar"), "the session language")
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    rig.put_item("31000000000001")
+    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+               "a borrowed row", timeout=15)
+    d.settle(0.2)
+    d.screenshot(out / "borrow-ar.png")
+    d.tap_id("items", "finish")
+    d.wait_screen("receipt")
+    d.tap_id("receipt", "none")
+    d.wait_screen("goodbye")
+    d.tap_id("goodbye", "done")
+    d.wait_screen("attract")
+    check(d.call(lambda: d.app.language == "en" and not d.app.theme.rtl), "the next patron starts in English")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
+    "arabic": arabic,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 

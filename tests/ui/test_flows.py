@@ -38,6 +38,11 @@ def test_staff_mode_lockdown_sign_in_sections_and_saved_settings(scenario) -> No
         assert png_ok(out / f"{name}.png"), name
 
 
+def test_arabic_is_shaped_and_laid_out_right_to_left(scenario) -> None:
+    _, out = scenario("arabic", "1080x1920")
+    assert png_ok(out / "attract-ar.png") and png_ok(out / "borrow-ar.png")
+
+
 def test_offline_banner_while_the_ils_is_away(scenario) -> None:
     _, out = scenario("offline")
     assert png_ok(out / "offline-banner.png")
