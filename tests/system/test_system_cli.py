@@ -132,3 +132,25 @@ def test_diag_says_so_when_the_driver_does_not_match_the_reader(rig: Rig) -> Non
     assert line.startswith("FAIL") and "no reply" in line and "baud rate" in line, line
     assert line.count(f"FEIG reader on {port}") == 1, line
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_diag_while_the_kiosk_holds_the_reader_does_not_disturb_it(rig: Rig) -> None:
+    """Staff run ``kiosk diag`` on a station whose kiosk is running: diag must
+    not talk on the pad's serial line under the kiosk (two hosts on one line
+    corrupt each other's frames); it says the port is busy, and the kiosk
+    goes on lending."""
+    from kiosk.events import ItemStatus, SessionState
+    from system_rig import ITEMS, afi_of
+    from test_system_kiosk import KioskRig
+
+    kiosk = KioskRig(rig, "feig", reader_options=",parity=none")   # a pty takes no parity settings twice
+    result = run("diag", "--config", str(kiosk.path), "--no-print", "--timeout", "5")
+    line = lines_by_family(result.stdout)["rfid"]
+    assert line.startswith("FAIL") and "busy" in line.lower(), line
+    assert kiosk.reader.garbage == 0, "frames from two hosts collided on the reader's line"
+    kiosk.log_in()
+    kiosk.station.start_borrow()
+    kiosk.state_reached(SessionState.BORROWING)
+    put_item(kiosk.field, ITEMS[6])
+    assert kiosk.results(1)[ITEMS[6]].status is ItemStatus.BORROWED
+    assert afi_of(kiosk.field, ITEMS[6]) == 0xC2

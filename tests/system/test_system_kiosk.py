@@ -59,7 +59,7 @@ class KioskRig:
     """One station and its emulated hardware, all named by a config file."""
 
     def __init__(self, rig: Rig, reader_kind: str, reader_transport: str = "pty", printer: str = "network",
-                 **config: Any) -> None:
+                 reader_options: str = "", **config: Any) -> None:
         if rig.ils is None:
             rig.start_ils()
         self.rig = rig
@@ -73,7 +73,7 @@ class KioskRig:
         self.scanner = rig.scanner()
         self.printer = rig.printer() if printer == "network" else rig.serial_printer()
         where = self.printer.port if printer == "network" else self.printer.path
-        self.path = rig.write_config(kiosk_devices(f"{reader_kind}:{port}", self.scanner.path, where), **config)
+        self.path = rig.write_config(kiosk_devices(f"{reader_kind}:{port}{reader_options}", self.scanner.path, where), **config)
         self.config = load_config(self.path, apply_override_file=False)
         self.station = Station(self.config)
         self.events = EventLog()

@@ -13,6 +13,7 @@ driver bring the reader back to its working state (3M setup, cached AFIs).
 
 from __future__ import annotations
 
+import errno
 import logging
 import termios
 import time
@@ -44,9 +45,18 @@ class SerialLink:
 
     def _open(self) -> serial.SerialBase:
         try:
+            # exclusive: an flock on a tty, so `kiosk diag` or `kiosk tag write` run
+            # while the kiosk holds the pad get "busy" instead of talking on the
+            # same line (two hosts on one serial line corrupt each other's frames).
+            # URL transports (socket://, loop://) ignore it.
             return serial.serial_for_url(self.port_name, baudrate=self.baudrate, parity=PARITIES[self.parity],
-                                         bytesize=8, stopbits=1, timeout=POLL, write_timeout=2.0)
-        except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+                                         bytesize=8, stopbits=1, timeout=POLL, write_timeout=2.0, exclusive=True)
+        except serial.SerialException as exc:
+            if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK):
+                raise DeviceError(f"{self.device}: {self.port_name} is busy: another program has it open "
+                                  "(is the kiosk or the return bin running?)", self.device) from exc
+            raise DeviceError(f"{self.device}: cannot open {self.port_name}: {exc}", self.device) from exc
+        except (OSError, ValueError, termios.error) as exc:
             # termios.error: the tty refused the line settings (e.g. parity on a pty)
             raise DeviceError(f"{self.device}: cannot open {self.port_name}: {exc}", self.device) from exc
 
