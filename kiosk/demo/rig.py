@@ -71,16 +71,20 @@ class DemoRig:
     ``config``: defaults to the embedded demo settings. ``data_dir``: where
     the journal goes (a fresh temporary folder by default, removed on stop).
     ``pad_timing``: (poll, settle) seconds of the pad watcher; the demo uses
-    short ones so the screen reacts at once.
+    short ones so the screen reacts at once. ``ils_port``: use an ILS
+    simulator already listening on 127.0.0.1 at that port (another process,
+    as in production) instead of starting one in this process.
     """
 
     def __init__(self, config: Any = None, data_dir: str | Path | None = None,
-                 pad_timing: tuple[float, float] = (0.05, 0.15), ils_latency: float = 0.0) -> None:
+                 pad_timing: tuple[float, float] = (0.05, 0.15), ils_latency: float = 0.0,
+                 ils_port: int | None = None) -> None:
         self.config = config if config is not None else load_config(None)
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
         self.pad_timing = pad_timing
         self.ils_latency = ils_latency
+        self.ils_port = ils_port
         self.ils: Any = None
         self.station: Any = None
         self.devices: dict[str, Any] = {}
@@ -94,9 +98,12 @@ class DemoRig:
         from kiosk.station import Station
 
         cfg = self.config
-        self.ils = ILSSimulator(host="127.0.0.1", port=0, latency=self.ils_latency)
-        self.ils.start()
-        settings = dataclasses.replace(SIP2Settings.from_config(cfg), host="127.0.0.1", port=self.ils.port)
+        port = self.ils_port
+        if port is None:
+            self.ils = ILSSimulator(host="127.0.0.1", port=0, latency=self.ils_latency)
+            self.ils.start()
+            port = self.ils.port
+        settings = dataclasses.replace(SIP2Settings.from_config(cfg), host="127.0.0.1", port=port)
         self.pad = SimulatedPad()
         self.scanner = SimulatedScanner()
         self.nfc = SimulatedCardReader()
