@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from typing import Any, Callable
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_FILELOG", "1")
+# SDL would turn SIGTERM into a window-close request, which lock-down refuses;
+# the app handles SIGTERM/SIGINT itself (systemd stop must stop the kiosk).
+os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 from kivy.app import App  # noqa: E402
@@ -108,6 +112,7 @@ class KioskApp(App):
         self.router = Router(self)
         self.exit_code = 0
         self.restart_requested = False
+        self.shutting_down = False
         self.ready_at: float | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._last_touch = 0.0
@@ -146,6 +151,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self._install_signal_handlers()
         self._unsubscribe = self.station.subscribe(self._deliver)
         self.router.sync(self.station.session_view())
         from kivy.core.window import Window
@@ -157,6 +163,17 @@ class KioskApp(App):
             if self.on_ready is not None:
                 self.on_ready(self)
         Window.bind(on_flip=drawn)
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            log.warning("signal %d: stopping the kiosk", signum)
+            self.shutting_down = True
+            Clock.schedule_once(lambda _dt: self.stop())
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, on_signal)
 
     def on_stop(self) -> None:
         if self._unsubscribe is not None:
@@ -252,7 +269,7 @@ class KioskApp(App):
         return False
 
     def _on_request_close(self, *_: Any, **__: Any) -> bool:
-        return not self.staff_mode and not self.exit_code and not self.restart_requested
+        return not (self.staff_mode or self.shutting_down or self.restart_requested)
 
     # -- staff mode ------------------------------------------------------------------------
     def open_staff_login(self) -> None:
@@ -316,4 +333,5 @@ class KioskApp(App):
     def exit_to_desktop(self) -> None:
         if self.staff_mode:
             self.exit_code = 0
+            self.shutting_down = True
             self.stop()

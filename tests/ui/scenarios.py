@@ -276,8 +276,15 @@ def arabic(d: UIDriver, rig: Any, out: Path) -> None:
     check(d.call(lambda: d.app.language == "en" and not d.app.theme.rtl), "the next patron starts in English")
 
 
+def idle(d: UIDriver, rig: Any, out: Path) -> None:
+    """Sit on the attract screen (the SIGTERM test stops the process from outside)."""
+    d.wait_screen("attract")
+    print("READY", flush=True)
+    time.sleep(30)
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "arabic": arabic,
+    "arabic": arabic, "idle": idle,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-import pytest
+import signal
+import subprocess
+import sys
+import time
 
-from uihelpers import ROOT, run_child
+import pytest
+from uihelpers import ROOT, headless_env, run_child
 
 
 def png_ok(path) -> bool:
@@ -73,3 +77,22 @@ def test_headless_demo_tour(tmp_path) -> None:
     assert "1234" not in text                       # the PIN never reaches a receipt
     assert "2 borrowed, 1 refused" in result.stdout
     assert ROOT.is_dir()
+
+
+def test_sigterm_stops_the_locked_down_kiosk(tmp_path) -> None:
+    """Lock-down refuses window-close requests, but systemd's SIGTERM must stop the kiosk."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "ui" / "scenarios.py"), "idle", str(tmp_path)],
+                            cwd=ROOT, env=headless_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("READY") or time.monotonic() > deadline:
+                break
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode is not None and proc.returncode != -signal.SIGKILL
