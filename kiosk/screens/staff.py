@@ -14,13 +14,19 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from kiosk.errors import ConfigError, KioskError
-from kiosk.i18n import LANGUAGES
+from kiosk.i18n import LANGUAGES, N_
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.theme import DirBox
 from kiosk.screens.widgets import KButton, KLabel, load_kv
 
 SECTIONS = ("devices", "ils", "queue", "transactions", "settings", "system")
-TIMEOUT_KEYS = ("timeout_pin", "timeout_home", "timeout_borrow", "timeout_return", "timeout_account")
+TIMEOUT_LABELS = {
+    "timeout_pin": N_("PIN pad timeout: {value} s"),
+    "timeout_home": N_("Home screen timeout: {value} s"),
+    "timeout_borrow": N_("Borrowing timeout: {value} s"),
+    "timeout_return": N_("Returning timeout: {value} s"),
+    "timeout_account": N_("My account timeout: {value} s"),
+}
 
 
 class StaffScreen(KioskScreen):
@@ -154,10 +160,9 @@ class StaffScreen(KioskScreen):
             row.add_widget(button)
         self.ids.content.add_widget(row)
         self._stepper(self.tr("Volume: {value}%").format(value=int(round(ui["volume"] * 100))), "volume", 0.1, 0.0, 1.0)
-        for key in TIMEOUT_KEYS:
-            label = self.tr("{name}: {value} s").format(name=key.replace("timeout_", "").capitalize(),
-                                                        value=int(ui[key]))
-            self._stepper(label, key, 15.0, 15.0, 600.0)
+        for key, text in TIMEOUT_LABELS.items():
+            self._stepper(self.tr(text).format(value=int(ui[key])), key, 15.0, 15.0, 600.0)
+        self._line(self.tr("New timeouts take effect after a restart."), "muted", "small")
         self._buttons((self.tr("Save settings"), self.save_settings))
 
     def _stepper(self, label: str, key: str, step: float, low: float, high: float) -> None:
