@@ -12,7 +12,6 @@ talk SIP2 over TCP. Every resource a test starts is registered with
 from __future__ import annotations
 
 import os
-import queue
 import socket
 import sys
 import time
@@ -88,7 +87,6 @@ class EventLog:
 
     def __init__(self) -> None:
         self.events: list[Any] = []
-        self._queue: queue.Queue[Any] = queue.Queue()
 
     def __call__(self, event: Any) -> None:
         self.events.append(event)
@@ -97,9 +95,7 @@ class EventLog:
         return [e for e in list(self.events) if isinstance(e, kind)]
 
     def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 10.0, what: str = "event") -> Any:
-        found = eventually(lambda: next((e for e in list(self.events) if predicate(e)), None), timeout,
-                           what=what)
-        return found
+        return eventually(lambda: next((e for e in list(self.events) if predicate(e)), None), timeout, what=what)
 
 
 @dataclass

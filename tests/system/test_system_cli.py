@@ -6,7 +6,6 @@ a dead required device fails with its reason) and ``kiosk check-config``.
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 from system_rig import KIOSK_CMD, Rig, dead_port, put_item
 

@@ -24,6 +24,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -87,6 +88,9 @@ class ILSSimulator:
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
+        # Every connection thread until it has ended: a thread leaves _connections
+        # just before it returns, and stop() must still wait for it.
+        self._conn_threads: set[threading.Thread] = set()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._down = False
@@ -115,9 +119,14 @@ class ILSSimulator:
         for thread in self._threads:
             thread.join(JOIN_TIMEOUT)
         with self._lock:
-            pending = list(self._connections.values())
+            pending = set(self._connections.values()) | self._conn_threads
         for thread in pending:
-            thread.join(JOIN_TIMEOUT)
+            if thread.ident is None:          # accepted just now, not started yet
+                time.sleep(POLL)
+            if thread.ident is not None:
+                thread.join(JOIN_TIMEOUT)
+        with self._lock:
+            self._conn_threads = {t for t in self._conn_threads if t.is_alive()}
         self._threads.clear()
         self._started = False
 
@@ -215,7 +224,7 @@ class ILSSimulator:
             with self._lock:
                 listener = self._listener
             if listener is None:
-                self._stopping.wait(POLL)
+                time.sleep(POLL)
                 continue
             try:
                 conn, peer = listener.accept()
@@ -228,6 +237,8 @@ class ILSSimulator:
                     thread = threading.Thread(target=self._serve, args=(conn, peer), daemon=True,
                                               name=f"ils-conn-{self.connections_total}")
                     self._connections[conn] = thread
+                    self._conn_threads = {t for t in self._conn_threads if t.is_alive()}
+                    self._conn_threads.add(thread)
             if full:
                 log.warning("ILS simulator: %d connections open, refusing %s", self.max_connections, peer)
                 conn.close()
