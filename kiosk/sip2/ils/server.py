@@ -224,7 +224,7 @@ class ILSSimulator:
             with self._lock:
                 listener = self._listener
             if listener is None:
-                time.sleep(POLL)
+                self._stopping.wait(POLL)
                 continue
             try:
                 conn, peer = listener.accept()
