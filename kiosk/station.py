@@ -15,7 +15,8 @@ Threading contract:
   worker thread and return at once. Their results come back as events
   (:mod:`kiosk.events`).
 * Events are delivered to :meth:`subscribe` callbacks **from worker threads**
-  (the station worker, the borrow engine's security writer). The UI must
+  (the station worker, the borrow engine's writer and recorder, the SIP2
+  client's supervisor for :class:`OfflineChanged`). The UI must
   re-schedule them onto its own thread (``Clock.schedule_once``) and must not
   block in the callback.
 * Queries (:meth:`session_view`, :meth:`account`, :meth:`sip2_status`,
