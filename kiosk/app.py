@@ -56,6 +56,9 @@ def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bo
     KivyConfig.set("kivy", "exit_on_escape", "0")
     KivyConfig.set("kivy", "log_level", "warning")
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+    # No multisampling: rounded shapes are smooth enough on a kiosk panel, and
+    # MSAA multiplies the fill cost of every frame (badly so with software GL).
+    KivyConfig.set("graphics", "multisamples", "0")
     if size is not None or not ui.fullscreen:
         width, height = size or (int(ui.width) or 1280, int(ui.height) or 800)
         KivyConfig.set("graphics", "fullscreen", "0")
