@@ -104,6 +104,7 @@ class Rig:
 
     tmp: Path
     ils: ILSSimulator | None = None
+    slip_printer: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:

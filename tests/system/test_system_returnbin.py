@@ -27,8 +27,10 @@ BINS = ("1", "2", "holds", "reject")
 Service = tuple[Rig, FeigEmulator | M3Emulator, SorterBoardEmulator, "subprocess.Popen[str]"]
 
 
-def returnbin_devices(reader_port: str, sorter_url: str, reader_kind: str = "feig") -> str:
-    return f"""
+def returnbin_devices(reader_port: str, sorter_url: str, reader_kind: str = "feig", printer_port: int = 0) -> str:
+    slip = (f'\n[devices.printer]\ndriver = "escpos-network:127.0.0.1:{printer_port}"\nstatus_interval = 0\n'
+            if printer_port else "")
+    return slip + f"""
 [devices.rfid]
 driver = "{reader_kind}:{reader_port}"
 required = true
@@ -44,18 +46,23 @@ timeout = 2.0
 default_bin = "1"
 holds_bin = "holds"
 reject_bin = "reject"
+print_slip = {str(bool(printer_port)).lower()}
 """
 
 
 @pytest.fixture
 def service(rig: Rig, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     """The return bin process; a test parametrized with ``reader_kind`` picks the reader (FEIG by default)."""
-    reader_kind = getattr(request, "param", "feig")
+    reader_kind = getattr(request, "param", "feig")      # or "slips": FEIG plus a slip printer
+    reader_kind = "feig" if reader_kind == "slips" else reader_kind
     rig.start_ils()
     reader, port = rig.feig(transport="socket") if reader_kind == "feig" else rig.m3(transport="socket")
     board = rig.sorter(BINS)
-    path = rig.write_config(returnbin_devices(port, board.url, reader_kind), name="returnbin.toml",
-                            mode="returnbin")
+    slips = rig.printer() if getattr(request, "param", "") == "slips" else None
+    path = rig.write_config(returnbin_devices(port, board.url, "feig" if slips else reader_kind,
+                                              slips.port if slips else 0),
+                            name="returnbin.toml", mode="returnbin")
+    rig.slip_printer = slips
     log = open(tmp_path / "returnbin.log", "w+", encoding="utf-8")
     proc = subprocess.Popen([*KIOSK_CMD, "returnbin", "--config", str(path)], stdout=log,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "NOTIFY_SOCKET": ""})
@@ -193,3 +200,21 @@ def test_sigterm_while_the_ils_is_answering_loses_no_return(service: Service, tm
         assert "Traceback" not in (tmp_path / "again.log").read_text(encoding="utf-8")
     assert books.item_information(ITEMS[9]).circulation_status != "04"
     assert tag.afi == AFI_SECURED, "checked in at the ILS but left unsecured"
+
+
+@pytest.mark.parametrize("service", ["slips"], indirect=True)
+def test_return_slips_name_the_book_never_the_patron(service: Service, tmp_path: Path) -> None:
+    from kiosk.drivers.printer.render import escpos_to_text
+
+    rig, reader, board, proc = service
+    books = rig.client()
+    assert books.checkout(ANA, ITEMS[0], pin=ANA_PIN).ok
+    tag = put_item(reader.field, ITEMS[0], afi=AFI_ON_LOAN)
+    drop(reader, board, tag.uid, "1", tmp_path, proc, timeout=30.0)
+    printer = rig.slip_printer
+    eventually(lambda: b"\x1dV" in bytes(printer.emulator.received), 10, what="the slip cut")
+    text = escpos_to_text(bytes(printer.emulator.received))
+    assert "Cien años de soledad" in text and "Riverside Public Library" in text, text
+    assert ANA not in text and ANA[-4:] not in text
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0, output(tmp_path)
