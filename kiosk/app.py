@@ -121,6 +121,8 @@ class KioskApp(App):
         self._last_touch = 0.0
         self._events: collections.deque[StationEvent] = collections.deque()
         self._drain_trigger = Clock.create_trigger(self._drain, 0)
+        # Installed now, not in on_start: systemd may stop us while the window is still opening.
+        self._install_signal_handlers()
 
     # -- building -------------------------------------------------------------------
     def build(self) -> Any:
@@ -154,7 +156,6 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
-        self._install_signal_handlers()
         self._unsubscribe = self.station.subscribe(self._deliver)
         self.router.sync(self.station.session_view())
         from kivy.core.window import Window

@@ -98,8 +98,8 @@ def run_kiosk(config: Any) -> int:
     from kiosk.station import Station
 
     station = Station(config)
+    app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
     station.start()
-    app = make_app(config, station)
     try:
         app.run()
     finally:
