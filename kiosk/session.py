@@ -123,6 +123,7 @@ class Patron:
     offline: bool = False
     offline_left: int = 0
     language: str = ""
+    email: str = field(default="", repr=False)   # BE from the ILS: where an emailed receipt goes
 
 
 class Session:

@@ -247,6 +247,7 @@ class Flow:
         p.blocked_reason = "" if p.can_borrow else (words[0] if words else self.tr(M.NOT_ALLOWED_BLOCKED))
         p.ils_message = words
         p.fines_total = info.fee_amount or ""
+        p.email = getattr(info, "email_address", "") or ""
         count = int(getattr(info, "hold_items_count", 0) or 0)
         p.holds_ready = tuple(getattr(info, "hold_items", ()) or ()) or ("",) * count
         s.step("identified")
@@ -544,6 +545,8 @@ class Flow:
 
     def _deliver(self, choice: str, email: str | None) -> None:
         s = self.session
+        if choice == "email" and not email and s.patron is not None:
+            email = s.patron.email  # the address the library has on file (SIP2 BE)
         try:
             delivery = self.st.receipts.deliver(session_receipt(self.st.config, s), choice, email)
         except ValueError as exc:
