@@ -305,6 +305,10 @@ class KioskApp(App):
         self.router.show("staff_login")
         self._check_staff(lambda: bool(self.staff_auth.check_badge(badge)))
 
+    def open_staff_from_badge(self) -> None:
+        """A staff badge scanned or tapped on the idle kiosk (already verified by the core)."""
+        self._staff_result(True, "")
+
     def _staff_result(self, ok: bool, message: str) -> None:
         if ok:
             self.staff_mode = True

@@ -319,8 +319,16 @@ class Notice:
     level: str = "info"                       # info | warning | error
 
 
+@dataclass(frozen=True)
+class StaffBadge:
+    """A staff badge (one of ``[staff] badge_hashes``) was scanned or tapped
+    on the idle kiosk: the UI opens staff mode; no patron session starts."""
+
+    source: str = "scanner"
+
+
 StationEvent = Union[SessionChanged, ItemResult, OfflineChanged, DeviceChanged, InactivityWarning,
-                     SessionEnded, AccountChanged, RenewResult, PaymentResult, ReceiptResult, Notice]
+                     SessionEnded, AccountChanged, RenewResult, PaymentResult, ReceiptResult, Notice, StaffBadge]
 
 
 def empty_session() -> SessionView:

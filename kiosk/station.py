@@ -59,6 +59,7 @@ from kiosk.offline import OfflineDesk
 from kiosk.offline_replay import Replayer, ReplayReport, ReplayWorker
 from kiosk.receipt_desk import ReceiptDesk
 from kiosk.returns import ReturnProcessor
+from kiosk.staff import verify_secret
 from kiosk.session import IllegalStep, Session, Timeouts
 from kiosk.tags.security import SecurityPolicy
 
@@ -433,6 +434,12 @@ class Station:
         self.last_replay = report
         if report.complete and self.client.state == "online":
             self._go_online()
+
+    def is_staff_badge(self, card: str) -> bool:
+        """True when ``card`` is one of ``[staff] badge_hashes``. Checked
+        without counting failures: every patron card passes through here."""
+        hashes = tuple(self.config.staff.badge_hashes)
+        return bool(hashes) and any(verify_secret(card, h) for h in hashes)
 
     def device_changed(self, device: str, ok: bool, detail: str = "") -> None:
         self.emit(DeviceChanged(device, ok, detail))

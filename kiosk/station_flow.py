@@ -23,7 +23,7 @@ from kiosk.circulation import M, ils_words
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
 from kiosk.events import (AccountChanged, EndReason, ItemResult, ItemStatus, Notice, PatronView, ReceiptResult,
-                          RenewResult, SessionEnded, SessionState, SessionView)
+                          RenewResult, SessionEnded, SessionState, SessionView, StaffBadge)
 from kiosk.i18n import N_, Translator, is_rtl, normalize, translator
 from kiosk.logs import mask_patron_id
 from kiosk.session_receipt import receipt_items, session_receipt
@@ -176,6 +176,9 @@ class Flow:
             if s.patron is None or s.patron.patron_id != barcode:
                 log.info("card presented during a session (state %s); ignored", s.state.value)
             return
+        if self.st.is_staff_badge(barcode):
+            log.info("staff badge presented by %s", source)
+            return self.st.emit(StaffBadge(source))
         s.step("identify")
         s.patron = Patron(barcode, source=source)
         log.info("session %s: patron %s by %s", s.session_id, mask_patron_id(barcode), source)
@@ -423,6 +426,9 @@ class Flow:
                 self.do_identify(code, "scanner")
             return
         if kind != "item":
+            if state is S.IDLE and self.st.is_staff_badge(code):
+                log.info("staff badge presented by scanner")
+                return self.st.emit(StaffBadge("scanner"))
             return self._notice(self.tr(MSG_UNKNOWN_CARD), "warning") if state is S.IDLE else None
         if state is S.BORROWING:
             self.do_borrow_barcode(code)

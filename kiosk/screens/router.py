@@ -12,7 +12,8 @@ from typing import Any
 from kivy.clock import Clock
 
 from kiosk.events import (AccountChanged, DeviceChanged, InactivityWarning, ItemResult, Notice, OfflineChanged,
-                          PaymentResult, ReceiptResult, RenewResult, SessionChanged, SessionEnded, SessionView)
+                          PaymentResult, ReceiptResult, RenewResult, SessionChanged, SessionEnded, SessionView,
+                          StaffBadge)
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,11 @@ class Router:
         if not event.ok:
             self.app.root_screen("receipt").failed(event.message)
             self.app.sounds.play("error")
+
+    def on_StaffBadge(self, event: StaffBadge) -> None:
+        # The core verified the badge against [staff] badge_hashes.
+        if not self.app.staff_mode:
+            self.app.open_staff_from_badge()
 
     def on_Notice(self, event: Notice) -> None:
         self.app.shell.show_notice(event.message, event.level)

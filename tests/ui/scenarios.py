@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from kiosk.demo.driver import UIDriver, walk  # noqa: E402
 
 ANA, BJORN, BLOCKED = "21000000000001", "21000000000002", "21000000000003"
+STAFF_BADGE = "STAFF-BADGE-0042"
 
 
 class Check(Exception):
@@ -203,6 +204,10 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_id("staff", "leave")
     d.wait_screen("attract")
     check(d.call(lambda: Window.dispatch("on_keyboard", 27, 0, "", [])), "Escape swallowed again after staff mode")
+    rig.tap_card(STAFF_BADGE)  # a staff badge on the NFC reader opens staff mode directly
+    d.wait_screen("staff", timeout=15)
+    d.tap_id("staff", "leave")
+    d.wait_screen("attract")
 
 
 def offline(d: UIDriver, rig: Any, out: Path) -> None:
@@ -302,8 +307,11 @@ def main(argv: list[str]) -> int:
     settings = out / "settings.toml"
     timeouts = "timeout_home = 5.0\nwarning_seconds = 3.0\n" if name == "inactivity" else ""
     offline_on = "false" if name == "out_of_service" else "true"
+    from kiosk.staff import hash_secret
+    badge = hash_secret(STAFF_BADGE, n=2**10)
     settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}'
-                        f'[offline]\nenabled = {offline_on}\n', encoding="utf-8")
+                        f'[offline]\nenabled = {offline_on}\n[staff]\nbadge_hashes = ["{badge}"]\n',
+                        encoding="utf-8")
     config = load_config(None, overrides=[settings])
 
     def script(d: UIDriver, rig: Any) -> int:
