@@ -6,6 +6,7 @@ a dead required device fails with its reason) and ``kiosk check-config``.
 from __future__ import annotations
 
 import subprocess
+from typing import Iterator
 
 from system_rig import KIOSK_CMD, Rig, dead_port, put_item
 
@@ -36,6 +37,21 @@ timeout = 1.0
 driver = "serial:{sorter_url}"
 timeout = 1.0
 """
+
+
+@pytest.fixture
+def in_process_cli() -> Iterator[None]:
+    """``kiosk.cli.main`` installs a root log handler on the (captured) stdout:
+    put the root logger back afterwards so later tests do not log to a closed stream."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def lines_by_family(stdout: str) -> dict[str, str]:
@@ -85,7 +101,8 @@ def test_diag_names_a_dead_required_device_and_fails(emulated: tuple[Rig, str, s
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_check_config_names_the_broken_key(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_config_names_the_broken_key(rig: Rig, capsys: pytest.CaptureFixture[str],
+                                           in_process_cli: None) -> None:
     from kiosk.cli import main
 
     path = rig.write_config('[devices.rfid]\ndriver = "feig:/dev/ttyUSB0"\npoll_interval = "fast"\n',
@@ -96,7 +113,8 @@ def test_check_config_names_the_broken_key(rig: Rig, capsys: pytest.CaptureFixtu
     assert "Traceback" not in shown.out + shown.err
 
 
-def test_every_system_config_validates_with_check_config(rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_system_config_validates_with_check_config(rig: Rig, capsys: pytest.CaptureFixture[str],
+                                                        in_process_cli: None) -> None:
     """The configs the system tests run on are ones an operator could deploy:
     kiosk (FEIG, 3M), return bin, TLS, tag programmer."""
     from kiosk.cli import main
