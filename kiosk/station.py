@@ -274,6 +274,11 @@ class Station:
         """Self-test of every device family (may block up to each device's timeout)."""
         return self.devices.status()
 
+    def device_test(self, family: str) -> Any:
+        """Staff's per-device test (blocks: inventory, test print, or up to
+        15 s for a scan / card tap). Returns a SelfTestResult."""
+        return self.devices.deep_test(family)
+
     def sip2_status(self) -> SIP2Status:
         rtt = getattr(self.client, "last_rtt", None)
         settings = getattr(self.client, "settings", None)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from kiosk.drivers.registry import open_device
 from kiosk.errors import DeviceError, KioskError
 from kiosk.events import DeviceStatus
+from kiosk.logs import mask_patron_id
+
+if TYPE_CHECKING:
+    from kiosk.drivers.selftest import SelfTestResult
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,9 @@ class Devices:
             raise ValueError(f"unknown device families {sorted(unknown)}; use {', '.join(FAMILIES)}")
         found = cls(rfid=devices.get("rfid"), scanner=devices.get("scanner"), nfc=devices.get("nfc"),
                     printer=devices.get("printer"), payment=devices.get("payment"))
-        found.specs = {name: "(given)" for name in FAMILIES if devices.get(name) is not None}
+        # Handed-in devices (demo, tests) have no config string: show what they are.
+        found.specs = {name: str(getattr(devices[name], "name", "") or type(devices[name]).__name__)
+                       for name in FAMILIES if devices.get(name) is not None}
         return found
 
     @classmethod
@@ -85,6 +91,37 @@ class Devices:
             except KioskError as exc:
                 out.append(DeviceStatus(family, spec, False, str(exc), required))
         return out
+
+    def deep_test(self, family: str, wait: float = 15.0) -> "SelfTestResult":
+        """Staff's per-device test: an inventory of the pad, a test slip on the
+        printer, a scan or a card tap within ``wait`` seconds (bounded)."""
+        from kiosk.drivers.selftest import SelfTestResult
+        from kiosk.tags import decode_tag
+
+        device = getattr(self, family, None) if family in FAMILIES else None
+        if device is None:
+            return SelfTestResult.failed(self.errors.get(family) or f"{family}: not fitted")
+        try:
+            if family == "rfid":
+                tags = device.inventory()
+                names = []
+                for tag in tags[:6]:
+                    data = decode_tag(device.read_blocks(tag.uid, 0, 8), tag.dsfid)
+                    names.append(getattr(data, "primary_item_id", "") or "unreadable")
+                more = f" and {len(tags) - 6} more" if len(tags) > 6 else ""
+                return SelfTestResult.passed(f"inventory: {len(tags)} tag(s) on the pad"
+                                             + (f": {', '.join(names)}{more}" if names else ""))
+            if family == "printer":
+                return device.self_test(print_page=True)  # type: ignore[no-any-return]
+            if family in ("scanner", "nfc"):
+                waiting = device.wait_for_scan if family == "scanner" else device.wait_for_card
+                code = waiting(wait)
+                if code is None:
+                    return SelfTestResult.failed(f"nothing read within {wait:g} s")
+                return SelfTestResult.passed(f"read {mask_patron_id(code)}")
+            return device.self_test()  # type: ignore[no-any-return]
+        except KioskError as exc:
+            return SelfTestResult.failed(str(exc))
 
     def close_owned(self) -> None:
         for family in sorted(self.owned):

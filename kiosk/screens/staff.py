@@ -29,6 +29,11 @@ TIMEOUT_LABELS = {
 }
 
 
+#: Staff's per-device test buttons (N_: translated when shown).
+DEVICE_TESTS = {"rfid": N_("Inventory"), "printer": N_("Test print"), "scanner": N_("Scan test"),
+                "nfc": N_("Card tap test")}
+
+
 class StaffScreen(KioskScreen):
     section = StringProperty("devices")
     status = StringProperty("")
@@ -92,7 +97,24 @@ class StaffScreen(KioskScreen):
                 self._line(f"{mark} {d.name}{need}: {d.driver or self.tr('not fitted')}", "ok" if d.ok else "error")
                 if d.detail:
                     self._line("    " + d.detail, "muted", "small")
+            tests = [(self.tr(DEVICE_TESTS[d.name]), lambda f=d.name: self.test_device(f))
+                     for d in result if d.name in DEVICE_TESTS and d.driver]
+            if tests:
+                self._buttons(*tests)
         self._buttons((self.tr("Run self-tests again"), self.show_devices))
+
+    def test_device(self, family: str) -> None:
+        """One device's own test, off the UI thread; the result under the list."""
+        prompt = {"scanner": self.tr("Scan any barcode now\u2026"),
+                  "nfc": self.tr("Tap a card on the reader now\u2026")}.get(family, self.tr("Testing\u2026"))
+        line = self._line(f"{family}: {prompt}", "muted")
+
+        def done(result: Any) -> None:
+            if isinstance(result, Exception):
+                line.text, line.tone = f"{family}: {result}", "error"
+            else:
+                line.text, line.tone = f"{family}: {result}", "ok" if result.ok else "error"
+        self.in_background(lambda: self.station.device_test(family), done)
 
     def show_ils(self) -> None:
         self._clear()

@@ -184,6 +184,15 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_screen("staff", timeout=15)
     d.wait_text("rfid", timeout=15)
     d.screenshot(out / "staff-devices.png")
+    rig.put_item("31000000000001")
+    d.tap_text("Inventory")
+    d.wait_text("inventory: 1 tag(s) on the pad: 31000000000001", timeout=15)
+    d.tap_text("Scan test")
+    d.wait_text("Scan any barcode now", timeout=5)
+    rig.scan_card(ANA)
+    d.wait_text("scanner: PASS: read **********0001", timeout=15)
+    d.screenshot(out / "staff-device-tests.png")
+    rig.pad.clear()
     check(not d.call(lambda: d.app._on_request_close()), "staff mode may close the window")
     for section, needle in (("ils", "State: online"), ("queue", "Waiting to be sent"),
                             ("transactions", "Last transactions"), ("settings", "Volume"),

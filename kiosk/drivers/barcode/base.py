@@ -127,6 +127,8 @@ class Scanner:
                 waiter.put_nowait(code)
             except queue.Full:
                 pass
+        if waiters:
+            return code  # a scan test (diag, staff mode) is waiting: the code is for it, not a session
         callback = self._on_scan
         if callback is not None:
             try:
