@@ -134,7 +134,7 @@ class ReturnBin:
         self._intake_stopped = ""           # why intake is stopped ("" = open)
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._halt = threading.Event()
+        self._stopped = False
         self.last_recovery: Any = None
         self.processed = 0
 
@@ -185,11 +185,18 @@ class ReturnBin:
         self.monitor.metrics.in_service.set(1)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._halt.set()
+        """Stop taking items, finish the ones already read (bounded by
+        ``timeout`` per stage: checked in, secured and sorted, so nothing is
+        left checked in but unsecured), then close everything. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.watcher.stop(timeout)
         if self.scanner is not None:
             self.scanner.stop()
-        self._intake.put(None)
+        self._intake.put(None)       # after the items already queued
+        if self._threads:
+            self._threads[0].join(timeout)
         self._routing.put(None)
         for thread in self._threads:
             thread.join(timeout)
@@ -352,7 +359,7 @@ class ReturnBin:
     def _process_loop(self) -> None:
         while True:
             item = self._intake.get()
-            if item is None or self._halt.is_set():
+            if item is None:
                 return
             try:
                 work: Decision | PendingReturn = self._check_in(item)
@@ -413,7 +420,7 @@ class ReturnBin:
     def _route_loop(self) -> None:
         while True:
             job = self._routing.get()
-            if job is None or self._halt.is_set():
+            if job is None:
                 return
             item, work = job
             outcome: ReturnOutcome | None = None

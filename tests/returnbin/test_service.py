@@ -132,3 +132,21 @@ def test_metrics_count_items_per_bin(rig_factory) -> None:  # type: ignore[no-un
     assert 'kiosk_returnbin_items_total{bin="2"} 1' in text
     assert 'kiosk_items_total{action="return",result="ok"} 2' in text
     assert "kiosk_ils_round_trip_seconds_count 2" in text
+
+
+def test_stop_finishes_the_items_already_read(rig_factory) -> None:  # type: ignore[no-untyped-def]
+    rig = rig_factory()
+    items = ["31000000000001", "31000000000002", "31000000000003"]
+    rig.lend(*items)
+    rig.ils.faults.set(delay=0.2)  # a slow ILS: items are still in the pipeline when staff stop the bin
+    rig.chute.remove_sorted = False
+    uids = [rig.chute.drop(item, owner_isil="US-RPL") for item in items]
+    deadline = time.monotonic() + 5
+    while rig.ils.requests["09"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rig.service.stop()
+    assert len(rig.chute.sorted) == 3  # every item read was finished, not abandoned
+    assert all(rig.pad.field.get(uid).afi == 0x07 for uid in uids)  # type: ignore[union-attr]
+    rig.ils.faults.clear()
+    for item in items:
+        assert not rig.charged(item)

