@@ -15,8 +15,9 @@ import re
 import sys
 
 # SIP2 variable fields that carry secrets: AD patron password (PIN),
-# CO login password, AC terminal password.
-_SIP2_SECRET = re.compile(r"(?<=\|)(AD|CO|AC)[^|\r\n]*|^(AD|CO|AC)[^|\r\n]*")
+# CO login password, AC terminal password; and personal data a debug wire
+# dump must not keep: AE personal name, BD home address, BE email, BF phone.
+_SIP2_SECRET = re.compile(r"(?<=\|)(AD|CO|AC|AE|BD|BE|BF)[^|\r\n]*|^(AD|CO|AC|AE|BD|BE|BF)[^|\r\n]*")
 _KV_SECRET = re.compile(r"(?i)\b(pin|password|passwd|secret|token)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)")
 MASK = "****"
 

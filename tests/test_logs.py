@@ -16,6 +16,15 @@ def test_sip2_wire_secrets_are_masked() -> None:
     assert "1234|" not in masked and "|AD****|" in masked and "|AC****|" in masked
 
 
+def test_personal_data_in_wire_dumps_is_masked() -> None:
+    reply = "64              00020261123    120000000000000000000000AODEMO|AA21000000000001|AEAna García|" \
+            "BDCalle Mayor 1|BEana@example.org|BF555-0100|BLY|AY2AZ1234"
+    masked = mask_secrets(reply)
+    for personal in ("Ana García", "Calle Mayor", "ana@example.org", "555-0100"):
+        assert personal not in masked
+    assert "|AE****|BD****|BE****|BF****|BLY|" in masked
+
+
 def test_key_value_secrets_are_masked() -> None:
     assert mask_secrets("login pin=1234 password: 'abc def' user=kiosk") == \
         "login pin=**** password: **** user=kiosk"
