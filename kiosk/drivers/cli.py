@@ -50,7 +50,7 @@ Prompt = Callable[[str], None]
 
 
 def _exercise(family: str, device: Any, print_page: bool, prompt_wait: float, prompt: Prompt) -> SelfTestResult:
-    """The family's safe self-test, plus its inventory / scan / tap step."""
+    """The family's safe self-test, plus its scan / tap step."""
     if family == "printer":
         result: SelfTestResult = device.self_test(print_page=print_page)
     else:
@@ -60,10 +60,8 @@ def _exercise(family: str, device: Any, print_page: bool, prompt_wait: float, pr
         return result
     warnings = list(result.warnings)
     detail = result.detail
-    if family == "rfid" and callable(getattr(device, "inventory", None)):
-        tags = device.inventory()
-        detail += f"; inventory: {len(tags)} tag{'s' if len(tags) != 1 else ''} in the field"
-    elif family == "scanner" and prompt_wait > 0 and callable(getattr(device, "wait_for_scan", None)):
+    # (an RFID reader's self-test already ran its inventory and counted the tags)
+    if family == "scanner" and prompt_wait > 0 and callable(getattr(device, "wait_for_scan", None)):
         prompt(f"scanner: scan any barcode within {prompt_wait:g} s ...")
         code = device.wait_for_scan(prompt_wait)
         if code is None:
