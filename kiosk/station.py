@@ -266,8 +266,13 @@ class Station:
         return self.last_account
 
     def receipt_options(self) -> tuple[str, ...]:
-        """Receipt choices available now (asks the printer: may block up to its timeout)."""
-        return self.receipts.options()
+        """Receipt choices available now (asks the printer: may block up to its
+        timeout); email only for a patron whose address the ILS has on file."""
+        choices = self.receipts.options()
+        patron = self.session.patron
+        if patron is None or not patron.email:
+            choices = tuple(c for c in choices if c != "email")
+        return choices
 
     # -- staff and diagnostics ----------------------------------------------------------------
     def device_status(self) -> list[DeviceStatus]:

@@ -538,7 +538,10 @@ class Flow:
         if not receipt_items(s.items) or default == "none":
             s.step("finish")
             return self._deliver("none", None)
-        self.receipt_choices = self.st.receipts.options()
+        choices = self.st.receipts.options()
+        if self.session.patron is None or not self.session.patron.email:
+            choices = tuple(c for c in choices if c != "email")  # no address on file to send it to
+        self.receipt_choices = choices
         s.step("finish")
         if default == "print" and "print" in self.receipt_choices:
             return self._deliver("print", None)

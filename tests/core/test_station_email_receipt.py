@@ -41,3 +41,23 @@ from_address = "kiosk@riverside.example.org"
     body = email.message_from_bytes(raw)
     assert "1234" not in raw.decode("utf-8", "replace")  # never the PIN
     assert body["To"] == "ana.garcia@example.org"
+
+
+def test_no_email_choice_for_a_patron_without_an_address(tmp_path: Path) -> None:
+    kit = start_kit(tmp_path, """
+[receipt]
+email = true
+smtp_host = "127.0.0.1"
+smtp_security = "none"
+from_address = "kiosk@riverside.example.org"
+""")
+    try:
+        kit.login("21000000000007", "1234")  # Chidi Okafor: no email in the demo data
+        kit.station.start_borrow()
+        kit.place("31000000000003")
+        kit.results(1)
+        kit.station.finish()
+        view = kit.wait_state(SessionState.RECEIPT).view
+        assert "email" not in view.receipt_options and "none" in view.receipt_options
+    finally:
+        kit.stop()
