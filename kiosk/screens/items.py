@@ -23,7 +23,7 @@ def tone_of(result: ItemResult) -> str:
         return "text"
     if result.ok:
         return "warn" if (result.warning or result.instruction not in (Instruction.NONE,)) else "ok"
-    if result.status is ItemStatus.INCOMPLETE:
+    if result.status in (ItemStatus.INCOMPLETE, ItemStatus.CONFIRM_FEE):
         return "warn"
     return "error"
 
@@ -78,6 +78,12 @@ class ItemsScreen(KioskScreen):
         row.mark = MARKS[tone]
         row.title = self.app.shape(r.title or r.item_id or self.tr("Unknown item"))
         row.detail = self.detail_for(r)
+        if r.status is ItemStatus.CONFIRM_FEE:
+            # A rental charge: borrowing it is the patron's choice, one tap.
+            row.action_text = self.app.shape(self.tr("Accept {amount}").format(amount=r.fee))
+            row.action = lambda item_id=r.item_id: self.station.accept_fee(item_id)
+        else:
+            row.action_text, row.action = "", None
         self.refresh_count()
         # Newest row in view; a short list stays at the top (scroll_y 0 would pin it to the bottom).
         scroll = self.ids.scroll

@@ -108,6 +108,12 @@ class ItemRow(DirBox):
     detail = StringProperty("")
     tone = StringProperty("text")
     item_id = StringProperty("")
+    action_text = StringProperty("")                     # a button on the row ("" = none)
+    action = ObjectProperty(None, allownone=True)        # what the button does
+
+    def run_action(self) -> None:
+        if self.action is not None:
+            self.action()
 
 
 class PinPad(BoxLayout):

@@ -114,6 +114,17 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
     rig.put_item("31000000000014", part=2)
     d.wait_text("1 item borrowed", timeout=15)
     rig.clear_pad()                                    # the patron takes the set away
+    rig.put_item("31000000000029")                     # a rental DVD: the charge needs the patron's yes
+    d.wait_text("Accept", timeout=15)
+    d.screenshot(out / "rental-fee.png")
+    def accept_button() -> Any:
+        from kiosk.screens.widgets import KButton
+        return next(w for w in walk(d.app.root_screen("items").ids.rows)
+                    if isinstance(w, KButton) and w.text.startswith("Accept"))
+    check("1.50" in d.call(lambda: accept_button().text), "the rental charge is not on the button")
+    d.tap(accept_button)
+    d.wait_text("2 items borrowed", timeout=15)
+    rig.clear_pad()
     d.tap(lambda: d.app.shell.ids.large_text)
     d.tap(lambda: d.app.shell.ids.contrast)
     check(d.call(lambda: d.app.theme.large_text and d.app.theme.name == "high-contrast"), "accessibility toggles")
