@@ -11,12 +11,11 @@ running: one bad handler must not make the kiosk deaf.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from typing import Any, Callable
 
 from kiosk.drivers.barcode.spec import float_option, unescape
+from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,7 @@ class Scanner:
         self.repeat_window = float_option(options, "repeat_window", 0.5, self.family)
         self._on_scan: OnScan | None = None
         self._last: tuple[str, float] = ("", 0.0)
-        self._waiters: list[queue.Queue[str]] = []
-        self._lock = threading.Lock()
+        self._prompts = PromptWaiters()
         self.scans = 0          # codes delivered
         self.rejected = 0       # lines dropped as garbage
         self._status_listeners: list[Callable[[SelfTestResult], None]] = []
@@ -60,22 +58,10 @@ class Scanner:
 
     def wait_for_scan(self, timeout: float) -> str | None:
         """Block up to ``timeout`` seconds for the next code (``kiosk diag``'s
-        scan prompt); works whether or not ``start`` was called."""
-        waiter: queue.Queue[str] = queue.Queue(maxsize=1)
-        with self._lock:
-            self._waiters.append(waiter)
-        started_here = not self.running
-        if started_here:
-            self._start()
-        try:
-            return waiter.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            return None
-        finally:
-            with self._lock:
-                self._waiters.remove(waiter)
-            if started_here and self._on_scan is None:
-                self._stop()
+        scan prompt, staff's scan test); works whether or not ``start`` was
+        called. While it waits, codes go to it and not to ``on_scan``."""
+        return self._prompts.wait(timeout, self.running, self._start,
+                                  lambda: None if self._on_scan is not None else self._stop())
 
     @property
     def running(self) -> bool:
@@ -120,14 +106,7 @@ class Scanner:
             log.debug("%s: repeat of the same code within %.2fs dropped", self.name, self.repeat_window)
             return None
         self.scans += 1
-        with self._lock:
-            waiters = list(self._waiters)
-        for waiter in waiters:
-            try:
-                waiter.put_nowait(code)
-            except queue.Full:
-                pass
-        if waiters:
+        if self._prompts.offer(code):
             return code  # a scan test (diag, staff mode) is waiting: the code is for it, not a session
         callback = self._on_scan
         if callback is not None:

@@ -21,13 +21,12 @@ How a card becomes a patron id (``[devices.nfc]``):
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import ndef
 
+from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, RemoteProtocolError
 
@@ -99,8 +98,7 @@ class CardReader:
         self.name = name
         self._on_card: OnCard | None = None
         self._on_error: OnError | None = None
-        self._waiters: list[queue.Queue[str]] = []
-        self._lock = threading.Lock()
+        self._prompts = PromptWaiters()
         self.cards = 0
         self._status_listeners: list[Callable[[SelfTestResult], None]] = []
 
@@ -134,22 +132,10 @@ class CardReader:
         return False
 
     def wait_for_card(self, timeout: float) -> str | None:
-        """Block up to ``timeout`` s for the next card (``kiosk diag`` prompt)."""
-        waiter: queue.Queue[str] = queue.Queue(maxsize=1)
-        with self._lock:
-            self._waiters.append(waiter)
-        started_here = not self.running
-        if started_here:
-            self._start()
-        try:
-            return waiter.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            return None
-        finally:
-            with self._lock:
-                self._waiters.remove(waiter)
-            if started_here and self._on_card is None:
-                self._stop()
+        """Block up to ``timeout`` s for the next card (``kiosk diag`` prompt,
+        staff's tap test). While it waits, cards go to it and not to ``on_card``."""
+        return self._prompts.wait(timeout, self.running, self._start,
+                                  lambda: None if self._on_card is not None else self._stop())
 
     def _start(self) -> None:
         """Begin reading cards."""
@@ -159,14 +145,7 @@ class CardReader:
 
     def _card(self, patron_id: str) -> None:
         self.cards += 1
-        with self._lock:
-            waiters = list(self._waiters)
-        for waiter in waiters:
-            try:
-                waiter.put_nowait(patron_id)
-            except queue.Full:
-                pass
-        if waiters:
+        if self._prompts.offer(patron_id):
             return  # a tap test (diag, staff mode) is waiting: the card is for it, not a patron session
         self._call(self._on_card, patron_id)
 
