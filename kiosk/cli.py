@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "kiosk.drivers.cli",      # diag
     "kiosk.app_cli",          # demo, run
     "kiosk.returnbin_cli",    # returnbin
+    "kiosk.journal_cli",      # journal status|list|resolve|replay|recover|reprint|purge
 )
 
 

@@ -60,6 +60,7 @@ from kiosk.offline_replay import Replayer, ReplayReport, ReplayWorker
 from kiosk.receipt_desk import ReceiptDesk
 from kiosk.returns import ReturnProcessor
 from kiosk.staff import verify_secret
+from kiosk.recovery import Recovery
 from kiosk.session import IllegalStep, Session, Timeouts
 from kiosk.tags.security import SecurityPolicy
 
@@ -113,7 +114,11 @@ class Station:
         self.replayer = Replayer(self.journal, self.client)
         self.replay_worker = ReplayWorker(self.replayer, float(config.offline.replay_interval),
                                           is_online=lambda: self.client.state == "online",
-                                          on_report=self._on_replay_report)
+                                          on_report=self._on_replay_report,
+                                          # entries start-up recovery left waiting for the ILS;
+                                          # min_age keeps it off the transactions in flight
+                                          recovery=Recovery(self.journal, self.client, self.devices.rfid,
+                                                            self.policy, min_age=300.0))
         self.session = Session(self.timeouts, normalize(config.station.default_language), clock)
         self.flow = station_flow.Flow(self)
         self.recover = recover

@@ -18,7 +18,7 @@ def test_every_command_module_imports_and_registers(module: str) -> None:
 
 def test_help_lists_the_commands() -> None:
     text = build_parser().format_help()
-    for command in ("check-config", "hash-pin", "sip2", "ils-sim", "tag", "diag", "demo", "run", "returnbin"):
+    for command in ("check-config", "hash-pin", "sip2", "ils-sim", "tag", "diag", "demo", "run", "returnbin", "journal"):
         assert command in text
 
 

@@ -123,7 +123,9 @@ class ReturnBin:
         self.processor = ReturnProcessor(self.ctx)
         self.replay_worker = ReplayWorker(Replayer(self.journal, client), float(config.offline.replay_interval),
                                           is_online=lambda: self.client.state == "online",
-                                          on_report=self._on_replay_report)
+                                          on_report=self._on_replay_report,
+                                          recovery=Recovery(self.journal, client, self.reader, self.policy,
+                                                            min_age=300.0))
         poll, settle = pad_timing or (float(config.devices.rfid.poll_interval), 0.0)
         self.watcher = PadWatcher(self.reader, poll_interval=poll, settle_time=settle)
         self._intake: queue.Queue[ChuteItem | None] = queue.Queue()
