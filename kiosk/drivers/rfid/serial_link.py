@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import logging
 import termios
+import threading
 import time
 
 import serial
@@ -41,6 +42,7 @@ class SerialLink:
         self.reopened = 0                   # how often a lost port came back (diagnostics)
         #: Called (under the driver's lock) after a lost port was opened again.
         self.on_reopen: Callable[[], None] | None = None
+        self._state = threading.Lock()      # close() against a reconnect on the driver's thread
         self._port: serial.SerialBase | None = self._open()
 
     def _open(self) -> serial.SerialBase:
@@ -76,7 +78,12 @@ class SerialLink:
             raise DeviceError(f"{self.device}: {self.port_name} is closed", self.device)
         if self._port is not None:
             return self._port
-        self._port = self._open()
+        port = self._open()
+        with self._state:
+            if self.closed:  # close() ran while we reconnected: do not keep a port nobody will close
+                port.close()
+                raise DeviceError(f"{self.device}: {self.port_name} is closed", self.device)
+            self._port = port
         self.reopened += 1
         log.info("%s: %s is back", self.device, self.port_name)
         if self.on_reopen is not None:
@@ -124,11 +131,13 @@ class SerialLink:
         return data
 
     def close(self) -> None:
-        if not self.closed:
+        with self._state:
+            if self.closed:
+                return
             self.closed = True
             port, self._port = self._port, None
-            if port is not None:
-                try:
-                    port.close()
-                except (serial.SerialException, OSError):
-                    pass
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError):
+                pass
