@@ -557,7 +557,8 @@ class Flow:
         if choice == "email" and not email and s.patron is not None:
             email = s.patron.email  # the address the library has on file (SIP2 BE)
         try:
-            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s), choice, email)
+            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s, self.st.last_account), choice,
+                                                email)
         except ValueError as exc:
             log.warning("receipt: %s", exc)
             return self._notice(self.tr(M.REFUSED), "warning")
