@@ -20,7 +20,6 @@ import logging
 import os
 import select
 import struct
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -28,6 +27,7 @@ from evdev import ecodes as e
 
 from kiosk.drivers.barcode.base import Scanner
 from kiosk.drivers.registry import register
+from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError
 
@@ -128,8 +128,8 @@ class HidScanner(Scanner):
         self.reconnects = 0
         self.layout = str((options or {}).get("keyboard_layout", "us"))
         self.decoder = KeyDecoder(layout=self.layout)
-        self._thread: threading.Thread | None = None
-        self._halt = threading.Event()
+        self._reader = ReaderThread(self._run, self.name)
+        self._halt = self._reader.halt
         self.error: str | None = None
 
     @classmethod
@@ -139,19 +139,13 @@ class HidScanner(Scanner):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._reader.running
 
     def _start(self) -> None:
-        if not self.running:
-            self._halt.clear()
-            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-            self._thread.start()
+        self._reader.start()
 
     def _stop(self) -> None:
-        self._halt.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
+        self._reader.stop(2.0)
 
     def close(self) -> None:
         super().close()

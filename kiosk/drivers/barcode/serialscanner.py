@@ -18,7 +18,6 @@ passing them to the circulation core.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ import serial
 from kiosk.drivers.barcode.base import Scanner
 from kiosk.drivers.barcode.spec import float_option, int_option, split_options, terminator_option
 from kiosk.drivers.registry import register
+from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError
 
@@ -117,27 +117,20 @@ class SerialScanner(Scanner):
             self._serial = serial.serial_for_url(port, baudrate=self.baud, timeout=self.POLL)
         except (serial.SerialException, ValueError) as exc:
             raise DeviceError(f"scanner: cannot open serial port {port!r}: {exc}", self.family) from exc
-        self._thread: threading.Thread | None = None
-        self._halt = threading.Event()
+        self._reader = ReaderThread(self._run, f"scanner-{self.port}")
+        self._halt = self._reader.halt
         self.error: str | None = None
         self.reconnects = 0
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._reader.running
 
     def _start(self) -> None:
-        if self.running:
-            return
-        self._halt.clear()
-        self._thread = threading.Thread(target=self._run, name=f"scanner-{self.port}", daemon=True)
-        self._thread.start()
+        self._reader.start()
 
     def _stop(self) -> None:
-        self._halt.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
+        self._reader.stop(2.0)
 
     def close(self) -> None:
         super().close()

@@ -20,7 +20,6 @@ cannot activate (MIFARE Classic) fall back to repeated polling debounced by
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -30,6 +29,7 @@ import nfc.tag
 
 from kiosk.drivers.nfc.base import UID_FORMATS, CardReader, PresenceTracker, format_uid, option, patron_id_from_ndef
 from kiosk.drivers.registry import register
+from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, RemoteProtocolError
 
@@ -89,8 +89,8 @@ class NfcpyReader(CardReader):
         self.poll_interval = float(option(options, "poll_interval", 0.2))
         self.tracker = PresenceTracker(float(option(options, "removal_time", 1.0)))
         self.error: str | None = None
-        self._halt = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._reader = ReaderThread(self._run, self.name)
+        self._halt = self._reader.halt
         self.clf = nfc.ContactlessFrontend()
         try:
             found = self.clf.open(path)
@@ -104,21 +104,15 @@ class NfcpyReader(CardReader):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._reader.running
 
     def _start(self) -> None:
-        if not self.running:
-            self._halt.clear()
-            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-            self._thread.start()
+        self._reader.start()
 
     def _stop(self) -> None:
-        self._halt.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            # One poll can block for nfcpy's per-technology timeout (1 s per
-            # target type on the UDP driver, milliseconds on hardware).
-            thread.join(timeout=len(self.targets) * 1.5 + 2)
+        # One poll can block for nfcpy's per-technology timeout (1 s per
+        # target type on the UDP driver, milliseconds on hardware).
+        self._reader.stop(len(self.targets) * 1.5 + 2)
 
     def close(self) -> None:
         super().close()
