@@ -30,6 +30,7 @@ from kiosk.drivers.registry import register
 from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError
+from kiosk.drivers.serial_port import open_port
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,15 @@ class LineFramer:
             self.rejected.append(f"control bytes in line {raw!r}")
             return []
         try:
-            return [raw.decode("utf-8")]
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             self.rejected.append(f"not text (wrong baud rate?): {raw!r}")
             return []
+        if not all(ch.isprintable() or ch in "\t\x1d" for ch in text):
+            # valid UTF-8 that is still noise: C1 controls, unassigned or format characters
+            self.rejected.append(f"not text (wrong baud rate?): {raw!r}")
+            return []
+        return [text]
 
     def _reject(self, why: str) -> None:
         self.rejected.append(f"{why}: {bytes(self.buffer)!r}")
@@ -114,7 +120,7 @@ class SerialScanner(Scanner):
             int_option(options, "max_length", 64, self.family),
             float_option(options, "idle_timeout", 0.5, self.family))
         try:
-            self._serial = serial.serial_for_url(port, baudrate=self.baud, timeout=self.POLL)
+            self._serial = open_port(port, baudrate=self.baud, timeout=self.POLL, exclusive=True)
         except (serial.SerialException, ValueError) as exc:
             raise DeviceError(f"scanner: cannot open serial port {port!r}: {exc}", self.family) from exc
         self._reader = ReaderThread(self._run, f"scanner-{self.port}")
@@ -164,7 +170,7 @@ class SerialScanner(Scanner):
         self.framer.buffer.clear()
         while not self._halt.wait(self.RECONNECT_INTERVAL):
             try:
-                self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=self.POLL)
+                self._serial = open_port(self.port, baudrate=self.baud, timeout=self.POLL, exclusive=True)
             except (serial.SerialException, ValueError, OSError):
                 continue
             log.info("%s: reconnected", self.name)

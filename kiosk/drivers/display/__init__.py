@@ -21,6 +21,7 @@ import serial
 from kiosk.drivers.registry import register
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, TransportTimeout
+from kiosk.drivers.serial_port import open_port
 
 STATES = ("ready", "busy", "full", "offline", "error")
 
@@ -68,7 +69,7 @@ class SerialDisplay(StatusDisplay):
     def __init__(self, port: str, baudrate: int = 9600, timeout: float = 1.0) -> None:
         super().__init__()
         try:
-            self._serial = serial.serial_for_url(port, baudrate=baudrate, timeout=0.05)
+            self._serial = open_port(port, baudrate=baudrate, timeout=0.05, exclusive=True)
         except (serial.SerialException, ValueError) as exc:
             raise DeviceError(f"display: cannot open {port}: {exc}", "display") from exc
         self.timeout = timeout

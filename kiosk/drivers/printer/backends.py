@@ -31,6 +31,7 @@ from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb
 from kiosk.drivers.barcode.spec import int_option, split_options
 from kiosk.drivers.printer.status import DLE_EOT, PrinterStatus, encode_status
 from kiosk.errors import DeviceError
+from kiosk.drivers.serial_port import open_port
 
 FAMILY = "printer"
 
@@ -41,8 +42,8 @@ class SerialEscpos(Serial):  # type: ignore[misc]
 
     def open(self, raise_not_found: bool = True) -> None:
         try:
-            self.device = serial.serial_for_url(self.devfile, baudrate=self.baudrate, timeout=self.timeout,
-                                                dsrdtr=self.dsrdtr, xonxoff=self.xonxoff)
+            self.device = open_port(self.devfile, baudrate=self.baudrate, timeout=self.timeout,
+                                    dsrdtr=self.dsrdtr, xonxoff=self.xonxoff, exclusive=True)
         except (ValueError, serial.SerialException) as exc:
             self.device = None
             raise DeviceError(f"printer: cannot open serial port {self.devfile!r}: {exc}", FAMILY) from exc

@@ -24,6 +24,7 @@ import serial
 from typing import Callable
 
 from kiosk.errors import DeviceError
+from kiosk.drivers.serial_port import open_port
 
 log = logging.getLogger("kiosk.drivers.rfid")
 
@@ -51,7 +52,7 @@ class SerialLink:
             # while the kiosk holds the pad get "busy" instead of talking on the
             # same line (two hosts on one serial line corrupt each other's frames).
             # URL transports (socket://, loop://) ignore it.
-            return serial.serial_for_url(self.port_name, baudrate=self.baudrate, parity=PARITIES[self.parity],
+            return open_port(self.port_name, baudrate=self.baudrate, parity=PARITIES[self.parity],
                                          bytesize=8, stopbits=1, timeout=POLL, write_timeout=2.0, exclusive=True)
         except serial.SerialException as exc:
             if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK):

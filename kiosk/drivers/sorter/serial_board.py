@@ -28,6 +28,7 @@ import serial
 
 from kiosk.drivers.sorter.base import BinFull, Sorter, SorterEvent
 from kiosk.errors import DeviceError, RemoteProtocolError, TransportTimeout
+from kiosk.drivers.serial_port import open_port
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class SerialSorterBoard(Sorter):
         self.timeout = timeout
         if isinstance(port, str):
             try:
-                self._serial = serial.serial_for_url(port, baudrate=baudrate, timeout=0.05)
+                self._serial = open_port(port, baudrate=baudrate, timeout=0.05, exclusive=True)
             except (serial.SerialException, ValueError) as exc:
                 raise DeviceError(f"sorter: cannot open {port}: {exc}", "sorter") from exc
         else:
