@@ -1,13 +1,22 @@
-"""Shared fixtures. A loopback HTTP server that records webhook POSTs (and can fail on purpose)."""
+"""Shared fixtures and the hypothesis profiles. A loopback HTTP server that records webhook POSTs (and can fail on purpose)."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import os
 import threading
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import settings
+
+# Property tests run on fixed examples by default, so a CI run is reproducible
+# and cannot fail on a newly drawn example. `HYPOTHESIS_PROFILE=explore` draws
+# fresh random examples (run it locally to hunt for new failures).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 class WebhookCapture:

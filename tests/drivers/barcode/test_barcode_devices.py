@@ -425,3 +425,12 @@ def test_simulated_scanner() -> None:
     scanner.stop()
     scanner.scan("after stop")
     assert got.none_within(0.05)
+
+
+@pytest.mark.parametrize("noise", [b"\xd7\xb5", b"\xc2\x85", b"\xe2\x80\x8b31000000000001"])
+def test_framer_rejects_utf8_that_is_not_printable_text(noise: bytes) -> None:
+    """Line noise can be valid UTF-8 (an unassigned letter, a C1 control, a
+    zero-width space): it is rejected, never passed on as a barcode."""
+    framer = LineFramer(b"\r", max_length=64)
+    assert framer.feed(noise + b"\r31000000000009\r", 0.0) == ["31000000000009"]
+    assert len(framer.rejected) == 1 and "not text" in framer.rejected[0]
