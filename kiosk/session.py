@@ -157,6 +157,7 @@ class Session:
         self.session_id = uuid.uuid4().hex[:12]
         self.patron: Patron | None = None
         self.language = self.default_language
+        self.language_chosen = False      # the patron pressed a language button this session
         self.items: list[ItemResult] = []
         self.message = ""
         self.pin_tries = 0

@@ -24,7 +24,7 @@ from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
 from kiosk.events import (AccountChanged, EndReason, ItemResult, ItemStatus, Notice, PatronView, ReceiptResult,
                           RenewResult, SessionEnded, SessionState, SessionView, StaffBadge)
-from kiosk.i18n import N_, Translator, is_rtl, normalize, translator
+from kiosk.i18n import N_, Translator, from_sip2_language, is_rtl, normalize, translator
 from kiosk.logs import mask_patron_id
 from kiosk.session_receipt import receipt_items, session_receipt
 from kiosk.session import Patron
@@ -193,6 +193,7 @@ class Flow:
             return self._identify_offline()
         if info.valid_patron is False:
             return self._end(EndReason.UNKNOWN_CARD, self.tr(MSG_UNKNOWN_CARD), step="rejected")
+        self._adopt_patron_language(info)
         policy = self.st.rules.pin_policy
         if policy == "required" or (policy == "optional" and info.valid_patron_password is False):
             s.step("need_pin")
@@ -238,9 +239,24 @@ class Flow:
         s.patron.pin = pin
         self._identified(info)
 
+    def _adopt_patron_language(self, info: Any) -> None:
+        """The patron's preferred language from the ILS, where the station follows it,
+        the kiosk offers it, and the patron has not pressed a language button."""
+        s = self.session
+        station = self.st.config.station
+        if s.language_chosen or not station.follow_patron_language:
+            return
+        lang = from_sip2_language(getattr(info, "language", ""))
+        if lang is None or lang == s.language or lang not in {normalize(c) for c in station.languages}:
+            return
+        log.info("session %s: the patron's preferred language, %s", s.session_id, lang)
+        s.language = lang
+        s.patron.language = lang
+
     def _identified(self, info: Any) -> None:
         s = self.session
         p = s.patron
+        self._adopt_patron_language(info)
         flags = info.patron_status
         words = ils_words(info.screen_message)
         p.name = info.personal_name or p.name
@@ -522,6 +538,7 @@ class Flow:
             log.warning("language %r is not offered at this station", code)
             return
         self.session.language = lang
+        self.session.language_chosen = True
         if self.session.patron is not None:
             self.session.patron.language = lang
         self._changed(self.session.message)

@@ -32,6 +32,9 @@ STATION = Section("station", "Who this station is and where it keeps its data.",
         "Currency of fines and payments (SIP2 BH)."),
     Key("default_language", LANGUAGE, "en", "Language of the attract screen and of sessions until the patron picks one."),
     Key("languages", StringList(LANGUAGE, min_items=1), ("en", "es", "tl", "ar"), "Languages offered to patrons."),
+    Key("follow_patron_language", Boolean(), False,
+        "Switch to the patron's preferred language from the ILS (SIP2 language field) once the card is read, "
+        "unless they picked one; off by default, as many ILSes send a catalogue-wide default there."),
 ))
 
 SIP2 = Section("sip2", "The connection to the library system (ILS).", (

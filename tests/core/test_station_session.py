@@ -302,3 +302,45 @@ def test_a_touch_during_the_countdown_cancels_it(tmp_path: Path) -> None:
         assert changed.state is SessionState.READY
     finally:
         kit.stop()
+
+
+FOLLOW = "[station]\nfollow_patron_language = true\n"
+
+
+def test_the_patrons_preferred_language_from_the_ils_is_used_from_the_pin_screen_on(tmp_path: Path) -> None:
+    """Ana's ILS record says Spanish (SIP2 language 008): with the station
+    following it, the PIN prompt is already in Spanish; the next patron
+    starts in the station's default again."""
+    kit = start_kit(tmp_path, FOLLOW)
+    try:
+        kit.station.identify(ANA, "scanner")
+        pin = kit.wait_state(SessionState.PIN_ENTRY)
+        assert pin.view is not None and pin.view.language == "es"
+        kit.station.enter_pin(ANA_PIN)
+        ready = kit.wait_state(SessionState.READY)
+        assert ready.view is not None and ready.view.language == "es"
+        assert "bienvenida" in ready.view.message, ready.view.message
+        kit.station.end_session()
+        ended(kit)
+        assert kit.station.session_view().language == "en"
+    finally:
+        kit.stop()
+
+
+def test_a_language_the_patron_picked_wins_over_the_ils_and_unoffered_ones_are_ignored(tmp_path: Path) -> None:
+    kit = start_kit(tmp_path, FOLLOW)
+    try:
+        kit.station.set_language("ar")          # pressed on the attract screen, before the card
+        kit.login(ANA)
+        assert kit.station.session_view().language == "ar"
+        kit.station.end_session()
+        ended(kit)
+        kit.login(BJORN, "")                    # Swedish (006): not offered at this station
+        assert kit.station.session_view().language == "en"
+    finally:
+        kit.stop()
+
+
+def test_the_ils_language_is_ignored_unless_the_station_follows_it(kit: Kit) -> None:
+    kit.login(ANA)
+    assert kit.station.session_view().language == "en"
