@@ -140,6 +140,18 @@ class AccountService:
             can_pay=self.payment is not None and Decimal(total) > 0,
             ils_message=ils_words(head.screen_message))
 
+    def holds_ready(self, patron: Patron) -> tuple[HoldView, ...]:
+        """Just the holds ready for pickup, with titles (for the receipt of a
+        patron who did not open My account). Raises :class:`AccountUnavailable`."""
+        try:
+            return tuple(HoldView(i, self._title(i), True) for i in self._list(patron, "hold", "hold_items"))
+        except TransportError as exc:
+            if not isinstance(exc, UnknownOutcome):
+                self.ctx.go_offline(str(exc))
+            raise AccountUnavailable(str(exc)) from exc
+        except RemoteProtocolError as exc:
+            raise AccountUnavailable(str(exc)) from exc
+
     def _title(self, entry: str) -> str:
         """Hold lists carry item ids (Koha) or titles (others); ask for ids."""
         item_id = entry.split(" ")[0]

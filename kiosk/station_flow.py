@@ -15,6 +15,7 @@ still do (return, account, pay).
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from kiosk.account import AccountUnavailable
@@ -574,8 +575,8 @@ class Flow:
         if choice == "email" and not email and s.patron is not None:
             email = s.patron.email  # the address the library has on file (SIP2 BE)
         try:
-            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s, self.st.last_account), choice,
-                                                email)
+            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s, self._receipt_account(choice)),
+                                                choice, email)
         except ValueError as exc:
             log.warning("receipt: %s", exc)
             return self._notice(self.tr(M.REFUSED), "warning")
@@ -584,6 +585,21 @@ class Flow:
             return self._changed(delivery.message)
         s.step("receipt_done")
         self._end(EndReason.FINISHED, delivery.message or self.tr(MSG_GOODBYE))
+
+    def _receipt_account(self, choice: str) -> Any:
+        """What the receipt shows of the account: the My account view the patron
+        loaded, or else (the ILS said at login that holds are waiting) just the
+        holds ready, asked for now. A receipt never waits on a failing ILS for them."""
+        s = self.session
+        if self.st.last_account is not None or choice == "none" or s.patron is None:
+            return self.st.last_account
+        if not s.patron.holds_ready or s.patron.offline or self.st.offline:
+            return None
+        try:
+            return SimpleNamespace(holds_ready=self.st.accounts.holds_ready(s.patron))
+        except AccountUnavailable as exc:
+            log.warning("receipt without the holds ready: %s", exc)
+            return None
 
     def do_end_session(self) -> None:
         if self.session.state in (S.IDLE,):
