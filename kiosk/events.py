@@ -190,6 +190,7 @@ class AccountView:
     can_pay: bool = True                      # false offline or without a payment device
     message: str = ""                         # translated notice (e.g. offline)
     ils_message: tuple[str, ...] = ()
+    loans_pending: int = 0                    # the last N loans still wait for title and due date (loading)
 
     @property
     def overdue_count(self) -> int:

@@ -466,7 +466,8 @@ class Flow:
 
     def _load_account(self) -> None:
         try:
-            view = self.st.accounts.load(self.session.patron, self.tr)
+            view = self.st.accounts.load(self.session.patron, self.tr,
+                                         progress=lambda partial: self.st.emit(AccountChanged(partial)))
         except AccountUnavailable as exc:
             log.warning("account unavailable: %s", exc)
             from kiosk.account import MSG_ACCOUNT_UNAVAILABLE

@@ -46,7 +46,7 @@ class AccountScreen(KioskScreen):
         loans = self.ids.loans
         loans.clear_widgets()
         for loan in account.loans:
-            due = tr("Due {date}").format(date=loan.due_display or loan.due_date)
+            due = tr("Due {date}").format(date=loan.due_display or loan.due_date) if loan.due_date else "\u2026"
             if loan.overdue:
                 due = tr("Overdue! Was due {date}").format(date=loan.due_display or loan.due_date)
             loans.add_widget(LoanLine(item_id=loan.item_id, title=app.shape(loan.title or loan.item_id),
@@ -68,6 +68,8 @@ class AccountScreen(KioskScreen):
         if account.overdue_count:
             counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
                           .format(n=account.overdue_count))
+        if account.loans_pending:            # a long account still filling in
+            counts.append(tr("Loading your account\u2026"))
         self.summary = app.shape(" \u00B7 ".join(counts))
         self.message = app.shape("\n".join([account.message, *account.ils_message]).strip())
 

@@ -57,6 +57,35 @@ def test_loans_with_due_dates_and_overdue_marks(kit: Kit) -> None:
     assert kit.station.account() == account
 
 
+def test_a_long_account_shows_at_once_and_fills_in(kit: Kit) -> None:
+    """13 loans cost 13 item information requests: the screen gets the account
+    after the lists (loans listed by id, marked pending) and again every
+    PROGRESS_EVERY loans, then the complete view, which is what stays."""
+    from kiosk.account import PROGRESS_EVERY
+    from station_kit import ITEMS
+
+    kit.login()
+    kit.station.start_borrow()
+    kit.place(*ITEMS)
+    assert all(r.status is ItemStatus.BORROWED for r in kit.results(len(ITEMS)).values())
+    kit.station.go_home()
+    kit.wait_state(SessionState.READY)
+    kit.station.open_account()
+    views = [kit.wait_type(AccountChanged).account]
+    while views[-1].loans_pending:
+        views.append(kit.wait_type(AccountChanged).account)
+    loans = len(ANA_LOANS) + len(ITEMS)
+    assert [v.loans_pending for v in views] == [loans - n for n in range(0, loans, PROGRESS_EVERY)] + [0]
+    first = views[0]
+    assert len(first.loans) == loans and {loan.item_id for loan in first.loans} == ANA_LOANS | set(ITEMS)
+    assert not any(loan.title or loan.due_date for loan in first.loans), "nothing detailed yet"
+    assert first.fines_total == views[-1].fines_total                  # the rest of the account is there at once
+    final = views[-1]
+    assert len(final.loans) == loans and all(loan.title and loan.due_display for loan in final.loans)
+    assert final.loans[0].item_id == OVERDUE
+    assert kit.station.account() == final
+
+
 def test_holds_ready_and_pending(kit: Kit) -> None:
     account = open_account(kit, NANDU).account
     assert account.holds_ready and all(h.ready and h.title for h in account.holds_ready)

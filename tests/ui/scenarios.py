@@ -269,6 +269,18 @@ def fines(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_for(lambda: screen.result, "the payment result", timeout=15)
     d.screenshot(out / "paid.png")
     check(d.call(lambda: screen.result_ok), f"payment refused: {d.call(lambda: screen.result)!r}")
+    # A long account arrives in steps: loans not yet detailed show "…", the summary says it is loading.
+    from dataclasses import replace
+
+    from kiosk.events import LoanView
+    full = d.app.station.account()
+    partial = replace(full, loans=(*full.loans, LoanView("31000000000099")), loans_pending=1)
+    d.call(lambda: screen.show(partial))
+    check("Loading your account" in d.call(lambda: screen.summary), f"summary: {d.call(lambda: screen.summary)!r}")
+    check("31000000000099" in d.text() and "\u2026" in d.text(), "the pending loan is not listed")
+    d.screenshot(out / "account-loading.png")
+    d.call(lambda: screen.show(full))
+    check("Loading" not in d.call(lambda: screen.summary), "still loading after the complete view")
 
 
 def arabic(d: UIDriver, rig: Any, out: Path) -> None:

@@ -59,7 +59,7 @@ def test_out_of_service_with_the_reason_when_offline_service_is_off(scenario) ->
 
 def test_fines_total_and_payment(scenario) -> None:
     _, out = scenario("fines")
-    assert png_ok(out / "fines.png") and png_ok(out / "paid.png")
+    assert png_ok(out / "fines.png") and png_ok(out / "paid.png") and png_ok(out / "account-loading.png")
 
 
 def test_headless_demo_tour(tmp_path) -> None:
