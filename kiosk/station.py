@@ -46,23 +46,19 @@ from typing import Any, Callable
 from kiosk import station_flow
 from kiosk.account import AccountService
 from kiosk.borrow import BorrowEngine
-from kiosk.circulation import CirculationRules, Context, SecurityWriter
 from kiosk.station_devices import Devices
 from kiosk.errors import KioskError
 from kiosk.events import (AccountView, DeviceChanged, DeviceStatus, InactivityWarning, Notice, OfflineChanged,
                           OfflineStatus, ReceiptResult, SessionChanged, SessionView, SIP2Status,
                           StationEvent, TransactionView)
 from kiosk.i18n import N_, normalize, translator
-from kiosk.journal import Journal, default_journal_path
 from kiosk.logs import mask_patron_id, set_patron_pattern
-from kiosk.offline import OfflineDesk
-from kiosk.offline_replay import Replayer, ReplayReport, ReplayWorker
+from kiosk.offline_replay import ReplayReport
 from kiosk.receipt_desk import ReceiptDesk
 from kiosk.returns import ReturnProcessor
 from kiosk.staff import verify_secret
-from kiosk.recovery import Recovery
+from kiosk.services import build_core
 from kiosk.session import IllegalStep, Session, Timeouts
-from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
 
@@ -93,32 +89,19 @@ class Station:
                  tick: float = 0.05, recover: bool = True) -> None:
         self.config = config
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
-        self.rules = CirculationRules.from_config(config)
-        self.policy = SecurityPolicy.from_config(config)
         self.timeouts = timeouts or Timeouts.from_config(config)
-        self.journal = Journal(journal_path or default_journal_path(config.station.data_dir))
-        if sip2_client is None:
-            from kiosk.sip2.client import SIP2Client, SIP2Settings
-            sip2_client = SIP2Client(SIP2Settings.from_config(config))
-        self.client = sip2_client
         self.devices = devices if isinstance(devices, Devices) else (
             Devices.from_mapping(devices) if devices is not None else Devices.from_config(config))
-        self.desk = OfflineDesk.from_config(config, self.journal)
-        self.security = SecurityWriter(self.devices.rfid, self.policy, self.rules.write_retries)
-        self.ctx = Context(self.client, self.journal, self.desk, self.rules, self.security, self.policy,
-                           is_offline=lambda: self._offline, go_offline=self._go_offline)
+        core = build_core(config, self.devices.rfid, client=sip2_client, journal_path=journal_path,
+                          is_offline=lambda: self._offline, go_offline=self._go_offline,
+                          on_replay_report=self._on_replay_report)
+        self.journal, self.client, self.policy, self.rules = core.journal, core.client, core.policy, core.rules
+        self.desk, self.security, self.ctx = core.desk, core.security, core.ctx
+        self.replayer, self.replay_worker = core.replayer, core.replay_worker
         self.borrower = BorrowEngine(self.ctx)
         self.return_processor = ReturnProcessor(self.ctx)
         self.accounts = AccountService(self.ctx, self.devices.payment)
         self.receipts = ReceiptDesk(config, self.journal, self.devices.printer)
-        self.replayer = Replayer(self.journal, self.client)
-        self.replay_worker = ReplayWorker(self.replayer, float(config.offline.replay_interval),
-                                          is_online=lambda: self.client.state == "online",
-                                          on_report=self._on_replay_report,
-                                          # entries start-up recovery left waiting for the ILS;
-                                          # min_age keeps it off the transactions in flight
-                                          recovery=Recovery(self.journal, self.client, self.devices.rfid,
-                                                            self.policy, min_age=300.0))
         self.session = Session(self.timeouts, normalize(config.station.default_language), clock)
         self.flow = station_flow.Flow(self)
         self.recover = recover

@@ -35,22 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.circulation import CirculationRules, Context, SecurityWriter
 from kiosk.drivers.registry import open_device
 from kiosk.drivers.rfid.base import uid_hex
 from kiosk.drivers.rfid.events import PadFault, PadRecovered, PadWatcher, TagPlaced
 from kiosk.drivers.sorter.base import BinFull, SorterEvent
 from kiosk.errors import DeviceError, KioskError
-from kiosk.journal import Journal, default_journal_path
 from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
-from kiosk.offline import OfflineDesk
-from kiosk.offline_replay import ReplayReport, Replayer, ReplayWorker
+from kiosk.offline_replay import ReplayReport
 from kiosk.recovery import Recovery
+from kiosk.services import build_core
 from kiosk.returnbin.rules import BinRules, Decision, SortFacts
 from kiosk.returns import PendingReturn, ReturnOutcome, ReturnProcessor
 from kiosk.tags import ItemTag, Unreadable
-from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
 
@@ -104,28 +101,17 @@ class ReturnBin:
         self.printer = printer if printer is not None else (self._open("printer")
                                                             if config.returnbin.print_slip else None)
         self.monitor = monitor or Monitor.from_config(config)
-        self.journal = Journal(journal_path or default_journal_path(config.station.data_dir))
-        if client is None:
-            from kiosk.sip2.client import SIP2Client, SIP2Settings
-            client = SIP2Client(SIP2Settings.from_config(config))
-        self.client = client
-        self.policy = SecurityPolicy.from_config(config)
         self.rules = BinRules.from_config(config.returnbin, self.sorter.bins())
         problems = self.rules.problems()
         if problems:
             raise KioskError("return bin rules name bins the sorter lacks: " + "; ".join(problems))
-        circulation = CirculationRules.from_config(config)
-        self.isil = circulation.isil
-        self.desk = OfflineDesk.from_config(config, self.journal)
-        self.ctx = Context(client, self.journal, self.desk, circulation,
-                           SecurityWriter(self.reader, self.policy, circulation.write_retries), self.policy,
-                           is_offline=lambda: self._offline, go_offline=self._go_offline)
+        core = build_core(config, self.reader, client=client, journal_path=journal_path,
+                          is_offline=lambda: self._offline, go_offline=self._go_offline,
+                          on_replay_report=self._on_replay_report)
+        self.journal, self.client, self.policy = core.journal, core.client, core.policy
+        self.isil = core.rules.isil
+        self.desk, self.ctx, self.replay_worker = core.desk, core.ctx, core.replay_worker
         self.processor = ReturnProcessor(self.ctx)
-        self.replay_worker = ReplayWorker(Replayer(self.journal, client), float(config.offline.replay_interval),
-                                          is_online=lambda: self.client.state == "online",
-                                          on_report=self._on_replay_report,
-                                          recovery=Recovery(self.journal, client, self.reader, self.policy,
-                                                            min_age=300.0))
         poll, settle = pad_timing or (float(config.devices.rfid.poll_interval), 0.0)
         self.watcher = PadWatcher(self.reader, poll_interval=poll, settle_time=settle)
         self._intake: queue.Queue[ChuteItem | None] = queue.Queue()
