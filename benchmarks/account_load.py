@@ -31,33 +31,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_station import PATRON, client_for, start_signed_in  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.events import AccountChanged, SessionChanged, SessionState  # noqa: E402
-from kiosk.sip2.client import SIP2Client, SIP2Settings  # noqa: E402
+from kiosk.events import AccountChanged  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
 from kiosk.station import Station  # noqa: E402
 
-PATRON, PIN = "21000000000001", "1234"
 EXTRA = [f"310000000000{n:02d}" for n in (*range(1, 11), 14, 16, *range(22, 27), 29)]
-
-
-def client_for(ils: ILSSimulator) -> SIP2Client:
-    return SIP2Client(SIP2Settings(host="127.0.0.1", port=ils.port, username="kiosk", password="kiosk-pass",
-                                   institution_id="DEMO", encoding="utf-8", read_timeout=5.0,
-                                   keepalive_interval=0.0))
 
 
 class Waiter:
     def __init__(self) -> None:
         self.cond = threading.Condition()
-        self.state: SessionState | None = None
         self.views: list[tuple[float, int]] = []     # (time, loans_pending)
 
     def __call__(self, event: object) -> None:
         now = time.perf_counter()
         with self.cond:
-            if isinstance(event, SessionChanged):
-                self.state = event.state
             if isinstance(event, AccountChanged):
                 self.views.append((now, event.account.loans_pending))
             self.cond.notify_all()
@@ -89,13 +79,8 @@ def one_run(latency: float, workdir: Path) -> tuple[float, float, int, int, floa
                           journal_path=workdir / f"journal-{latency}-{time.monotonic_ns()}.sqlite3")
         waiter = Waiter()
         station.subscribe(waiter)
-        station.start()
         try:
-            assert station.wait_started(10)
-            station.identify(PATRON)
-            waiter.wait(lambda: waiter.state is SessionState.PIN_ENTRY)
-            station.enter_pin(PIN)
-            waiter.wait(lambda: waiter.state is SessionState.READY)
+            start_signed_in(station)
             before = sum(ils.requests.values())
             start = time.perf_counter()
             station.open_account()

@@ -36,23 +36,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_station import PATRON, client_for, start_signed_in  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.drivers.rfid import airtime  # noqa: E402
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag  # noqa: E402
 from kiosk.events import ItemResult, ItemStatus, SessionChanged, SessionState  # noqa: E402
-from kiosk.sip2.client import SIP2Client, SIP2Settings  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
 from kiosk.station import Station  # noqa: E402
 from kiosk.tags import dsfid_for  # noqa: E402
 
-PATRON, PIN = "21000000000001", "1234"
 ITEMS = [f"310000000000{n:02d}" for n in range(1, 11)]
-
-
-def client_for(ils: ILSSimulator) -> SIP2Client:
-    return SIP2Client(SIP2Settings(host="127.0.0.1", port=ils.port, username="kiosk", password="kiosk-pass",
-                                   institution_id="DEMO", encoding="utf-8", read_timeout=5.0,
-                                   keepalive_interval=0.0))
 
 
 def ils_round_trips(latency: float) -> list[float]:
@@ -108,13 +101,8 @@ def station_run(latency: float, workdir: Path) -> float:
                           journal_path=workdir / f"journal-{latency}-{time.monotonic_ns()}.sqlite3")
         waiter = Waiter()
         station.subscribe(waiter)
-        station.start()
         try:
-            assert station.wait_started(10)
-            station.identify(PATRON)
-            waiter.wait(lambda: waiter.state is SessionState.PIN_ENTRY)
-            station.enter_pin(PIN)
-            waiter.wait(lambda: waiter.state is SessionState.READY)
+            start_signed_in(station)
             station.start_borrow()
             waiter.wait(lambda: waiter.state is SessionState.BORROWING)
             for item in ITEMS:
