@@ -37,7 +37,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # n
 
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
-from kiosk.events import StationEvent  # noqa: E402
+from kiosk.events import ItemResult, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 
@@ -48,6 +48,10 @@ __all__ = ["KioskApp", "configure_kivy"]
 KEY_ESCAPE, KEY_F4, KEY_BACK = 27, 285, 1001
 TOUCH_RATE = 1.0          # seconds between inactivity resets sent to the station
 FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~16 ms)
+# Item lines drawn per frame: a new or changed line's text becomes new textures,
+# uploaded when the frame is drawn (after the time budget above is spent), so
+# a settling stack is spread over frames by count as well.
+ITEMS_PER_FRAME = 2
 
 
 def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
@@ -253,7 +257,12 @@ class KioskApp(App):
         burst (a stack of ten items settles at once) spreads over a few frames
         instead of freezing one."""
         deadline = time.perf_counter() + FRAME_BUDGET
+        items = 0
         while self._events:
+            if isinstance(self._events[0], ItemResult):
+                if items >= ITEMS_PER_FRAME:
+                    break
+                items += 1
             self.router.handle(self._events.popleft())
             if time.perf_counter() > deadline:
                 break

@@ -71,7 +71,7 @@ class ItemsScreen(KioskScreen):
         if row is None:
             row = ItemRow(item_id=r.item_id)
             rows[key] = row
-            self.ids.rows.add_widget(row, index=len(self.ids.rows.children))
+            self.ids.rows.add_widget(row)   # children[0] is laid out last: the newest line at the bottom
         tone = tone_of(r)
         row.ok_result = r.ok
         row.tone = tone

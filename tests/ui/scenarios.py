@@ -320,8 +320,42 @@ def idle(d: UIDriver, rig: Any, out: Path) -> None:
     time.sleep(30)
 
 
+def burst(d: UIDriver, rig: Any, out: Path) -> None:
+    """A stack settling at once reaches the screen a few lines per frame, all of them in order."""
+    from kiosk.app import ITEMS_PER_FRAME
+    from kiosk.events import ItemResult, ItemStatus
+
+    d.wait_screen("attract")
+    login(d, rig)
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    ids = [f"3999999999{n:04d}" for n in range(10)]
+
+    def settle_at_once() -> int:
+        for item in ids:                 # what the station's worker threads deliver
+            d.app._deliver(ItemResult(item, "borrow", ItemStatus.PENDING, title=f"Book {item[-2:]}"))
+        d.app._drain()                   # one frame's worth
+        return len(d.app.root_screen("items")._rows)
+    first = d.call(settle_at_once)
+    check(first == ITEMS_PER_FRAME, f"{first} lines in the first frame, not {ITEMS_PER_FRAME}")
+    d.wait_for(lambda: len(d.app.root_screen("items")._rows) == len(ids), "all ten lines", timeout=10)
+    d.settle(0.2)   # laid out
+    order = d.call(lambda: [row.item_id for row in sorted(d.app.root_screen("items").ids.rows.children,
+                                                           key=lambda row: -row.y)])
+    check(order == ids, f"lines not top to bottom in the order they came: {order}")
+
+    def newest_in_view() -> bool:
+        screen = d.app.root_screen("items")
+        scroll, row = screen.ids.scroll, screen._rows[ids[-1]]
+        _, bottom = scroll.to_window(scroll.x, scroll.y)
+        _, y = row.to_window(row.x, row.y)
+        return bool(bottom - 1 <= y and y + row.height <= bottom + scroll.height + 1)
+    check(d.call(newest_in_view), "the newest line is scrolled out of view")
+    d.screenshot(out / "burst.png")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "arabic": arabic, "idle": idle,
+    "arabic": arabic, "idle": idle, "burst": burst,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 

@@ -57,6 +57,10 @@ def test_out_of_service_with_the_reason_when_offline_service_is_off(scenario) ->
     assert png_ok(out / "out-of-service.png")
 
 
+def test_a_settling_stack_is_spread_over_frames_in_order(scenario) -> None:
+    scenario("burst")
+
+
 def test_fines_total_and_payment(scenario) -> None:
     _, out = scenario("fines")
     assert png_ok(out / "fines.png") and png_ok(out / "paid.png") and png_ok(out / "account-loading.png")
