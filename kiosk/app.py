@@ -340,8 +340,15 @@ class KioskApp(App):
                                                       "ui": ui}))
 
     def apply_settings(self) -> None:
-        self.sounds.volume = float(self.settings["volume"])
-        self.default_language = self.settings["default_language"]
+        """Saved staff settings, in force at once (timeouts from the next screen on)."""
+        from dataclasses import replace
+
+        s = self.settings
+        self.sounds.volume = float(s["volume"])
+        self.default_language = s["default_language"]
+        self.station.set_timeouts(replace(self.station.timeouts, pin=float(s["timeout_pin"]),
+                                          home=float(s["timeout_home"]), borrow=float(s["timeout_borrow"]),
+                                          ret=float(s["timeout_return"]), account=float(s["timeout_account"])))
 
     def restart(self) -> None:
         self.restart_requested = True

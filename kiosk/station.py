@@ -240,6 +240,10 @@ class Station:
     def set_language(self, code: str) -> None:
         self._post("set_language", code)
 
+    def set_timeouts(self, timeouts: Timeouts) -> None:
+        """New inactivity timeouts (staff settings), from the next screen on."""
+        self._post("set_timeouts", timeouts)
+
     # -- queries (snapshots, any thread) ---------------------------------------------------
     @property
     def offline(self) -> bool:

@@ -534,6 +534,10 @@ class Flow:
     def do_touch(self) -> None:
         self.session.touch()
 
+    def do_set_timeouts(self, timeouts: Any) -> None:
+        self.st.timeouts = self.session.timeouts = timeouts
+        log.info("inactivity timeouts changed by staff: %s", timeouts)
+
     def do_set_language(self, code: str) -> None:
         lang = normalize(code)
         if lang not in self.st.config.station.languages and lang != self.st.config.station.default_language:

@@ -184,7 +184,6 @@ class StaffScreen(KioskScreen):
         self._stepper(self.tr("Volume: {value}%").format(value=int(round(ui["volume"] * 100))), "volume", 0.1, 0.0, 1.0)
         for key, text in TIMEOUT_LABELS.items():
             self._stepper(self.tr(text).format(value=int(ui[key])), key, 15.0, 15.0, 600.0)
-        self._line(self.tr("New timeouts take effect after a restart."), "muted", "small")
         self._buttons((self.tr("Save settings"), self.save_settings))
 
     def _stepper(self, label: str, key: str, step: float, low: float, high: float) -> None:

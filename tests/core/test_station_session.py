@@ -344,3 +344,14 @@ def test_a_language_the_patron_picked_wins_over_the_ils_and_unoffered_ones_are_i
 def test_the_ils_language_is_ignored_unless_the_station_follows_it(kit: Kit) -> None:
     kit.login(ANA)
     assert kit.station.session_view().language == "en"
+
+
+def test_timeouts_changed_by_staff_apply_without_a_restart(kit: Kit) -> None:
+    """FAST gives the home screen 5 s; staff shorten it to 0.3 s and the warning comes at once."""
+    from dataclasses import replace
+
+    kit.station.set_timeouts(replace(kit.station.timeouts, home=0.3, warning=0.5))
+    kit.login()
+    warning = kit.wait_type(InactivityWarning, timeout=2.0)
+    assert warning is not None
+    assert ended(kit).reason is EndReason.TIMEOUT

@@ -216,11 +216,15 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_text("+", under=lambda: next(w for w in walk(d.app.root_screen("staff").ids.content)
                                        if "Volume" in getattr(w, "text", "")).parent)
     d.wait_text("Volume: 90%")
+    d.tap_text("+", under=lambda: next(w for w in walk(d.app.root_screen("staff").ids.content)
+                                       if "Home screen timeout" in getattr(w, "text", "")).parent)
+    home = d.app.station.timeouts.home
+    d.wait_text(f"Home screen timeout: {int(home + 15)} s")
     d.tap_text("Save settings")
-    text = d.wait_text("Saved to", timeout=10)
+    d.wait_text("Saved to", timeout=10)
     saved = rig.config.override_path
     check(saved.is_file() and "volume = 0.9" in saved.read_text(), f"override file not written: {saved}")
-    del text
+    d.wait_for(lambda: d.app.station.timeouts.home == home + 15, "the new home timeout in force", timeout=5)
     d.tap_id("staff", "leave")
     d.wait_screen("attract")
     check(d.call(lambda: Window.dispatch("on_keyboard", 27, 0, "", [])), "Escape swallowed again after staff mode")
