@@ -36,7 +36,8 @@ def open_port(url: str, **settings: Any) -> serial.SerialBase:
         except Exception:  # closing a half-open port: the first error is the one to report
             pass
         if isinstance(exc, serial.SerialException) and getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK):
-            raise PortBusy(exc.errno, f"{url} is busy: another program has it open "
-                                      "(is the kiosk or the return bin running?)") from exc
+            busy = PortBusy(f"{url} is busy: another program has it open (is the kiosk or the return bin running?)")
+            busy.errno = exc.errno      # as pyserial's own error carries it
+            raise busy from exc
         raise
     return port
