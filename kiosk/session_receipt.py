@@ -49,12 +49,11 @@ def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
     return out
 
 
-def session_receipt(config: Any, session: Any, account: Any = None) -> Receipt:
+def session_receipt(config: Any, session: Any, holds_ready: Iterable[Any] = ()) -> Receipt:
     """The receipt of ``session`` (a :class:`kiosk.session.Session`), in its
-    language; ``account`` (the AccountView the patron looked at, if any) adds
-    the holds ready for pickup."""
+    language, with ``holds_ready`` (HoldViews) as the holds ready for pickup."""
     patron = session.patron
-    holds = [h.title or h.item_id for h in getattr(account, "holds_ready", ())] if account is not None else []
+    holds = [h.title or h.item_id for h in holds_ready]
     return Receipt.from_config(config, patron_id=patron.patron_id if patron else "", lang=session.language,
                                items=receipt_items(session.items), fines_total=patron.fines_total if patron else None,
                                holds_ready=holds, session_id=session.session_id)

@@ -15,7 +15,6 @@ still do (return, account, pay).
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from kiosk.account import AccountUnavailable
@@ -580,7 +579,7 @@ class Flow:
         if choice == "email" and not email and s.patron is not None:
             email = s.patron.email  # the address the library has on file (SIP2 BE)
         try:
-            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s, self._receipt_account(choice)),
+            delivery = self.st.receipts.deliver(session_receipt(self.st.config, s, self._receipt_holds(choice)),
                                                 choice, email)
         except ValueError as exc:
             log.warning("receipt: %s", exc)
@@ -591,20 +590,21 @@ class Flow:
         s.step("receipt_done")
         self._end(EndReason.FINISHED, delivery.message or self.tr(MSG_GOODBYE))
 
-    def _receipt_account(self, choice: str) -> Any:
-        """What the receipt shows of the account: the My account view the patron
-        loaded, or else (the ILS said at login that holds are waiting) just the
-        holds ready, asked for now. A receipt never waits on a failing ILS for them."""
+    def _receipt_holds(self, choice: str) -> tuple[Any, ...]:
+        """The holds ready for the receipt: those of the My account view the patron
+        loaded, or else (the ILS said at login that holds are waiting) asked for now.
+        A receipt never waits on a failing ILS for them."""
         s = self.session
-        if self.st.last_account is not None or choice == "none" or s.patron is None:
-            return self.st.last_account
-        if not s.patron.holds_ready or s.patron.offline or self.st.offline:
-            return None
+        if self.st.last_account is not None:
+            return self.st.last_account.holds_ready
+        if choice == "none" or s.patron is None or not s.patron.holds_ready or s.patron.offline \
+                or self.st.offline:
+            return ()
         try:
-            return SimpleNamespace(holds_ready=self.st.accounts.holds_ready(s.patron))
+            return self.st.accounts.holds_ready(s.patron)
         except AccountUnavailable as exc:
             log.warning("receipt without the holds ready: %s", exc)
-            return None
+            return ()
 
     def do_end_session(self) -> None:
         if self.session.state in (S.IDLE,):

@@ -11,26 +11,17 @@ from typing import Any
 
 from kiosk.drivers.barcode.base import Scanner
 from kiosk.drivers.registry import register
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.sim_input import SimulatedInput
 
 
-class SimulatedScanner(Scanner):
+class SimulatedScanner(SimulatedInput, Scanner):
+    INJECT = "codes come from scan()"
+
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = dict(options or {})
         options.setdefault("repeat_window", 0.0)  # tests scan the same code on purpose
         super().__init__("simulated scanner", options)
-        self._running = False
-        self.fail_self_test: str | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    def _start(self) -> None:
-        self._running = True
-
-    def _stop(self) -> None:
-        self._running = False
+        self._init_simulated()
 
     def scan(self, code: str) -> None:
         """A patron holds a label under the scanner. Ignored while stopped,
@@ -41,11 +32,6 @@ class SimulatedScanner(Scanner):
     def scan_raw(self, text: str) -> None:
         if self._running:
             self._deliver(text)
-
-    def self_test(self) -> SelfTestResult:
-        if self.fail_self_test:
-            return SelfTestResult.failed(f"{self.name}: {self.fail_self_test}")
-        return SelfTestResult.passed(f"{self.name}: ready (codes come from scan())")
 
 
 @register("scanner", "sim", "sim", "simulated scanner; codes injected with scan(code)")

@@ -11,24 +11,15 @@ from typing import Any
 
 from kiosk.drivers.nfc.base import CardReader
 from kiosk.drivers.registry import register
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.sim_input import SimulatedInput
 
 
-class SimulatedCardReader(CardReader):
+class SimulatedCardReader(SimulatedInput, CardReader):
+    INJECT = "cards come from present()"
+
     def __init__(self) -> None:
         super().__init__("simulated card reader")
-        self._running = False
-        self.fail_self_test: str | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    def _start(self) -> None:
-        self._running = True
-
-    def _stop(self) -> None:
-        self._running = False
+        self._init_simulated()
 
     def present(self, card_id: str) -> None:
         if self._running:
@@ -37,11 +28,6 @@ class SimulatedCardReader(CardReader):
     def present_unreadable(self, reason: str = "card has no NDEF text record") -> None:
         if self._running:
             self._unreadable(reason)
-
-    def self_test(self) -> SelfTestResult:
-        if self.fail_self_test:
-            return SelfTestResult.failed(f"{self.name}: {self.fail_self_test}")
-        return SelfTestResult.passed(f"{self.name}: ready (cards come from present())")
 
 
 @register("nfc", "sim", "sim", "simulated patron card reader; cards injected with present(card_id)")
