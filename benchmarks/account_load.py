@@ -35,7 +35,7 @@ from bench_station import PATRON, client_for, start_signed_in  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.events import AccountChanged  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
-from kiosk.station import Station  # noqa: E402
+from kiosk.station.facade import Station  # noqa: E402
 
 EXTRA = [f"310000000000{n:02d}" for n in (*range(1, 11), 14, 16, *range(22, 27), 29)]
 

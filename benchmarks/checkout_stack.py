@@ -42,7 +42,7 @@ from kiosk.drivers.rfid import airtime  # noqa: E402
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag  # noqa: E402
 from kiosk.events import ItemResult, ItemStatus, SessionChanged, SessionState  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
-from kiosk.station import Station  # noqa: E402
+from kiosk.station.facade import Station  # noqa: E402
 from kiosk.tags import dsfid_for  # noqa: E402
 
 ITEMS = [f"310000000000{n:02d}" for n in range(1, 11)]

@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.journal import Journal, Kind, Outcome  # noqa: E402
-from kiosk.offline import OfflineDesk, OfflinePolicy  # noqa: E402
-from kiosk.offline_replay import Replayer  # noqa: E402
+from kiosk.store.journal import Journal, Kind, Outcome  # noqa: E402
+from kiosk.store.offline import OfflineDesk, OfflinePolicy  # noqa: E402
+from kiosk.store.replay import Replayer  # noqa: E402
 from kiosk.sip2.client import SIP2Client, SIP2Settings  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator, load_data  # noqa: E402
 from kiosk.sip2.ils.data import Item, Loan, Patron  # noqa: E402
@@ -87,8 +87,8 @@ def bench_receipts() -> None:
     from datetime import date
 
     from kiosk.drivers.registry import open_device
-    from kiosk.receipt_escpos import print_receipt
-    from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+    from kiosk.receipts.printing import print_receipt
+    from kiosk.receipts.model import ItemOutcome, Receipt, ReceiptItem
 
     items = [ReceiptItem(f"3100000000{k:04d}", f"Title number {k} of a long reading list", ItemOutcome.BORROWED,
                          date(2026, 12, 7)) for k in range(10)]

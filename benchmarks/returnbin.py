@@ -29,7 +29,7 @@ from kiosk.drivers.sorter import SimulatedSorter  # noqa: E402
 from kiosk.monitoring import Monitor  # noqa: E402
 from kiosk.returnbin import ReturnBin  # noqa: E402
 from kiosk.returnbin.chute import SimulatedChute  # noqa: E402
-from kiosk.returnbin_cli import demo_config  # noqa: E402
+from kiosk.cli.returnbin import demo_config  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
 
 ITEMS = [f"310000000000{n:02d}" for n in range(1, 11)]

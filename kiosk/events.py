@@ -8,7 +8,7 @@ station's worker thread to the UI thread. Patron-facing text in them
 text from the ILS (``ils_message``, titles) is passed through unchanged, as
 the ILS sent it.
 
-Events are delivered to :meth:`kiosk.station.Station.subscribe` callbacks
+Events are delivered to :meth:`kiosk.station.facade.Station.subscribe` callbacks
 **on the station's worker threads**; the UI must re-schedule them onto its
 own thread (``Clock.schedule_once``). A callback must not block.
 
@@ -32,7 +32,7 @@ __all__ = [
 
 
 class SessionState(StrEnum):
-    """States of a patron session (the table is in :mod:`kiosk.session`)."""
+    """States of a patron session (the table is in :mod:`kiosk.circulation.session`)."""
 
     IDLE = "idle"                # attract screen; no patron
     IDENTIFYING = "identifying"  # asking the ILS about a card (or a PIN)

@@ -1,5 +1,5 @@
 """The demo's machinery: the ILS simulator on a loopback port, a simulated
-device of every family and a :class:`~kiosk.station.Station` wired to them.
+device of every family and a :class:`~kiosk.station.facade.Station` wired to them.
 
 The UI talks only to ``rig.station``, exactly as on a real kiosk; the virtual
 hardware panel and the headless tour act on the simulated devices
@@ -95,7 +95,7 @@ class DemoRig:
         from kiosk.drivers.rfid.sim import SimulatedPad
         from kiosk.sip2.client import SIP2Client, SIP2Settings
         from kiosk.sip2.ils import ILSSimulator
-        from kiosk.station import Station
+        from kiosk.station.facade import Station
 
         cfg = self.config
         port = self.ils_port

@@ -23,7 +23,7 @@ def make_app(config: Any, station: Any, *, side_panel: Callable[[Any], Any] | No
              size: tuple[int, int] | None = None, headless: bool = False,
              on_ready: Callable[[Any], None] | None = None) -> Any:
     """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
-    from kiosk.app import KioskApp, configure_kivy
+    from kiosk.screens.app import KioskApp, configure_kivy
 
     configure_kivy(config.ui, size, headless=headless)
     from kiosk.staff import StaffAuth, StaffPolicy
@@ -95,7 +95,7 @@ def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
 def run_kiosk(config: Any) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
     Exit code 0 after "exit to desktop"; a restart re-executes the process."""
-    from kiosk.station import Station
+    from kiosk.station.facade import Station
 
     station = Station(config)
     app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT

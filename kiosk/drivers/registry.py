@@ -31,7 +31,7 @@ FAMILY_MODULES: dict[str, str] = {
     "printer": "kiosk.drivers.printer",
     "sorter": "kiosk.drivers.sorter",
     "display": "kiosk.drivers.display",
-    "payment": "kiosk.payment",
+    "payment": "kiosk.drivers.payment",
 }
 
 

@@ -13,10 +13,10 @@ items keep their order:
 so one item's security write and sorting overlap the next item's ILS round
 trip (the journal order per item is unchanged).
 
-The processor is the same :class:`kiosk.returns.ReturnProcessor` the kiosk
+The processor is the same :class:`kiosk.circulation.returns.ReturnProcessor` the kiosk
 uses, so journal-before-send, offline queueing and unknown-outcome
 reconciliation behave identically. Offline, items are queued and go to the
-default bin; the :class:`kiosk.offline_replay.ReplayWorker` replays the queue
+default bin; the :class:`kiosk.store.replay.ReplayWorker` replays the queue
 when the ILS is back.
 
 A full bin stops the intake: the display says so, staff get a ``bin_full``
@@ -42,11 +42,11 @@ from kiosk.drivers.sorter.base import BinFull, SorterEvent
 from kiosk.errors import DeviceError, KioskError
 from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
-from kiosk.offline_replay import ReplayReport
-from kiosk.recovery import Recovery
-from kiosk.services import build_core
+from kiosk.store.replay import ReplayReport
+from kiosk.store.recovery import Recovery
+from kiosk.services.core import build_core
 from kiosk.returnbin.rules import BinRules, Decision, SortFacts
-from kiosk.returns import PendingReturn, ReturnOutcome, ReturnProcessor
+from kiosk.circulation.returns import PendingReturn, ReturnOutcome, ReturnProcessor
 from kiosk.tags import ItemTag, Unreadable
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Kivy screens: one ``.py`` + one ``.kv`` per screen (see docs/ARCHITECTURE.md).
 
-Import after :func:`kiosk.app.configure_kivy`; :func:`load_screens` builds
+Import after :func:`kiosk.screens.app.configure_kivy`; :func:`load_screens` builds
 one instance of each in the order the screen manager holds them."""
 
 from __future__ import annotations

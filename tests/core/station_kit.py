@@ -21,11 +21,11 @@ from kiosk.drivers.registry import open_device
 from kiosk.drivers.nfc.sim import SimulatedCardReader
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag
 from kiosk.events import ItemResult, SessionChanged, SessionState
-from kiosk.payment import SimulatedPayment
-from kiosk.session import Timeouts
+from kiosk.drivers.payment import SimulatedPayment
+from kiosk.circulation.session import Timeouts
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
-from kiosk.station import Station
+from kiosk.station.facade import Station
 from kiosk.tags import dsfid_for
 
 ANA, ANA_PIN = "21000000000001", "1234"

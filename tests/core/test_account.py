@@ -10,10 +10,10 @@ from typing import Iterator
 
 import pytest
 
-from kiosk.account import parse_fine
+from kiosk.circulation.account import parse_fine
 from kiosk.events import AccountChanged, ItemStatus, Notice, PaymentResult, RenewResult, SessionState
-from kiosk.journal import Kind, Outcome
-from kiosk.payment import SimulatedPayment
+from kiosk.store.journal import Kind, Outcome
+from kiosk.drivers.payment import SimulatedPayment
 
 from station_kit import ANA, FINED, NANDU, Kit, start_kit
 
@@ -61,7 +61,7 @@ def test_a_long_account_shows_at_once_and_fills_in(kit: Kit) -> None:
     """13 loans cost 13 item information requests: the screen gets the account
     after the lists (loans listed by id, marked pending) and again every
     PROGRESS_EVERY loans, then the complete view, which is what stays."""
-    from kiosk.account import PROGRESS_EVERY
+    from kiosk.circulation.account import PROGRESS_EVERY
     from station_kit import ITEMS
 
     kit.login()

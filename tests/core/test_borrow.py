@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 
 from kiosk.events import ItemResult, ItemStatus, Notice, SessionState
-from kiosk.journal import Kind, Outcome
+from kiosk.store.journal import Kind, Outcome
 from kiosk.sip2.fields import CirculationStatus
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED, Usage
 

@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 
 from kiosk.events import ItemResult, ItemStatus, OfflineChanged
-from kiosk.journal import Kind, Outcome, Replay
+from kiosk.store.journal import Kind, Outcome, Replay
 from kiosk.sip2.fields import CirculationStatus
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import LocalProtocolError
-from kiosk.journal import Journal, JournalError, Kind, Outcome, Replay
+from kiosk.store.journal import Journal, JournalError, Kind, Outcome, Replay
 
 PATRON = "21000000000001"
 
@@ -71,7 +71,7 @@ def test_intent_survives_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite3"
     code = textwrap.dedent(f"""
         import os, signal, sys
-        from kiosk.journal import Journal
+        from kiosk.store.journal import Journal
         j = Journal({str(path)!r})
         j.record_intent("checkout", "{PATRON}", "31000000000004", {{"uid": "E0"}})
         os.kill(os.getpid(), signal.SIGKILL)

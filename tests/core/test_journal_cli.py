@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import journal_cli
-from kiosk.journal import Journal, Kind, Outcome
-from kiosk.offline import OfflineDesk, OfflinePolicy
+from kiosk.cli import journal as journal_cli
+from kiosk.store.journal import Journal, Kind, Outcome
+from kiosk.store.offline import OfflineDesk, OfflinePolicy
 from kiosk.sip2.ils import ILSSimulator
 
 PATRON = "21000000000001"

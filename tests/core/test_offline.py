@@ -11,8 +11,8 @@ import pytest
 
 from kiosk.config import load_config
 from kiosk.i18n import translator
-from kiosk.journal import Journal, Kind, Outcome, Replay
-from kiosk.offline import OfflineDesk, OfflinePolicy, OfflineRefused, nb_due_datetime
+from kiosk.store.journal import Journal, Kind, Outcome, Replay
+from kiosk.store.offline import OfflineDesk, OfflinePolicy, OfflineRefused, nb_due_datetime
 
 PATRON = "21000000000001"
 

@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from kiosk.journal import Journal, Kind, Outcome, Replay
-from kiosk.offline import OfflineDesk, OfflinePolicy
-from kiosk.offline_replay import Replayer, ReplayWorker
+from kiosk.store.journal import Journal, Kind, Outcome, Replay
+from kiosk.store.offline import OfflineDesk, OfflinePolicy
+from kiosk.store.replay import Replayer, ReplayWorker
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator, load_data
 from kiosk.sip2.ils.data import Item, Loan, Patron
@@ -294,7 +294,7 @@ def test_worker_settles_entries_recovery_left_waiting(ils: ILSSimulator, client:
     import threading
 
     from kiosk.drivers.rfid.sim import SimulatedPad
-    from kiosk.recovery import Recovery
+    from kiosk.store.recovery import Recovery
 
     pad = SimulatedPad()
     tag = pad.place_item("31000000000007")

@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.journal import Journal, Kind, Outcome, Replay
-from kiosk.offline import OfflineDesk, OfflinePolicy
-from kiosk.offline_replay import Replayer
+from kiosk.store.journal import Journal, Kind, Outcome, Replay
+from kiosk.store.offline import OfflineDesk, OfflinePolicy
+from kiosk.store.replay import Replayer
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
 

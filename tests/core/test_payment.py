@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.drivers.registry import open_device
 from kiosk.errors import DeviceError, LocalProtocolError
-from kiosk.payment import PaymentAdapter, PaymentUnavailable, SimulatedPayment, to_amount
+from kiosk.drivers.payment import PaymentAdapter, PaymentUnavailable, SimulatedPayment, to_amount
 
 
 @pytest.mark.parametrize("value, expected", [("12.5", Decimal("12.50")), (3, Decimal("3.00")),

@@ -11,10 +11,10 @@ import pytest
 from kiosk.config import load_config
 from kiosk.drivers.printer.status import PrinterStatus
 from kiosk.drivers.registry import open_device
-from kiosk.journal import Journal
-from kiosk.receipt_desk import ReceiptDesk
-from kiosk.receipt_escpos import PrinterUnavailable, print_receipt
-from kiosk.receipts import DEFAULT_FOOTER, ItemOutcome, Receipt, ReceiptItem, as_text, layout, parse_due_date
+from kiosk.store.journal import Journal
+from kiosk.receipts.desk import ReceiptDesk
+from kiosk.receipts.printing import PrinterUnavailable, print_receipt
+from kiosk.receipts.model import DEFAULT_FOOTER, ItemOutcome, Receipt, ReceiptItem, as_text, layout, parse_due_date
 
 PATRON = "21000000000001"
 WHEN = datetime(2026, 11, 23, 15, 30, tzinfo=timezone.utc)

@@ -15,11 +15,11 @@ from typing import Iterator
 import pytest
 
 from kiosk.config import load_config
-from kiosk.journal import Journal
-from kiosk.receipt_desk import ReceiptDesk
-from kiosk.receipt_email import (BadAddress, EmailSettings, ReceiptEmailError, compose, mask_address, send,
+from kiosk.store.journal import Journal
+from kiosk.receipts.desk import ReceiptDesk
+from kiosk.receipts.mail import (BadAddress, EmailSettings, ReceiptEmailError, compose, mask_address, send,
                                  valid_address)
-from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+from kiosk.receipts.model import ItemOutcome, Receipt, ReceiptItem
 
 PATRON = "21000000000001"
 

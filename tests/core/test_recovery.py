@@ -10,9 +10,9 @@ from typing import Iterator
 import pytest
 
 from kiosk.drivers.rfid.sim import SimulatedPad
-from kiosk.journal import Journal, Kind, Outcome, Replay
-from kiosk.offline import OfflineDesk, OfflinePolicy
-from kiosk.recovery import Recovery
+from kiosk.store.journal import Journal, Kind, Outcome, Replay
+from kiosk.store.offline import OfflineDesk, OfflinePolicy
+from kiosk.store.recovery import Recovery
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
 from kiosk.tags.security import AFI_ON_LOAN, AFI_SECURED, SecurityMode, SecurityPolicy

@@ -2,7 +2,7 @@
 write; a new process starts, recovery finds the journal entry and settles it.
 
 The borrow runs in a child process (a scripted sequence, and the real
-kiosk.borrow engine) against the ILS simulator (TCP) and a FEIG
+kiosk.circulation.borrow engine) against the ILS simulator (TCP) and a FEIG
 reader emulator (TCP socket) that live in this test process, so the ILS's
 loans and the tag's AFI survive the kill exactly as they would in a library.
 The child announces "I have the ILS's yes and it is journaled" by writing a
@@ -26,8 +26,8 @@ from kiosk.drivers.registry import open_device
 from kiosk.drivers.rfid.feig_emulator import FeigEmulator
 from kiosk.drivers.rfid.field import TagField
 from kiosk.drivers.rfid.sim import make_item_tag
-from kiosk.journal import Journal, Outcome
-from kiosk.recovery import Recovery
+from kiosk.store.journal import Journal, Outcome
+from kiosk.store.recovery import Recovery
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
 from kiosk.tags.security import AFI_ON_LOAN, AFI_SECURED
@@ -38,7 +38,7 @@ PATRON, ITEM, RETURNED = "21000000000001", "31000000000001", "31000000000015"
 CHILD = textwrap.dedent("""
     import sys, time
     from kiosk.drivers.registry import open_device
-    from kiosk.journal import Journal, Kind, Outcome
+    from kiosk.store.journal import Journal, Kind, Outcome
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 
     journal_path, ils_port, reader_url, hook, kind, patron, item = sys.argv[1:8]
@@ -61,17 +61,17 @@ CHILD = textwrap.dedent("""
 """)
 
 
-# The same, through the real borrow engine (kiosk.borrow): its security writer
+# The same, through the real borrow engine (kiosk.circulation.borrow): its security writer
 # gets a reader whose write_afi announces itself and waits to be killed.
 ENGINE_CHILD = textwrap.dedent("""
     import sys, time
-    from kiosk.borrow import BorrowEngine, BorrowJob, Candidate
-    from kiosk.circulation import CirculationRules, Context, SecurityWriter
+    from kiosk.circulation.borrow import BorrowEngine, BorrowJob, Candidate
+    from kiosk.circulation.context import CirculationRules, Context, SecurityWriter
     from kiosk.drivers.registry import open_device
     from kiosk.i18n import translator
-    from kiosk.journal import Journal
-    from kiosk.offline import OfflineDesk, OfflinePolicy
-    from kiosk.session import Patron
+    from kiosk.store.journal import Journal
+    from kiosk.store.offline import OfflineDesk, OfflinePolicy
+    from kiosk.circulation.session import Patron
     from kiosk.sip2.client import SIP2Client, SIP2Settings
     from kiosk.tags.security import SecurityPolicy
 

@@ -10,8 +10,8 @@ import pytest
 
 from kiosk.drivers.rfid.base import uid_hex
 from kiosk.events import Instruction, ItemStatus, SessionState
-from kiosk.journal import Kind, Outcome, Replay
-from kiosk.returns import ReturnOutcome, instruction_for
+from kiosk.store.journal import Kind, Outcome, Replay
+from kiosk.circulation.returns import ReturnOutcome, instruction_for
 from kiosk.sip2.fields import CirculationStatus
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 

@@ -7,7 +7,7 @@ import pytest
 from kiosk.config import load_config
 from kiosk.errors import LocalProtocolError
 from kiosk.events import ItemResult, ItemStatus, SessionState as S
-from kiosk.session import TRANSITIONS, IllegalStep, Patron, Session, Timeouts
+from kiosk.circulation.session import TRANSITIONS, IllegalStep, Patron, Session, Timeouts
 
 
 class FakeClock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.events import ItemResult, ItemStatus
-from kiosk.receipts import ItemOutcome
-from kiosk.session_receipt import receipt_items
+from kiosk.receipts.model import ItemOutcome
+from kiosk.receipts.session import receipt_items
 
 DUE = "20261214    235900"
 

@@ -7,7 +7,7 @@ import email
 from pathlib import Path
 
 from kiosk.events import ReceiptResult
-from kiosk.session import SessionState
+from kiosk.circulation.session import SessionState
 
 from station_kit import start_kit
 from test_receipts_email import SMTPSink

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.events import AccountChanged, ReceiptResult
-from kiosk.session import SessionState
+from kiosk.circulation.session import SessionState
 
 from station_kit import Kit, start_kit
 

@@ -13,7 +13,7 @@ from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.drivers.rfid.sim import make_item_tag
 from kiosk.events import (EndReason, InactivityWarning, ItemStatus, ReceiptResult, SessionChanged, SessionEnded,
                           SessionState)
-from kiosk.session import Timeouts
+from kiosk.circulation.session import Timeouts
 from kiosk.tags import Usage
 
 from station_kit import (ANA, ANA_PIN, BJORN, EXPIRED, FINED, ITEMS, Kit, eventually, start_kit)
@@ -247,7 +247,7 @@ def test_items_returned_in_the_session_are_not_borrowed_again_from_the_pad(kit: 
 
 def test_a_stale_tap_is_refused_by_the_table_and_logged(kit: Kit, caplog: pytest.LogCaptureFixture) -> None:
     import logging
-    caplog.set_level(logging.WARNING, logger="kiosk.station")
+    caplog.set_level(logging.WARNING, logger="kiosk.station.facade")
     kit.station.enter_pin("1234")        # no session: the PIN pad is not even showing
     kit.station.renew_all()
     kit.station.set_language("es")       # a later action still runs: the worker survived
@@ -265,7 +265,7 @@ def test_garbage_from_the_ils_while_identifying_ends_the_session_politely(tmp_pa
     from sip2_servers import ScriptedServer, good_ils  # type: ignore[import-not-found]
 
     from kiosk.sip2.client import SIP2Client, SIP2Settings
-    from kiosk.station import Station
+    from kiosk.station.facade import Station
     from station_kit import make_config
 
     def noisy(frame: bytes, conn: object) -> bytes | None:

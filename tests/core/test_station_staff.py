@@ -10,9 +10,9 @@ import pytest
 
 from kiosk.errors import DeviceError
 from kiosk.events import DeviceChanged, ItemStatus, OfflineChanged, SessionState
-from kiosk.journal import Journal, Kind, Outcome
-from kiosk.station import Station
-from kiosk.station_devices import Devices
+from kiosk.store.journal import Journal, Kind, Outcome
+from kiosk.station.facade import Station
+from kiosk.services.devices import Devices
 from kiosk.tags import AFI_ON_LOAN
 
 from station_kit import ANA, ITEMS, client_for, eventually, make_config, start_kit
@@ -155,7 +155,7 @@ def test_stop_ends_the_session_and_leaves_no_threads(tmp_path: Path) -> None:
 
 
 def test_stop_without_start_closes_the_journal_once(tmp_path: Path) -> None:
-    from kiosk.journal import JournalError
+    from kiosk.store.journal import JournalError
     from kiosk.sip2.client import SIP2Client, SIP2Settings
     station = Station(make_config(tmp_path), sip2_client=SIP2Client(SIP2Settings(port=9)), devices={},
                       journal_path=tmp_path / "never.sqlite3")

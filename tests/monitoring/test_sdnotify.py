@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from kiosk.sdnotify import SystemdNotifier
+from kiosk.monitoring.sdnotify import SystemdNotifier
 
 
 def test_messages_reach_the_notify_socket(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from kiosk.config import load_config
 from kiosk.drivers.printer.status import PrinterStatus
 from kiosk.errors import DeviceError
 from kiosk.events import DeviceChanged, ItemStatus, ReceiptResult, SessionState
-from kiosk.station import Station
+from kiosk.station.facade import Station
 from system_rig import AFI_ON_LOAN, ITEMS, Rig, afi_of, dead_port, eventually, put_item
 from test_system_kiosk import KioskRig, kiosk_devices
 

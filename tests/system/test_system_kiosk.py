@@ -22,7 +22,7 @@ from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.drivers.rfid.feig_emulator import FeigEmulator
 from kiosk.drivers.rfid.m3_810_emulator import M3Emulator
 from kiosk.events import Instruction, ItemResult, ItemStatus, ReceiptResult, SessionChanged, SessionState
-from kiosk.station import Station
+from kiosk.station.facade import Station
 from system_rig import (AFI_ON_LOAN, AFI_SECURED, ANA, ANA_PIN, ITEMS, LIBRARY, NOT_FOR_LOAN, ON_HOLD, EventLog,
                         Rig, afi_of, eventually, put_item)
 

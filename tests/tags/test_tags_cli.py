@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from kiosk.tags import cli
+from kiosk.cli import tag as cli
 
 DANISH_HEX = "11 01 01 33 31 30 30 30 30 30 30 30 30 30 30 30 31 00 00 6A E0 44 4B 37 31 30 31 30 30 00 00 00"
 ANNEX_D_HEX = "9100051C:BE991A14:0201D014:0204B346:07441CB6:E2E335D6:830207AC:C09EBAA0:6F6B0000:00"
@@ -146,7 +146,7 @@ def test_through_kiosk_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     """The real ``kiosk`` parser and error boundary, with only this command group loaded."""
     import kiosk.cli as main_cli
 
-    monkeypatch.setattr(main_cli, "COMMAND_MODULES", ("kiosk.tags.cli",))
+    monkeypatch.setattr(main_cli, "COMMAND_MODULES", ("kiosk.cli.tag",))
     assert main_cli.main(["tag", "encode", "--item", "31000000000001", "--isil", "DK-710100", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["hex"] == DANISH_HEX.replace(" ", "")
     assert main_cli.main(["tag", "decode", "0102"]) == 1

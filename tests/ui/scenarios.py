@@ -326,7 +326,7 @@ def idle(d: UIDriver, rig: Any, out: Path) -> None:
 
 def burst(d: UIDriver, rig: Any, out: Path) -> None:
     """A stack settling at once reaches the screen a few lines per frame, all of them in order."""
-    from kiosk.app import ITEMS_PER_FRAME
+    from kiosk.screens.app import ITEMS_PER_FRAME
     from kiosk.events import ItemResult, ItemStatus
 
     d.wait_screen("attract")

@@ -132,7 +132,7 @@ class TagProgrammer:
 
 
 def register(tag_subparsers: Any) -> None:
-    """Add ``kiosk tag write`` (called by :mod:`kiosk.tags.cli`)."""
+    """Add ``kiosk tag write`` (called by :mod:`kiosk.cli.tag`)."""
     p = tag_subparsers.add_parser(
         "write", help="program item tags on the pad (tag programming station)",
         description="Encode each ITEM (or barcodes typed/scanned one per line) with the station's ISIL, "

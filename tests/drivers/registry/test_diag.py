@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.drivers import cli as diag_cli
+from kiosk.cli import diag as diag_cli
 from kiosk.drivers import registry
 from kiosk.drivers.printer.emulator import TcpPrinter
 from kiosk.drivers.printer.render import escpos_to_text

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.journal import Entry, Journal, default_journal_path
+from kiosk.store.journal import Entry, Journal, default_journal_path
 from kiosk.logs import mask_patron_id
 
 
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
     from kiosk.drivers.registry import open_device
-    from kiosk.receipt_desk import ReceiptDesk
+    from kiosk.receipts.desk import ReceiptDesk
 
     spec = config.devices.printer.driver
     if not spec:
@@ -149,7 +149,7 @@ def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0
     client.connect()
     try:
         if action == "replay":
-            from kiosk.offline_replay import Replayer
+            from kiosk.store.replay import Replayer
 
             report = Replayer(journal, client).replay()
             print(report.summary())
@@ -157,7 +157,7 @@ def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0
                 print(f"  {line}")
             return 0 if report.complete else 1
         from kiosk.drivers.registry import open_device
-        from kiosk.recovery import Recovery
+        from kiosk.store.recovery import Recovery
         from kiosk.tags.security import SecurityPolicy
 
         reader = None

@@ -1,4 +1,4 @@
-"""Print a :class:`~kiosk.receipts.Receipt` on the ESC/POS receipt printer.
+"""Print a :class:`~kiosk.receipts.model.Receipt` on the ESC/POS receipt printer.
 
 Uses the driver's helpers (:class:`kiosk.drivers.printer.ReceiptPrinter`):
 text goes out in a printer code page where one fits and as a shaped,
@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk.errors import DeviceError
 from kiosk.i18n import is_rtl, translator
-from kiosk.receipts import Line, Receipt, layout
+from kiosk.receipts.model import Line, Receipt, layout
 
 log = logging.getLogger(__name__)
 

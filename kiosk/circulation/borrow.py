@@ -31,15 +31,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from kiosk.circulation import M, Context, due_display, ils_words
+from kiosk.circulation.context import M, Context, due_display, ils_words
 from kiosk.drivers.rfid.base import uid_hex
 from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import ItemResult, ItemStatus
 from kiosk.i18n import Translator
-from kiosk.journal import Kind, Outcome
-from kiosk.offline import OfflineRefused
-from kiosk.reconcile import LoanState, item_truth
-from kiosk.session import Patron
+from kiosk.store.journal import Kind, Outcome
+from kiosk.store.offline import OfflineRefused
+from kiosk.store.reconcile import LoanState, item_truth
+from kiosk.circulation.session import Patron
 from kiosk.sip2.fields import CirculationStatus
 from kiosk.tags import ItemTag, Unreadable, Usage
 

@@ -17,12 +17,12 @@ Lifecycle of one entry (``status``)::
       └──> failed                         (never reached the ILS; nothing happened)
 
 ``intent``, ``ils_ok`` and ``unknown`` are *unfinished*: on start-up
-:mod:`kiosk.recovery` reconciles them with the ILS (item information, 17) and
+:mod:`kiosk.store.recovery` reconciles them with the ILS (item information, 17) and
 the tag. ``intent`` also promises that no tag security was written yet:
 the engines write security only after recording ``ils_ok``.
 
 Offline entries (``offline=True``, made by :meth:`Journal.enqueue_offline`)
-also carry a ``replay`` state: ``pending`` until :mod:`kiosk.offline` replays
+also carry a ``replay`` state: ``pending`` until :mod:`kiosk.store.offline` replays
 them in order, then ``replayed``, ``already`` (the ILS already had it),
 ``conflict`` (kept for staff) or ``cancelled`` (never happened locally).
 
@@ -147,7 +147,7 @@ class Entry:
 @dataclass(frozen=True)
 class StoredReceipt:
     """A receipt kept for reprint: ``body`` is the receipt model as plain data
-    (see :meth:`kiosk.receipts.Receipt.to_dict`)."""
+    (see :meth:`kiosk.receipts.model.Receipt.to_dict`)."""
 
     id: int
     created: datetime

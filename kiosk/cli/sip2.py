@@ -87,7 +87,7 @@ def register(subparsers: Any) -> None:
             cmd.add_argument("--cancel", action="store_true", help="cancel the hold instead of placing it")
         cmd.set_defaults(func=run)
 
-    from kiosk.sip2.ils import cli as ils_cli  # the ILS simulator's `kiosk ils-sim`
+    from kiosk.cli import ils_sim as ils_cli  # the ILS simulator's `kiosk ils-sim`
 
     ils_cli.register(subparsers)
 

@@ -4,7 +4,7 @@ The kiosk may die anywhere (power cut, SIGKILL, a crash) between the journal's
 intent and its outcome. On start-up :class:`Recovery` takes each unfinished
 entry (:meth:`Journal.unfinished`), asks the ILS what actually happened
 (item information 17, and patron information 63 for whose loan it is; see
-:mod:`kiosk.reconcile`) and looks for the tag on the pad (its AFI, from an
+:mod:`kiosk.store.reconcile`) and looks for the tag on the pad (its AFI, from an
 inventory). The loan on the ILS is the truth; the tag is made to match it:
 
 * checkout charged to the patron: the tag is set on loan (the loan stands);
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
-from kiosk.journal import Entry, Journal, JournalError, Kind, Outcome
-from kiosk.reconcile import LoanState, item_truth
+from kiosk.store.journal import Entry, Journal, JournalError, Kind, Outcome
+from kiosk.store.reconcile import LoanState, item_truth
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)

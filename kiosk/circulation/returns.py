@@ -7,7 +7,7 @@ item id and its tag UIDs and routes on the typed :class:`ReturnOutcome`.
 
 Order, as for borrowing: journal intent, checkin, journal ``ils_ok``, security
 write, journal ``done``. A refused checkin leaves the tag alone (the item is
-still on loan). Offline, the return is queued (:class:`kiosk.offline.OfflineDesk`)
+still on loan). Offline, the return is queued (:class:`kiosk.store.offline.OfflineDesk`)
 and the tag secured: the item is back in the building either way.
 
 Alerts (3M SIP2 2.00 checkin response "alert", CL sort bin; Koha's CV alert
@@ -21,14 +21,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from kiosk.circulation import M, Context, ils_words
+from kiosk.circulation.context import M, Context, ils_words
 from kiosk.drivers.rfid.base import parse_uid, uid_hex
 from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import Instruction, ItemResult, ItemStatus
 from kiosk.i18n import translator
-from kiosk.journal import Kind, Outcome
-from kiosk.offline import OfflineRefused
-from kiosk.reconcile import item_truth
+from kiosk.store.journal import Kind, Outcome
+from kiosk.store.offline import OfflineRefused
+from kiosk.store.reconcile import item_truth
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ _MESSAGES = {
 
 class ReturnProcessor:
     """Returns one item at a time; thread-safe (the SIP2 client, journal and
-    reader are). ``ctx`` is the station's :class:`kiosk.circulation.Context`.
+    reader are). ``ctx`` is the station's :class:`kiosk.circulation.context.Context`.
 
     :meth:`process` does a whole return. :meth:`check_in` does the first half
     (journal, checkin, reconciliation) and hands back a :class:`PendingReturn`

@@ -15,10 +15,10 @@ from typing import Any
 
 from kiosk.errors import DeviceError, KioskError
 from kiosk.i18n import N_, translator
-from kiosk.journal import Journal
-from kiosk.receipt_email import BadAddress, EmailSettings, ReceiptEmailError, compose, mask_address, send
-from kiosk.receipt_escpos import PrinterUnavailable, print_receipt
-from kiosk.receipts import Receipt
+from kiosk.store.journal import Journal
+from kiosk.receipts.mail import BadAddress, EmailSettings, ReceiptEmailError, compose, mask_address, send
+from kiosk.receipts.printing import PrinterUnavailable, print_receipt
+from kiosk.receipts.model import Receipt
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Replay the offline queue to the ILS: in order, exactly once, nothing dropped.
 
 Exactly once: before sending a queued transaction we ask the ILS what is
-already true (:func:`kiosk.reconcile.item_truth`). A checkout whose item is
+already true (:func:`kiosk.store.reconcile.item_truth`). A checkout whose item is
 already charged to that patron, or a checkin whose item is no longer charged,
 was applied before (for instance we crashed after the ILS answered but before
 the journal recorded it) and is marked ``already`` instead of being sent
@@ -36,9 +36,9 @@ from datetime import date
 from typing import Any, Callable
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
-from kiosk.journal import Entry, Journal, Kind, Outcome, Replay
-from kiosk.offline import nb_due_datetime
-from kiosk.reconcile import LoanState, item_truth
+from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
+from kiosk.store.offline import nb_due_datetime
+from kiosk.store.reconcile import LoanState, item_truth
 from kiosk.sip2 import messages as m
 
 log = logging.getLogger(__name__)
@@ -263,7 +263,7 @@ class ReplayWorker:
     reachable (``is_online()``), and at once on :meth:`trigger`. ``on_report``
     hears every pass that did something. All waits are bounded.
 
-    ``recovery`` (a :class:`kiosk.recovery.Recovery` built with a ``min_age``
+    ``recovery`` (a :class:`kiosk.store.recovery.Recovery` built with a ``min_age``
     of a few minutes, so transactions in progress are left alone) also
     settles, once the ILS answers again, the online entries that start-up
     recovery had to leave waiting while the ILS was down."""

@@ -1,4 +1,4 @@
-"""Send a :class:`~kiosk.receipts.Receipt` by email through the library's SMTP
+"""Send a :class:`~kiosk.receipts.model.Receipt` by email through the library's SMTP
 relay (``[receipt]`` smtp_* keys), with :mod:`smtplib`.
 
 The message has a plain-text part (the same lines as the paper receipt) and
@@ -23,7 +23,7 @@ from typing import Any
 from kiosk.errors import KioskError, TransportError
 from kiosk.i18n import direction, translator
 from kiosk.logs import mask_secrets
-from kiosk.receipts import Receipt, as_text, layout
+from kiosk.receipts.model import Receipt, as_text, layout
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The Kivy touchscreen app: a thin view over :class:`kiosk.station.Station`.
+"""The Kivy touchscreen app: a thin view over :class:`kiosk.station.facade.Station`.
 
 The station decides; the app routes its events to screens. Station events
 arrive on worker threads and are re-scheduled onto the Kivy clock here, in

@@ -7,9 +7,9 @@ words, unchanged), fines, holds ready for pickup, the ILS's print lines and an
 optional QR code. It never holds a PIN, a name or an email address.
 
 :func:`layout` turns a receipt into language-specific :class:`Line` s for a
-given paper width; :mod:`kiosk.receipt_escpos` prints those lines on the
-ESC/POS driver and :mod:`kiosk.receipt_email` sends them by email.
-:class:`kiosk.receipt_desk.ReceiptDesk` stores every receipt in the journal
+given paper width; :mod:`kiosk.receipts.printing` prints those lines on the
+ESC/POS driver and :mod:`kiosk.receipts.mail` sends them by email.
+:class:`kiosk.receipts.desk.ReceiptDesk` stores every receipt in the journal
 first (so staff can reprint the last one), then delivers it as the patron
 chose.
 """

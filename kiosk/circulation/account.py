@@ -23,14 +23,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Sequence
 
-from kiosk.circulation import Context, due_display, ils_words
+from kiosk.circulation.context import Context, due_display, ils_words
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import AccountView, FineView, HoldView, ItemResult, ItemStatus, LoanView, PaymentResult, RenewResult
 from kiosk.i18n import N_, Translator
-from kiosk.journal import Kind, Outcome
-from kiosk.payment import PaymentAdapter, PaymentUnavailable, to_amount
-from kiosk.receipts import parse_due_date
-from kiosk.session import Patron
+from kiosk.store.journal import Kind, Outcome
+from kiosk.drivers.payment import PaymentAdapter, PaymentUnavailable, to_amount
+from kiosk.receipts.model import parse_due_date
+from kiosk.circulation.session import Patron
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,13 @@ from kiosk import __version__
 from kiosk.errors import KioskError
 
 COMMAND_MODULES = (
-    "kiosk.config.cli",       # check-config, hash-pin
-    "kiosk.sip2.cli",         # sip2, ils-sim
-    "kiosk.tags.cli",         # tag decode|encode|write
-    "kiosk.drivers.cli",      # diag
-    "kiosk.app_cli",          # demo, run
-    "kiosk.returnbin_cli",    # returnbin
-    "kiosk.journal_cli",      # journal status|list|resolve|replay|recover|reprint|purge
+    "kiosk.cli.config",       # check-config, hash-pin
+    "kiosk.cli.sip2",         # sip2, ils-sim
+    "kiosk.cli.tag",          # tag decode|encode|write
+    "kiosk.cli.diag",         # diag
+    "kiosk.cli.run",          # demo, run
+    "kiosk.cli.returnbin",    # returnbin
+    "kiosk.cli.journal",      # journal status|list|resolve|replay|recover|reprint|purge
 )
 
 

@@ -1,4 +1,4 @@
-"""The patron flow behind :class:`kiosk.station.Station`: one ``do_<action>``
+"""The patron flow behind :class:`kiosk.station.facade.Station`: one ``do_<action>``
 per queued action, all run on the station's worker thread (so the session
 needs no lock for its own state; views and item results take the station's
 lock because the borrow engine's writer thread adds results too).
@@ -17,20 +17,20 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from kiosk.account import AccountUnavailable
-from kiosk.borrow import BorrowJob, Candidate, group_tags
-from kiosk.circulation import M, ils_words
+from kiosk.circulation.account import AccountUnavailable
+from kiosk.circulation.borrow import BorrowJob, Candidate, group_tags
+from kiosk.circulation.context import M, ils_words
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
 from kiosk.events import (AccountChanged, EndReason, ItemResult, ItemStatus, Notice, PatronView, ReceiptResult,
                           RenewResult, SessionEnded, SessionState, SessionView, StaffBadge)
 from kiosk.i18n import N_, Translator, from_sip2_language, is_rtl, normalize, translator
 from kiosk.logs import mask_patron_id
-from kiosk.session_receipt import receipt_items, session_receipt
-from kiosk.session import Patron
+from kiosk.receipts.session import receipt_items, session_receipt
+from kiosk.circulation.session import Patron
 
 if TYPE_CHECKING:
-    from kiosk.station import Station
+    from kiosk.station.facade import Station
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class Flow:
         if not st.journal.unfinished():
             return
         try:
-            from kiosk.recovery import Recovery
+            from kiosk.store.recovery import Recovery
             st.last_recovery = Recovery(st.journal, None if st.offline else st.client, st.devices.rfid,
                                         st.policy, min_age=min_age).run()
         except Exception:  # recovery trouble must not keep the kiosk down; entries stay unfinished
@@ -453,7 +453,7 @@ class Flow:
 
     # -- account ----------------------------------------------------------------------------------
     def do_open_account(self) -> None:
-        from kiosk.offline import MSG_OFFLINE_NO_ACCOUNT
+        from kiosk.store.offline import MSG_OFFLINE_NO_ACCOUNT
         s = self.session
         if s.patron is None:
             return
@@ -469,7 +469,7 @@ class Flow:
                                          progress=lambda partial: self.st.emit(AccountChanged(partial)))
         except AccountUnavailable as exc:
             log.warning("account unavailable: %s", exc)
-            from kiosk.account import MSG_ACCOUNT_UNAVAILABLE
+            from kiosk.circulation.account import MSG_ACCOUNT_UNAVAILABLE
             return self._notice(self.tr(MSG_ACCOUNT_UNAVAILABLE), "error")
         self.st.last_account = view
         self.st.emit(AccountChanged(view))

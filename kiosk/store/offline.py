@@ -16,7 +16,7 @@ Policy (``[offline]`` in the config, :class:`OfflinePolicy`):
 decides and queues in the journal (the engines then write the tag's security
 and record ``done`` before telling the patron). :class:`Replayer` sends the
 queue to the ILS when it is back: in order, exactly once, and every conflict
-kept for staff (see :mod:`kiosk.offline_replay`).
+kept for staff (see :mod:`kiosk.store.replay`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any, Mapping
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
-from kiosk.journal import Journal, Kind
+from kiosk.store.journal import Journal, Kind
 
 log = logging.getLogger(__name__)
 

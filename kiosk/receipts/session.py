@@ -1,5 +1,5 @@
 """What a session's receipt lists: each item's line, from the session's
-:class:`~kiosk.events.ItemResult` s (:mod:`kiosk.receipts` lays it out).
+:class:`~kiosk.events.ItemResult` s (:mod:`kiosk.receipts.model` lays it out).
 
 Borrowed, renewed and returned items are listed with title and due date;
 refusals with the ILS's own words (or ours when it gave none). An item whose
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from kiosk.events import ItemResult, ItemStatus
-from kiosk.receipts import ItemOutcome, Receipt, ReceiptItem
+from kiosk.receipts.model import ItemOutcome, Receipt, ReceiptItem
 
 __all__ = ["receipt_items", "session_receipt"]
 
@@ -50,7 +50,7 @@ def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
 
 
 def session_receipt(config: Any, session: Any, holds_ready: Iterable[Any] = ()) -> Receipt:
-    """The receipt of ``session`` (a :class:`kiosk.session.Session`), in its
+    """The receipt of ``session`` (a :class:`kiosk.circulation.session.Session`), in its
     language, with ``holds_ready`` (HoldViews) as the holds ready for pickup."""
     patron = session.patron
     holds = [h.title or h.item_id for h in holds_ready]

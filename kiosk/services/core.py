@@ -2,7 +2,7 @@
 
 Both need the same core around their RFID reader: the journal on disk, the
 SIP2 client, the security policy and circulation rules from config, the
-offline desk, the security writer, the :class:`kiosk.circulation.Context`
+offline desk, the security writer, the :class:`kiosk.circulation.context.Context`
 that ties them together, and the replay worker that sends the offline queue
 when the ILS is back (settling, on the way, entries that start-up recovery
 left waiting for the ILS). :func:`build_core` assembles them in one place so
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.circulation import CirculationRules, Context, SecurityWriter
-from kiosk.journal import Journal, default_journal_path
-from kiosk.offline import OfflineDesk
-from kiosk.offline_replay import Replayer, ReplayReport, ReplayWorker
-from kiosk.recovery import Recovery
+from kiosk.circulation.context import CirculationRules, Context, SecurityWriter
+from kiosk.store.journal import Journal, default_journal_path
+from kiosk.store.offline import OfflineDesk
+from kiosk.store.replay import Replayer, ReplayReport, ReplayWorker
+from kiosk.store.recovery import Recovery
 from kiosk.tags.security import SecurityPolicy
 
 #: Entries younger than this are transactions in flight, not leftovers for the

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 def _serve(path: str) -> int:
     from kiosk.config import load_config
     from kiosk.returnbin import ReturnBin
-    from kiosk.sdnotify import SystemdNotifier
+    from kiosk.monitoring.sdnotify import SystemdNotifier
 
     config = load_config(path)
     service = ReturnBin(config)

@@ -26,8 +26,8 @@ Threading contract:
   to the device's timeout: call them from a staff-screen worker, not the UI
   thread. (The receipt screen's choices are in :meth:`session_view`.)
 
-Rules live in the engines: :mod:`kiosk.session` (state table, inactivity),
-:mod:`kiosk.borrow`, :mod:`kiosk.returns`, :mod:`kiosk.account`; the journal,
+Rules live in the engines: :mod:`kiosk.circulation.session` (state table, inactivity),
+:mod:`kiosk.circulation.borrow`, :mod:`kiosk.circulation.returns`, :mod:`kiosk.circulation.account`; the journal,
 offline desk, recovery and receipts come from their own modules. Errors are
 caught at one boundary (:meth:`Station._run_action`) and become a patron
 message, never a traceback on screen.
@@ -43,22 +43,22 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk import station_flow
-from kiosk.account import AccountService
-from kiosk.borrow import BorrowEngine
-from kiosk.station_devices import Devices
+from kiosk.station import flow as station_flow
+from kiosk.circulation.account import AccountService
+from kiosk.circulation.borrow import BorrowEngine
+from kiosk.services.devices import Devices
 from kiosk.errors import KioskError
 from kiosk.events import (AccountView, DeviceChanged, DeviceStatus, InactivityWarning, Notice, OfflineChanged,
                           OfflineStatus, ReceiptResult, SessionChanged, SessionView, SIP2Status,
                           StationEvent, TransactionView)
 from kiosk.i18n import N_, normalize, translator
 from kiosk.logs import mask_patron_id, set_patron_pattern
-from kiosk.offline_replay import ReplayReport
-from kiosk.receipt_desk import ReceiptDesk
-from kiosk.returns import ReturnProcessor
+from kiosk.store.replay import ReplayReport
+from kiosk.receipts.desk import ReceiptDesk
+from kiosk.circulation.returns import ReturnProcessor
 from kiosk.staff import verify_secret
-from kiosk.services import build_core
-from kiosk.session import IllegalStep, Session, Timeouts
+from kiosk.services.core import build_core
+from kiosk.circulation.session import IllegalStep, Session, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Station:
     """See the module docstring.
 
     ``sip2_client``: a :class:`kiosk.sip2.client.SIP2Client` (built from
-    ``config.sip2`` when None). ``devices``: a :class:`kiosk.station_devices.Devices`
+    ``config.sip2`` when None). ``devices``: a :class:`kiosk.services.devices.Devices`
     or a dict ``{"rfid": reader, "scanner": ..., "nfc": ..., "printer": ...,
     "payment": ...}``; None opens what ``[devices.*]`` names. ``journal_path``:
     default ``station.data_dir/journal.sqlite3``. ``timeouts`` overrides the

@@ -1,6 +1,6 @@
 """Ask the ILS what is true about one item: the shared question behind
-start-up recovery (:mod:`kiosk.recovery`) and offline replay
-(:mod:`kiosk.offline`), which must never double-charge or double-discharge.
+start-up recovery (:mod:`kiosk.store.recovery`) and offline replay
+(:mod:`kiosk.store.offline`), which must never double-charge or double-discharge.
 
 SIP2 2.00's item information response (18) gives the circulation status but
 not *who* has the item; some ILSs add the patron as a vendor ``AA`` field.

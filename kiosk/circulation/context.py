@@ -9,8 +9,8 @@ the context they run in, the tag security writer, and the patron messages.
   and/or the EAS bit, ISO 28560-1 clause 5) to every tag of an item,
   retrying while the tag is still on the pad.
 
-The engines themselves live in :mod:`kiosk.borrow` and :mod:`kiosk.returns`;
-the account side in :mod:`kiosk.account`.
+The engines themselves live in :mod:`kiosk.circulation.borrow` and :mod:`kiosk.circulation.returns`;
+the account side in :mod:`kiosk.circulation.account`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any, Callable, Sequence
 from kiosk.drivers.rfid.base import uid_hex
 from kiosk.errors import DeviceError, TagError
 from kiosk.i18n import N_, Translator
-from kiosk.journal import Journal
-from kiosk.offline import OfflineDesk
-from kiosk.receipts import parse_due_date
+from kiosk.store.journal import Journal
+from kiosk.store.offline import OfflineDesk
+from kiosk.receipts.model import parse_due_date
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
