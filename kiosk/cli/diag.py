@@ -175,8 +175,7 @@ def diag_command(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("diag", help="open every configured device and run a safe self-test",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = sub.add_parser("diag", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="FILE", help="station config file (TOML)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--no-print", action="store_true", help="do not print a printer test slip")

@@ -25,8 +25,7 @@ ENCODINGS = ("utf-8", "cp850", "latin-1")
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "ils-sim", help="run the simulated ILS (SIP2 server with demo data)",
-        description="A SIP2 server with Koha-like circulation rules, SQLite state and fault injection. "
+        "ils-sim", description="A SIP2 server with Koha-like circulation rules, SQLite state and fault injection. "
                     "Log in as kiosk / kiosk-pass, institution DEMO.",
         epilog="Fault specs: delay=S, jitter=S, MODE[=PROBABILITY], MODE@COMMAND[xCOUNT], terminator=cr|crlf, "
                "seed=N, flap=DOWN:UP; modes: drop, no_reply, lost_reply, garbage, bad_checksum. "

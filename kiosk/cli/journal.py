@@ -26,7 +26,8 @@ from kiosk.logs import mask_patron_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("journal", help="the transaction journal: status, staff list, replay, recovery")
+    parser = sub.add_parser(
+        "journal", description="The transaction journal: status, staff list, replay, recovery.")
     parser.add_argument("--config", help="station config file (default: the demo settings)")
     parser.add_argument("--journal", help="journal file (default: DATA_DIR/journal.sqlite3)")
     commands = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)

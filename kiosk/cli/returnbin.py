@@ -22,7 +22,7 @@ DEMO_ITEMS = ("31000000000001", "31000000000008", "31000000000011", "31000000000
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("returnbin", help="run the after-hours return bin service")
+    parser = sub.add_parser("returnbin", description="Run the after-hours return bin service.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", help="station config file (TOML) with mode = \"returnbin\"")
     source.add_argument("--demo", action="store_true",
