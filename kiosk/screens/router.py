@@ -166,6 +166,7 @@ class Router:
         if self.app.staff_mode or self.state == "idle":
             return
         if self.warning is None:
+            # Its .kv rules load on first use, after configure_kivy (this module is imported before it).
             from kiosk.screens.inactivity import InactivityWarning as Dialog
             self.warning = Dialog()
         self.warning.seconds = event.seconds_left
