@@ -371,7 +371,8 @@ def encode_fixed(spec: Fixed, value: Any) -> str:
     if kind == "int":
         return str(value).zfill(spec.length)
     if kind == "status":
-        return value.format()
+        flags: str = value.format()
+        return flags
     return str(value)
 
 
