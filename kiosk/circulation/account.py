@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from kiosk.circulation.context import Context, due_display, ils_words
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
@@ -252,7 +252,7 @@ class AccountService:
         return RenewResult(tuple(results), summary, words)
 
     # -- paying -----------------------------------------------------------------------------
-    def pay(self, patron: Patron, fee_id: str | None, amount: Any, tr: Translator,
+    def pay(self, patron: Patron, fee_id: str | None, amount: Decimal | str | float, tr: Translator,
             session_id: str = "") -> PaymentResult:
         ctx, journal = self.ctx, self.ctx.journal
         if self.payment is None:

@@ -8,6 +8,7 @@ import logging
 import threading
 from typing import Any
 
+from kiosk.config import Config
 from kiosk.monitoring.metrics import Metrics, MetricsServer
 from kiosk.monitoring.webhooks import EVENTS, WebhookSender
 
@@ -40,7 +41,7 @@ class Monitor:
         self._status: dict[str, Any] = {}
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "Monitor":
+    def from_config(cls, cfg: Config) -> "Monitor":
         m = cfg.monitoring
         return cls(cfg.station.id, webhook_url=m.webhook_url, webhook_timeout=m.webhook_timeout,
                    webhook_retries=m.webhook_retries, heartbeat_interval=m.heartbeat_interval,

@@ -30,7 +30,7 @@ class AttractScreen(KioskScreen):
 
     def mark_language(self, code: str) -> None:
         for button in self.ids.languages.children:
-            button.selected = getattr(button, "code", "") == code
+            button.selected = button.code == code   # every child is a language button (on_languages)
 
     def start_return(self) -> None:
         self.station.start_return()

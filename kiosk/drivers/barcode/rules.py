@@ -32,7 +32,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Mapping, cast
+
+if TYPE_CHECKING:  # drivers never load the config; they are handed it
+    from kiosk.config import Config
+    from kiosk.config.typed import BarcodesSection
 
 CHECK_SCHEMES = ("none", "codabar14", "ean13", "isbn10", "isbn")
 Kind = Literal["patron", "item"]
@@ -166,13 +170,14 @@ class BarcodeRules:
     strip_codabar_delimiters: bool = True
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "BarcodeRules":
-        """Build from a loaded config (``cfg.barcodes``) or the section itself."""
-        section = getattr(cfg, "barcodes", cfg)
+    def from_config(cls, cfg: Config | BarcodesSection | Mapping[str, Any]) -> "BarcodeRules":
+        """Build from a loaded config (``cfg.barcodes``), the section itself, or
+        a mapping with some of its keys (tools and tests)."""
+        # Three real alternatives: only a whole config has a [barcodes] section.
+        section = cast("BarcodesSection | Mapping[str, Any]", getattr(cfg, "barcodes", cfg))
 
         def get(name: str, default: Any) -> Any:
-            getter = getattr(section, "get", None)
-            return getter(name, default) if callable(getter) else getattr(section, name, default)
+            return section.get(name, default)
 
         shared_check = get("check_digit", "none")
 

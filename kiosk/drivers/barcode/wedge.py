@@ -17,7 +17,10 @@ a burst may arrive in clumps a frame apart; 50 ms covers 20 fps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # drivers never load the config; they are handed it
+    from kiosk.config import Config
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,10 @@ class WedgeRecogniser:
             raise ValueError("WedgeRecogniser: max_gap must be > 0 and min_length >= 1")
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "WedgeRecogniser":
+    def from_config(cls, cfg: Config) -> "WedgeRecogniser":
         """Tuned by ``[devices.scanner] wedge_max_gap`` / ``wedge_min_length``."""
-        options = cfg.devices.scanner.options
-        return cls(max_gap=float(options.get("wedge_max_gap", 0.05)),
-                   min_length=int(options.get("wedge_min_length", 4)))
+        scanner = cfg.devices.scanner
+        return cls(max_gap=scanner.wedge_max_gap, min_length=scanner.wedge_min_length)
 
     @property
     def pending(self) -> bool:
