@@ -164,6 +164,7 @@ class PatronStatus:
         return cls(*flags)
 
     def format(self) -> str:
+        # The flags are this dataclass's fields, in the spec's order: walked by name.
         return "".join("Y" if getattr(self, f.name) else " " for f in dc_fields(self))
 
     def active(self) -> tuple[str, ...]:
