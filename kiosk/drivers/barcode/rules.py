@@ -32,11 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Mapping, cast
-
-if TYPE_CHECKING:  # drivers never load the config; they are handed it
-    from kiosk.config import Config
-    from kiosk.config.typed import BarcodesSection
+from typing import Any, Literal, Protocol, runtime_checkable
 
 CHECK_SCHEMES = ("none", "codabar14", "ean13", "isbn10", "isbn")
 Kind = Literal["patron", "item"]
@@ -158,6 +154,20 @@ class BarcodeCheck:
         return "; ".join(f"{k}: {', '.join(p)}" for k, p in self.problems.items() if p)
 
 
+class BarcodeKeys(Protocol):
+    """The ``[barcodes]`` keys as a section or a mapping offers them."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+@runtime_checkable
+class HasBarcodeKeys(Protocol):
+    """A whole config (:class:`kiosk.config.Config`): drivers are handed it, never load it."""
+
+    @property
+    def barcodes(self) -> BarcodeKeys: ...
+
+
 @dataclass(frozen=True)
 class BarcodeRules:
     """Patron and item rules; patron is tried first, so a code that fits both
@@ -170,11 +180,10 @@ class BarcodeRules:
     strip_codabar_delimiters: bool = True
 
     @classmethod
-    def from_config(cls, cfg: Config | BarcodesSection | Mapping[str, Any]) -> "BarcodeRules":
+    def from_config(cls, cfg: HasBarcodeKeys | BarcodeKeys) -> "BarcodeRules":
         """Build from a loaded config (``cfg.barcodes``), the section itself, or
         a mapping with some of its keys (tools and tests)."""
-        # Three real alternatives: only a whole config has a [barcodes] section.
-        section = cast("BarcodesSection | Mapping[str, Any]", getattr(cfg, "barcodes", cfg))
+        section = cfg.barcodes if isinstance(cfg, HasBarcodeKeys) else cfg
 
         def get(name: str, default: Any) -> Any:
             return section.get(name, default)
