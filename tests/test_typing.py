@@ -22,6 +22,7 @@ from kiosk.circulation.session import Session
 from kiosk.config import Config
 from kiosk.drivers.barcode.rules import HasBarcodeKeys
 from kiosk.drivers.barcode.wedge import HasScannerKeys
+from kiosk.drivers.diag import HasDevices
 from kiosk.receipts.session import FinishedSession
 from kiosk.sip2.api import ILSClient
 from kiosk.sip2.client import SIP2Client, SIP2Settings
@@ -33,6 +34,9 @@ def as_barcode_config(config: Config) -> HasBarcodeKeys:
     return config
 
 def as_scanner_config(config: Config) -> HasScannerKeys:
+    return config
+
+def as_diag_config(config: Config) -> HasDevices:
     return config
 
 def as_finished_session(session: Session) -> FinishedSession:
