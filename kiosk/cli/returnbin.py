@@ -93,6 +93,8 @@ driver = "sim"
 def _demo(count: int, interval: float) -> int:
     import tempfile
 
+    from kiosk.drivers.rfid.sim import SimulatedPad
+    from kiosk.drivers.sorter import SimulatedSorter
     from kiosk.returnbin import ItemSorted, ReturnBin
     from kiosk.returnbin.chute import SimulatedChute
     from kiosk.sip2.ils import ILSSimulator
@@ -100,7 +102,9 @@ def _demo(count: int, interval: float) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-returnbin-") as tmp, ILSSimulator() as ils:
         config = demo_config(tmp, ils.port)
         service = ReturnBin(config)
-        chute = SimulatedChute(service.reader, service)
+        pad, sorter = service.reader, service.sorter
+        assert isinstance(pad, SimulatedPad) and isinstance(sorter, SimulatedSorter)  # the demo config's "sim"
+        chute = SimulatedChute(pad, service)
 
         def show(event: ItemSorted) -> None:
             outcome = event.outcome
@@ -124,5 +128,5 @@ def _demo(count: int, interval: float) -> int:
         finally:
             service.stop()
         print(f"{service.processed} items sorted: " + ", ".join(
-            f"bin {b}: {n}" for b, n in sorted(service.sorter.counts.items())), flush=True)
+            f"bin {b}: {n}" for b, n in sorted(sorter.counts.items())), flush=True)
     return 0
