@@ -10,7 +10,7 @@ table covers them all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
@@ -66,7 +66,7 @@ class Identify:
 
 @dataclass(frozen=True)
 class EnterPin:
-    pin: str
+    pin: str = field(repr=False)     # never in a log line
 
 
 @dataclass(frozen=True)
