@@ -81,7 +81,7 @@ class ReturnBin:
         self.sorter: Sorter = self.devices.sorter
         self.scanner, self.display, self.printer = self.devices.scanner, self.devices.display, self.devices.printer
         self.monitor = monitor or Monitor.from_config(config)
-        self.rules = BinRules.from_config(config.returnbin, self.sorter.bins())
+        self.rules = BinRules.from_config(config, self.sorter.bins())
         problems = self.rules.problems()
         if problems:
             self.devices.close_owned()
