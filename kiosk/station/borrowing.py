@@ -9,24 +9,21 @@ never reaches the next patron's screen.
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from kiosk.circulation.borrow import BorrowEngine, BorrowJob, Candidate, group_tags
 from kiosk.circulation.context import CirculationRules, M
-from kiosk.drivers.rfid.events import TagPlaced
 from kiosk.events import ItemResult, ItemStatus, SessionState
 from kiosk.i18n import N_
 from kiosk.services.link import ILSLink
 from kiosk.station.live import LiveSession
+from kiosk.station.ports import Placed
 from kiosk.store.offline import OfflineDesk
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Borrowing", "Placed"]
+__all__ = ["Borrowing"]
 
 S = SessionState
-#: ``placed()``: the tags the pad watcher believes are on the pad now.
-Placed = Callable[[], tuple[TagPlaced, ...]]
 
 MSG_PLACE_ITEMS = N_("Place your items on the pad.")
 MSG_NO_BARCODE_ITEMS = N_("Items without a tag cannot be borrowed here. Please take them to the desk.")

@@ -12,28 +12,25 @@ still do (return, account, pay). Offline, the offline policy decides.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.circulation.context import CirculationRules, M, ils_words
 from kiosk.circulation.session import Patron
-from kiosk.config import Config
 from kiosk.errors import TransportError
 from kiosk.events import EndReason, SessionState, StaffBadge
-from kiosk.i18n import N_, from_sip2_language, normalize
+from kiosk.i18n import N_, from_sip2_language
 from kiosk.logs import mask_patron_id
 from kiosk.services.link import ILSLink
 from kiosk.sip2.messages import PatronInformationResponse
 from kiosk.station.live import LiveSession
+from kiosk.station.ports import EndSessionFn, LanguagePolicy
 from kiosk.store.offline import OfflineDesk
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EndSessionFn", "Identification", "LanguagePolicy"]
+__all__ = ["Identification"]
 
 S = SessionState
-#: ``end(reason, message, step)``: end the session (:meth:`kiosk.station.ending.Ending.end`).
-EndSessionFn = Callable[[EndReason, str, str], None]
 
 MSG_WELCOME = N_("Welcome, {name}.")
 MSG_WELCOME_ANON = N_("Welcome.")
@@ -42,29 +39,6 @@ MSG_UNKNOWN_CARD = N_("We do not recognise this card. Please check it or ask at 
 MSG_WRONG_PIN = N_("That PIN is not right. Please try again ({left} tries left).")
 MSG_PIN_STOP = N_("That PIN was not right too many times. Please ask at the desk for help.")
 MSG_OUT_OF_SERVICE = N_("This kiosk cannot reach the library system right now. Please ask at the desk.")
-
-
-@dataclass(frozen=True)
-class LanguagePolicy:
-    """``[station]``'s languages: the ``listed`` codes and the ``default``
-    (as written), and whether the station follows the patron's preferred one."""
-
-    listed: tuple[str, ...]
-    default: str
-    follow_patron: bool
-
-    @classmethod
-    def from_config(cls, config: Config) -> "LanguagePolicy":
-        station = config.station
-        return cls(tuple(station.languages), str(station.default_language), bool(station.follow_patron_language))
-
-    @property
-    def offered(self) -> frozenset[str]:
-        return frozenset(normalize(c) for c in self.listed)
-
-    def allows(self, lang: str) -> bool:
-        """A language button may switch to ``lang`` (a normalised code)."""
-        return lang in self.listed or lang == self.default
 
 
 class Identification:

@@ -18,8 +18,8 @@ from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.drivers.rfid.events import PadEvent, PadFault, PadRecovered, StackSettled, TagPlaced
 from kiosk.events import SessionState, StaffBadge
 from kiosk.station.identification import MSG_UNKNOWN_CARD
-from kiosk.station.lifecycle import DeviceChangedFn
 from kiosk.station.live import LiveSession
+from kiosk.station.ports import DeviceChangedFn
 from kiosk.tags import ItemTag
 
 log = logging.getLogger(__name__)

@@ -17,16 +17,15 @@ from kiosk.drivers.rfid.events import PadWatcher
 from kiosk.services.devices import Devices
 from kiosk.services.link import ILSLink
 from kiosk.station.actions import Action, Identify, PadChanged, Scanned
+from kiosk.station.ports import DeviceChangedFn
 from kiosk.store.journal import Journal
 from kiosk.store.recovery import Recovery, RecoveryReport
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DeviceChangedFn", "Lifecycle"]
+__all__ = ["Lifecycle"]
 
-#: ``device_changed(family, ok, detail)``: tell subscribers (a :class:`DeviceChanged`).
-DeviceChangedFn = Callable[[str, bool, str], None]
 
 
 class Lifecycle:

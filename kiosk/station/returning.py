@@ -16,8 +16,8 @@ from kiosk.circulation.returns import ReturnProcessor
 from kiosk.drivers.rfid.events import TagPlaced
 from kiosk.events import ItemResult, ItemStatus, SessionState
 from kiosk.i18n import N_
-from kiosk.station.borrowing import Placed
 from kiosk.station.live import LiveSession
+from kiosk.station.ports import Placed
 from kiosk.tags import ItemTag, Usage
 
 __all__ = ["Returning", "returnable_extras"]

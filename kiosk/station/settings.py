@@ -8,7 +8,7 @@ import logging
 
 from kiosk.circulation.session import Timeouts
 from kiosk.i18n import normalize
-from kiosk.station.identification import LanguagePolicy
+from kiosk.station.ports import LanguagePolicy
 from kiosk.station.live import LiveSession
 
 log = logging.getLogger(__name__)

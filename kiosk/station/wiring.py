@@ -18,7 +18,7 @@ from kiosk.circulation.returns import ReturnProcessor
 from kiosk.circulation.session import Session
 from kiosk.config import Config
 from kiosk.drivers.barcode.rules import BarcodeRules
-from kiosk.drivers.rfid.events import PadWatcher, TagPlaced
+from kiosk.drivers.rfid.events import PadWatcher
 from kiosk.events import DeviceChanged
 from kiosk.receipts.desk import ReceiptDesk
 from kiosk.receipts.session import session_receipt
@@ -29,11 +29,12 @@ from kiosk.station import actions as a
 from kiosk.station.account import Account
 from kiosk.station.borrowing import Borrowing
 from kiosk.station.ending import Ending
-from kiosk.station.identification import Identification, LanguagePolicy
+from kiosk.station.identification import Identification
 from kiosk.station.inputs import DeviceInputs, FlowSteps
 from kiosk.station.lifecycle import Lifecycle
 from kiosk.station.live import Emit, LiveSession
 from kiosk.station.offline import OfflineNotices
+from kiosk.station.ports import LanguagePolicy, Placed
 from kiosk.station.returning import Returning
 from kiosk.station.settings import SessionSettings
 from kiosk.station.worker import ActionTable, StationWorker
@@ -83,7 +84,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
     live = LiveSession(parts.session, emit, core.rules, is_offline=lambda: link.offline,
                        payment_fitted=devices.payment is not None)
     watcher = _watcher(config, devices, pad_timing)
-    placed: Callable[[], tuple[TagPlaced, ...]] = watcher.placed if watcher is not None else tuple
+    placed: Placed = watcher.placed if watcher is not None else tuple
     is_staff_badge = staff_badge_check(tuple(config.staff.badge_hashes))
     languages = LanguagePolicy.from_config(config)
 

@@ -15,8 +15,9 @@ from kiosk.circulation.session import Session
 from kiosk.events import EndReason, SessionChanged, SessionState, StaffBadge, StationEvent
 from kiosk.services.link import ILSLink
 from kiosk.sip2.ils import ILSSimulator
-from kiosk.station.identification import Identification, LanguagePolicy
+from kiosk.station.identification import Identification
 from kiosk.station.live import LiveSession
+from kiosk.station.ports import LanguagePolicy
 from kiosk.store.journal import Journal
 from kiosk.store.offline import OfflineDesk
 from kiosk.store.replay import Replayer
