@@ -11,7 +11,7 @@ from typing import Any
 
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.events import Instruction, ItemResult, ItemStatus
+from kiosk.events import Instruction, ItemResult, ItemStatus, SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import ItemRow, load_kv
 
@@ -100,7 +100,7 @@ class ItemsScreen(KioskScreen):
             text = self.app.ngettext("{n} item returned", "{n} items returned", done)
         self.count_text = self.app.shape(text.format(n=done))
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         self.anonymous = 1 if view.patron is None else 0
         for item in view.items:
             if (self.mode == "borrow") == (item.action in ("borrow", "renew")):
