@@ -110,7 +110,7 @@ class Metrics:
             PlatformCollector(registry=self.registry)
             GCCollector(registry=self.registry)
         self._live = _LiveCollector()
-        self.registry.register(self._live)  # type: ignore[arg-type]
+        self.registry.register(self._live)
         c, g = self._counter, self._gauge
         self.info = g("kiosk_station_info", "Always 1; labels name the station, its kind and version.",
                       ("station_id", "kind", "version"))

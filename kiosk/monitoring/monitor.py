@@ -60,8 +60,7 @@ class Monitor:
         self.metrics = Metrics()
         self.metrics.info.set(1, station_id=station_id, kind=kind, version=kiosk.__version__)
         urls = tuple(u for u in (webhook_url, *webhook_urls) if u)
-        on_disk = urls and data_dir is not None
-        self.outbox = Outbox(Path(data_dir) / FILE_NAME if on_disk else ":memory:")
+        self.outbox = Outbox(Path(data_dir) / FILE_NAME if urls and data_dir is not None else ":memory:")
         self.webhooks = (Webhooks(urls, station_id, self.outbox, self.metrics, connect_timeout=webhook_connect_timeout,
                                   read_timeout=webhook_timeout, backoff=webhook_backoff,
                                   backoff_max=webhook_backoff_max, max_age=webhook_max_age)
