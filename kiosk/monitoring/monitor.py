@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 import kiosk
 from kiosk.errors import LocalProtocolError
 from kiosk.monitoring.metrics import Metrics, MetricsServer
-from kiosk.monitoring.outbox import FILE_NAME, Outbox
+from kiosk.monitoring.outbox import FILE_NAME, Outbox, OutboxError
 from kiosk.monitoring.webhooks import EVENTS, LATCHES, RELEASES, Webhooks, latch_topic
 
 log = logging.getLogger("kiosk.events")
@@ -60,7 +60,7 @@ class Monitor:
         self.metrics = Metrics()
         self.metrics.info.set(1, station_id=station_id, kind=kind, version=kiosk.__version__)
         urls = tuple(u for u in (webhook_url, *webhook_urls) if u)
-        self.outbox = Outbox(Path(data_dir) / FILE_NAME if urls and data_dir is not None else ":memory:")
+        self.outbox = self._open_outbox(Path(data_dir) / FILE_NAME if urls and data_dir is not None else None)
         self.webhooks = (Webhooks(urls, station_id, self.outbox, self.metrics, connect_timeout=webhook_connect_timeout,
                                   read_timeout=webhook_timeout, backoff=webhook_backoff,
                                   backoff_max=webhook_backoff_max, max_age=webhook_max_age)
@@ -98,14 +98,26 @@ class Monitor:
                    metrics_host=m.metrics_host, metrics_port=m.metrics_port or None,
                    journal_counts=journal_counts, ils_online=ils_online, heartbeat_details=heartbeat_details)
 
+    @staticmethod
+    def _open_outbox(path: Path | None) -> Outbox:
+        if path is not None:
+            try:
+                return Outbox(path)
+            except OutboxError as exc:  # monitoring never keeps the station from starting
+                log.error("%s; webhook events are kept in memory only", exc)
+        return Outbox(":memory:")
+
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> "Monitor":
         if self.webhooks is not None:
             self.webhooks.start()
         if self._metrics_port is not None:
-            self.server = MetricsServer(self.metrics, self._metrics_host, self._metrics_port,
-                                        health=self.health).start()
+            try:
+                self.server = MetricsServer(self.metrics, self._metrics_host, self._metrics_port,
+                                            health=self.health).start()
+            except OSError as exc:  # a taken port: Prometheus sees the station down, the kiosk still serves
+                log.error("metrics endpoint %s:%s not served: %s", self._metrics_host, self._metrics_port, exc)
         if self.heartbeat_interval > 0 and self.webhooks is not None:
             self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
             self._heartbeat.start()
@@ -155,13 +167,37 @@ class Monitor:
         with self._lock:
             self._status.update(status)
 
+    # -- latches (what receivers were told is still raised) ------------------------------
+    # On a disk error the answer is the one that sends the event: a repeat beats silence.
+
+    def _latch(self, topic: str) -> bool:
+        try:
+            return self.outbox.latch(topic)
+        except OutboxError as exc:
+            log.error("%s", exc)
+            return True
+
+    def _release(self, topic: str) -> bool:
+        try:
+            return self.outbox.release(topic)
+        except OutboxError as exc:
+            log.error("%s", exc)
+            return True
+
+    def _latched(self, topic: str) -> bool:
+        try:
+            return self.outbox.latched(topic)
+        except OutboxError as exc:
+            log.error("%s", exc)
+            return True
+
     # -- states (gauges, and an event on each change) ----------------------------------
 
     def ils(self, online: bool, reason: str = "") -> None:
         """The ILS answers (or not): ``ils_offline`` / ``ils_online`` on changes."""
         if not online:
             self.event("ils_offline", **({"reason": reason} if reason else {}))
-        elif self.outbox.latched(latch_topic("ils_offline", {})):
+        elif self._latched(latch_topic("ils_offline", {})):
             self.event("ils_online")
         else:
             self.metrics.ils_online.set(1)
@@ -174,18 +210,18 @@ class Monitor:
         self.metrics.device_up.set(1 if up else 0, device=name)
         topic = f"device_error:{name}"
         if not up:
-            if self.outbox.latch(topic):
+            if self._latch(topic):
                 self.event("device_error", device=name, **({"detail": detail} if detail else {}))
             else:
                 self.metrics.coalesced.inc(event="device_error")
-        elif self.outbox.release(topic):
+        elif self._release(topic):
             self.event("device_ok", device=name)
 
     def paper_out(self, out: bool, device: str = "printer") -> None:
         """The receipt printer ran out of paper (or has paper again)."""
         if out:
             self.event("printer_paper_out", device=device)
-        elif self.outbox.latched(latch_topic("printer_paper_out", {"device": device})):
+        elif self._latched(latch_topic("printer_paper_out", {"device": device})):
             self.event("printer_ok", device=device)
         else:
             self.metrics.paper_out.set(0)
@@ -194,7 +230,7 @@ class Monitor:
         """A return bin is full (or was emptied): one ``bin_full`` per bin until ``bin_emptied``."""
         if full:
             self.event("bin_full", bin=name)
-        elif self.outbox.latched(latch_topic("bin_full", {"bin": name})):
+        elif self._latched(latch_topic("bin_full", {"bin": name})):
             self.event("bin_emptied", bin=name)
         else:
             self.metrics.bin_full.set(0, bin=name)
@@ -203,7 +239,7 @@ class Monitor:
         """In or out of service (``/healthz``, ``kiosk_in_service``); ``out_of_service`` with its reason."""
         if not serving:
             self.event("out_of_service", **({"reason": reason} if reason else {}))
-        elif self.outbox.latched(latch_topic("out_of_service", {})):
+        elif self._latched(latch_topic("out_of_service", {})):
             self.event("in_service")
         else:
             self.metrics.in_service.set(1)
@@ -241,11 +277,11 @@ class Monitor:
         if severity is None:
             raise LocalProtocolError(f"unknown monitoring event {name!r}; known: {', '.join(EVENTS)}")
         self._set_gauge(name, details)
-        if name in LATCHES and not self.outbox.latch(latch_topic(name, details)):
+        if name in LATCHES and not self._latch(latch_topic(name, details)):
             self.metrics.coalesced.inc(event=name)
             return None
         if name in RELEASES:
-            self.outbox.release(latch_topic(name, details))
+            self._release(latch_topic(name, details))
         self.metrics.events.inc(event=name, severity=severity)
         if name != "heartbeat":
             log.log(_LEVELS[severity], "event=%s %s", name, " ".join(f"{k}={v}" for k, v in details.items()))

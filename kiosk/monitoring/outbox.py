@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from kiosk.errors import KioskError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,6 +51,11 @@ CREATE TABLE IF NOT EXISTS latches (
 """
 
 FILE_NAME = "webhooks.sqlite3"
+
+
+class OutboxError(KioskError):
+    """The outbox file cannot be opened, read or written (disk full, removed,
+    corrupt). Monitoring reports it and carries on; the kiosk never stops for it."""
 
 
 @dataclass(frozen=True)
@@ -80,27 +87,41 @@ class Outbox:
         self.path = str(path)
         self._clock = clock
         self._lock = threading.Lock()
-        if self.path != ":memory:":
-            create_private(Path(self.path))
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            if self.path != ":memory:":
+                create_private(Path(self.path))
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"cannot open the webhook outbox {self.path}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def _tx(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``work`` in one committed (fsync'd) transaction."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                result = work(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return result
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(self._db)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+                return result
+            except sqlite3.Error as exc:
+                raise OutboxError(f"webhook outbox write failed: {exc}") from exc
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise OutboxError(f"webhook outbox read failed: {exc}") from exc
 
     # -- events ----------------------------------------------------------------------
 
@@ -126,13 +147,11 @@ class Outbox:
 
     def head(self, receiver: str) -> Pending | None:
         """The oldest event still owed to ``receiver``."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT e.seq, e.key, e.event, e.created, e.body, d.attempts FROM deliveries d"
-                " JOIN events e ON e.seq = d.seq WHERE d.receiver = ? ORDER BY d.seq LIMIT 1",
-                (receiver,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT e.seq, e.key, e.event, e.created, e.body, d.attempts FROM deliveries d"
+                          " JOIN events e ON e.seq = d.seq WHERE d.receiver = ? ORDER BY d.seq LIMIT 1", (receiver,))
+        if not rows:
             return None
+        row = rows[0]
         return Pending(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
     def attempted(self, receiver: str, seq: int) -> None:
@@ -176,8 +195,7 @@ class Outbox:
 
     def queued(self) -> dict[str, int]:
         """Events owed, by receiver."""
-        with self._lock:
-            return dict(self._db.execute("SELECT receiver, COUNT(*) FROM deliveries GROUP BY receiver").fetchall())
+        return dict(self._read("SELECT receiver, COUNT(*) FROM deliveries GROUP BY receiver"))
 
     # -- latches ---------------------------------------------------------------------
 
@@ -193,5 +211,4 @@ class Outbox:
         return bool(cur.rowcount)
 
     def latched(self, topic: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM latches WHERE topic = ?", (topic,)).fetchone() is not None
+        return bool(self._read("SELECT 1 FROM latches WHERE topic = ?", (topic,)))

@@ -37,7 +37,7 @@ import requests
 
 from kiosk.logs import mask_secrets
 from kiosk.monitoring.metrics import Metrics
-from kiosk.monitoring.outbox import Outbox
+from kiosk.monitoring.outbox import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
 
@@ -113,36 +113,44 @@ class _Receiver:
         self.thread = threading.Thread(target=self._run, name=f"webhooks {self.label}", daemon=True)
 
     def _run(self) -> None:
+        with requests.Session() as session:
+            while not self.owner.stopping.is_set():
+                try:
+                    self._send_all(session)
+                except OutboxError as exc:  # a disk problem: say so, wait, try again
+                    log.error("webhooks for %s paused: %s", self.label, exc)
+                    self.owner.stopping.wait(self.owner.backoff_max)
+        self.busy = False
+
+    def _send_all(self, session: requests.Session) -> None:
         owner, outbox = self.owner, self.owner.outbox
         delay = owner.backoff
-        with requests.Session() as session:
-            while not owner.stopping.is_set():
-                self.wake.clear()
-                self._expire()
-                pending = outbox.head(self.url)
-                if pending is None:
-                    self.busy = False
-                    self.wake.wait(1.0)
-                    continue
-                self.busy = True
-                body = dict(pending.body, idempotency_key=pending.key, sequence=pending.seq)
-                reason = self._post(session, pending.key, body)
-                if not reason:
-                    outbox.delivered(self.url, pending.seq)
-                    owner.metrics.webhooks_delivered.inc(receiver=self.label)
-                    if self.failing:
-                        log.info("webhook receiver %s reachable again; %d events waiting", self.label,
-                                 outbox.queued().get(self.url, 0))
-                        self.failing = ""
-                    delay = owner.backoff
-                    continue
-                outbox.attempted(self.url, pending.seq)
-                if not self.failing:  # once per streak, not once per retry
-                    log.warning("webhook receiver %s failed (%s); events kept and retried", self.label, reason)
-                    self.failing = reason
-                owner.stopping.wait(delay)
-                delay = min(delay * 2, owner.backoff_max)
-        self.busy = False
+        while not owner.stopping.is_set():
+            self.wake.clear()
+            self._expire()
+            pending = outbox.head(self.url)
+            if pending is None:
+                self.busy = False
+                self.wake.wait(1.0)
+                continue
+            self.busy = True
+            body = dict(pending.body, idempotency_key=pending.key, sequence=pending.seq)
+            reason = self._post(session, pending.key, body)
+            if not reason:
+                outbox.delivered(self.url, pending.seq)
+                owner.metrics.webhooks_delivered.inc(receiver=self.label)
+                if self.failing:
+                    log.info("webhook receiver %s reachable again; %d events waiting", self.label,
+                             outbox.queued().get(self.url, 0))
+                    self.failing = ""
+                delay = owner.backoff
+                continue
+            outbox.attempted(self.url, pending.seq)
+            if not self.failing:  # once per streak, not once per retry
+                log.warning("webhook receiver %s failed (%s); events kept and retried", self.label, reason)
+                self.failing = reason
+            owner.stopping.wait(delay)
+            delay = min(delay * 2, owner.backoff_max)
 
     def _post(self, session: requests.Session, key: str, body: dict[str, Any]) -> str:
         """POST one event; "" when the receiver accepted it, else why not."""
@@ -210,12 +218,17 @@ class Webhooks:
             if receiver.thread.is_alive():
                 receiver.thread.join(max(0.0, deadline - time.monotonic()))
 
-    def send(self, event: str, **details: Any) -> str:
-        """Keep ``event`` on disk for every receiver and return its idempotency key."""
+    def send(self, event: str, **details: Any) -> str | None:
+        """Keep ``event`` on disk for every receiver and return its idempotency key
+        (None if the outbox cannot take it: logged, and the kiosk carries on)."""
         body = {"event": event, "station": self.station, "severity": EVENTS.get(event, "info"),
                 "time": dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).isoformat(timespec="seconds"),
                 "details": scrub(details)}
-        key = self.outbox.add(event, body, self.urls, replace=event in REPLACED)
+        try:
+            key = self.outbox.add(event, body, self.urls, replace=event in REPLACED)
+        except OutboxError as exc:
+            log.error("webhook event %s not kept: %s", event, exc)
+            return None
         for receiver in self._receivers:
             receiver.wake.set()
         return key

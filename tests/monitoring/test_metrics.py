@@ -4,6 +4,7 @@ labelled per device, process metrics included, health follows the service."""
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Iterator
 
@@ -158,3 +159,16 @@ def test_the_heartbeat_carries_real_details_from_the_first_beat(
     assert details["ils_online"] is True and details["in_service"] is True
     assert details["devices"] == {"rfid": True}
     assert details["screen"] == "attract" and details["session"] is False
+
+
+def test_a_taken_metrics_port_is_logged_and_the_station_carries_on(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        monitor = Monitor("k", metrics_port=taken.getsockname()[1]).start()
+        try:
+            assert monitor.port is None
+            monitor.item("borrow", "ok")
+        finally:
+            monitor.stop()
+    assert any("metrics endpoint" in r.getMessage() for r in caplog.records)

@@ -195,3 +195,17 @@ def test_sending_never_blocks_the_caller(hanging_url: str, tmp_path: Path) -> No
         assert monitor.webhooks is not None and monitor.webhooks.pending() >= 49
     finally:
         monitor.stop(drain=0)
+
+
+def test_an_unusable_data_folder_keeps_events_in_memory_and_the_station_running(
+        receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data folder should be")
+    monitor = Monitor("k", webhook_url=receiver.url, data_dir=not_a_folder, **FAST).start()
+    try:
+        monitor.bin("1", full=True)
+        assert monitor.webhooks is not None and monitor.webhooks.wait_idle(10)
+    finally:
+        monitor.stop()
+    assert receiver.names() == ["bin_full"]
+    assert any("cannot open the webhook outbox" in r.getMessage() for r in caplog.records)
