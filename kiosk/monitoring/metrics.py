@@ -36,11 +36,11 @@ class Family:
     labels, and tests can read a value back with :meth:`value`.
     """
 
-    def __init__(self, registry: CollectorRegistry, metric: Any, sample: str) -> None:
+    def __init__(self, registry: CollectorRegistry, metric: Any, sample: str, labels: tuple[str, ...] = ()) -> None:
         self._registry = registry
         self._metric = metric
         self._sample = sample          # the name its value is exposed under
-        self._labels: tuple[str, ...] = tuple(metric._labelnames)
+        self._labels = labels
 
     def _child(self, labels: Mapping[str, str]) -> Any:
         if set(labels) != set(self._labels):
@@ -140,10 +140,10 @@ class Metrics:
             self.receipts.inc(0, result=result)
 
     def _counter(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> Family:
-        return Family(self.registry, Counter(name, doc, labels, registry=self.registry), name + "_total")
+        return Family(self.registry, Counter(name, doc, labels, registry=self.registry), name + "_total", labels)
 
     def _gauge(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> Family:
-        return Family(self.registry, Gauge(name, doc, labels, registry=self.registry), name)
+        return Family(self.registry, Gauge(name, doc, labels, registry=self.registry), name, labels)
 
     # -- live values -----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import kiosk
 from kiosk.errors import LocalProtocolError
-from kiosk.monitoring.metrics import Metrics, MetricsServer
+from kiosk.monitoring.metrics import Family, Metrics, MetricsServer
 from kiosk.monitoring.outbox import FILE_NAME, Outbox, OutboxError
 from kiosk.monitoring.webhooks import EVENTS, LATCHES, RELEASES, Webhooks, latch_topic
 
@@ -27,12 +27,29 @@ log = logging.getLogger("kiosk.events")
 
 _LEVELS = {"critical": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
 
-#: Gauges an event sets, so raising an event and setting a state agree.
-_EVENT_GAUGES: dict[str, tuple[str, float, str]] = {
-    "ils_offline": ("ils_online", 0, ""), "ils_online": ("ils_online", 1, ""),
-    "bin_full": ("bin_full", 1, "bin"), "bin_emptied": ("bin_full", 0, "bin"),
-    "printer_paper_out": ("paper_out", 1, ""), "printer_ok": ("paper_out", 0, ""),
-    "out_of_service": ("in_service", 0, ""), "in_service": ("in_service", 1, ""),
+def _ils(m: Metrics) -> Family:
+    return m.ils_online
+
+
+def _bin(m: Metrics) -> Family:
+    return m.bin_full
+
+
+def _paper(m: Metrics) -> Family:
+    return m.paper_out
+
+
+def _service(m: Metrics) -> Family:
+    return m.in_service
+
+
+#: The gauge an event sets, its value, and the detail that labels it: raising
+#: an event and reporting a state agree.
+_EVENT_GAUGES: dict[str, tuple[Callable[[Metrics], Family], float, str]] = {
+    "ils_offline": (_ils, 0, ""), "ils_online": (_ils, 1, ""),
+    "bin_full": (_bin, 1, "bin"), "bin_emptied": (_bin, 0, "bin"),
+    "printer_paper_out": (_paper, 1, ""), "printer_ok": (_paper, 0, ""),
+    "out_of_service": (_service, 0, ""), "in_service": (_service, 1, ""),
 }
 
 
@@ -293,9 +310,9 @@ class Monitor:
         gauge = _EVENT_GAUGES.get(name)
         if gauge is None:
             return
-        attribute, value, label = gauge
+        family, value, label = gauge
         labels = {label: str(details.get(label, ""))} if label else {}
-        getattr(self.metrics, attribute).set(value, **labels)
+        family(self.metrics).set(value, **labels)
 
     # -- health and heartbeat ------------------------------------------------------------
 
