@@ -14,6 +14,7 @@ from kiosk.config.types import (Boolean, DeviceSpec, Float, Integer, PathValue, 
 LANGUAGE = String(pattern=r"[a-z]{2,3}(_[A-Z]{2})?", pattern_doc="a language code such as en, es, tl, ar")
 COLOUR = String(pattern=r"#[0-9A-Fa-f]{6}", pattern_doc="a colour like #1B5E7A")
 BYTE = Integer(0, 255)
+URL = String(pattern=r"https?://\S+", pattern_doc="an http(s) URL", max_length=500)
 
 STATION = Section("station", "Who this station is and where it keeps its data.", (
     Key("id", String(pattern=r"[A-Za-z0-9_.-]{1,64}", pattern_doc="letters, digits, . _ - (1-64)"), "kiosk-1",
@@ -208,12 +209,17 @@ STAFF = Section("staff", "Staff mode access.", (
 ))
 
 MONITORING = Section("monitoring", "Webhooks, heartbeat and metrics for remote monitoring.", (
-    Key("webhook_url", String(pattern=r"https?://\S+", pattern_doc="an http(s) URL", max_length=500), "",
-        "Where events staff must act on are POSTed; empty = off."),
-    Key("webhook_timeout", Float(0.1, 60), 5.0, "Seconds per webhook attempt."),
-    Key("webhook_retries", Integer(0, 20), 5, "Attempts per event, with exponential back-off."),
+    Key("webhook_url", URL, "", "Where events staff must act on are POSTed; empty = off."),
+    Key("webhook_urls", StringList(URL), (), "More receivers, each with its own queue and sender thread."),
+    Key("webhook_timeout", Float(0.1, 60), 5.0, "Seconds to wait for a receiver's answer to one POST."),
+    Key("webhook_connect_timeout", Float(0.1, 60), 3.0, "Seconds to wait for a receiver's connection."),
+    Key("webhook_backoff", Float(0.01, 3600), 1.0, "Seconds before the first retry; doubles per failure."),
+    Key("webhook_backoff_max", Float(0.01, 86400), 300.0, "Longest wait between retries."),
+    Key("webhook_max_age", Float(1, 90 * 86400), 3 * 86400.0,
+        "Seconds an undelivered event is kept (on disk) before it is dropped and counted."),
+    Key("webhook_retries", Integer(0, 20), 5, "Unused: events are retried until webhook_max_age (kept so old files load)."),
     Key("heartbeat_interval", Float(0, 86400), 300.0, "Seconds between heartbeat webhooks; 0 = off."),
-    Key("metrics_host", String(max_length=255), "127.0.0.1", "Address of the Prometheus metrics endpoint."),
+    Key("metrics_host", String(max_length=255), "127.0.0.1", "Address of the Prometheus metrics endpoint (0.0.0.0 = all)."),
     Key("metrics_port", Integer(0, 65535), 0, "Port of the Prometheus metrics endpoint; 0 = off."),
 ))
 
