@@ -118,6 +118,13 @@ DEVICE_FAMILIES: dict[str, tuple[str, tuple[Key, ...]]] = {
         Key("baud", Integer(1200, 921600), 9600, "Serial speed of a status display or LED board."),
     )),
     "payment": ("Payment terminal for fines.", ()),
+    "keypad": ("Keypad for patrons who use the kiosk without touch or sight (numeric or audio-nav).", (
+        Key("keymap", StringList(String(pattern=r"[^=\s]+=[A-Za-z0-9_]+", pattern_doc="CODE=KEY, e.g. KEY_F5=REPEAT",
+                                        max_length=64)), (),
+            "Extra codes: evdev KEY_NAME=KEY or serial CHAR=KEY; KEY is UP, SELECT, HELP, REPEAT, DIGIT_5..."),
+        Key("baud", Integer(300, 921600), 9600, "Serial keypad baud rate (a device string ,baud=N wins)."),
+        Key("framing", String(choices=("byte", "line")), "byte", "Serial keypad: one key per byte, or one key name per line."),
+    )),
 }
 
 UI = Section("ui", "The touchscreen: look, lock-down and timeouts.", (
