@@ -8,12 +8,30 @@ per key.
 from __future__ import annotations
 
 from kiosk.config.schema import Key, Section
+from dataclasses import dataclass
+from typing import Any
+
 from kiosk.config.types import (Boolean, DeviceSpec, Float, Integer, PathValue, Regex, String,
-                                StringList)
+                                StringList, ValueType)
+from kiosk.speech.output import parse_output
 
 LANGUAGE = String(pattern=r"[a-z]{2,3}(_[A-Z]{2})?", pattern_doc="a language code such as en, es, tl, ar")
 COLOUR = String(pattern=r"#[0-9A-Fa-f]{6}", pattern_doc="a colour like #1B5E7A")
 BYTE = Integer(0, 255)
+
+
+@dataclass(frozen=True)
+class AudioDevice(ValueType):
+    """``[accessibility] audio_device``: checked by the parser the speech output uses."""
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected an audio device string such as \"aplay\", got {type(value).__name__}")
+        parse_output(value)
+        return value.strip()
+
+    def describe(self) -> str:
+        return "audio device string"
 
 STATION = Section("station", "Who this station is and where it keeps its data.", (
     Key("id", String(pattern=r"[A-Za-z0-9_.-]{1,64}", pattern_doc="letters, digits, . _ - (1-64)"), "kiosk-1",
@@ -151,6 +169,23 @@ UI = Section("ui", "The touchscreen: look, lock-down and timeouts.", (
     Key("goodbye_seconds", Float(1, 60), 5.0, "Seconds the goodbye screen stays up."),
 ))
 
+ACCESSIBILITY = Section("accessibility", "Speech, keypad operation, more time, zoom and low reach (EN 301 549 5.1).", (
+    Key("speech_default", Boolean(), False, "Start every session in speech mode (patrons can still turn it off)."),
+    Key("speech_on_keypad", Boolean(), True, "The first key pressed on the patron keypad turns speech on."),
+    Key("speech_rate", Integer(80, 450), 175, "Speech rate in words per minute; patrons change it with the keypad."),
+    Key("speech_volume", Float(0, 1), 0.8, "Speech volume, 0 to 1; patrons change it with the keypad."),
+    Key("audio_device", AudioDevice(), "aplay",
+        "Where speech plays: aplay[:ALSA_DEVICE] (the headphone jack), pipe:COMMAND, or sim[:DIR] to record it."),
+    Key("voices", StringList(String(pattern=r"[a-z]{2,3}(_[A-Z]{2})?=[A-Za-z0-9/_-]+",
+                                    pattern_doc="LANG=VOICE, e.g. en=gmw/en-US")), (),
+        "Voice per language (espeak-ng identifiers, e.g. en=gmw/en-US); others get espeak-ng's first choice."),
+    Key("speech_timeout_factor", Float(1, 10), 2.0, "Inactivity timeouts are this many times longer in speech mode."),
+    Key("large_text_timeout_factor", Float(1, 10), 1.5, "Inactivity timeouts are this many times longer in large-text mode."),
+    Key("zoom_max", Float(1, 4), 2.0, "Largest magnification patrons can choose, beyond large text (1 = no zoom)."),
+    Key("zoom_step", Float(0.1, 1), 0.5, "Magnification added by each step of the zoom control."),
+    Key("low_layout", Boolean(), False, "Start sessions with every control in the lower part of a portrait screen."),
+))
+
 CIRCULATION = Section("circulation", "Rules that decide what patrons may do and are told.", (
     Key("pin_policy", String(choices=("required", "optional", "none")), "required", "Whether patrons enter a PIN."),
     Key("pin_attempts", Integer(1, 10), 3, "Wrong PINs allowed before the session stops."),
@@ -241,5 +276,5 @@ RETURNBIN = Section("returnbin", "The after-hours return bin.", (
     Key("print_slip", Boolean(), False, "Print a return slip per item."),
 ), table_lists={"rules": RETURNBIN_RULE})
 
-SECTIONS: tuple[Section, ...] = (STATION, SIP2, UI, CIRCULATION, BARCODES, RECEIPT, OFFLINE, STAFF, MONITORING,
+SECTIONS: tuple[Section, ...] = (STATION, SIP2, UI, ACCESSIBILITY, CIRCULATION, BARCODES, RECEIPT, OFFLINE, STAFF, MONITORING,
                                  RETURNBIN)

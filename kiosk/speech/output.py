@@ -34,9 +34,7 @@ import subprocess
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from kiosk.config.types import ValueType
 from kiosk.errors import DeviceError
 from kiosk.speech.engine import wav_seconds
 
@@ -78,20 +76,6 @@ def parse_output(spec: str) -> tuple[str, str]:
         if not words:
             raise ValueError(f"{spec!r}: pipe needs a command, e.g. pipe:pw-play -")
     return scheme, argument
-
-
-@dataclass(frozen=True)
-class AudioDevice(ValueType):
-    """Config type of ``[accessibility] audio_device``: checked by :func:`parse_output`."""
-
-    def parse(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"expected an audio device string such as \"aplay\", got {type(value).__name__}")
-        parse_output(value)
-        return value.strip()
-
-    def describe(self) -> str:
-        return "audio device string"
 
 
 class AudioOutput:
