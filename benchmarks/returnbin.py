@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kiosk.drivers.rfid.sim import SimulatedPad  # noqa: E402
 from kiosk.drivers.sorter import SimulatedSorter  # noqa: E402
 from kiosk.monitoring import Monitor  # noqa: E402
+from kiosk.demo.returnbin import demo_config  # noqa: E402
 from kiosk.returnbin import ReturnBin  # noqa: E402
 from kiosk.returnbin.chute import SimulatedChute  # noqa: E402
-from kiosk.cli.returnbin import demo_config  # noqa: E402
 from kiosk.sip2.ils import ILSSimulator  # noqa: E402
 
 ITEMS = [f"310000000000{n:02d}" for n in range(1, 11)]

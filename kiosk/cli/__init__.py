@@ -1,7 +1,13 @@
-"""The ``kiosk`` command: one console script, one module per subcommand group.
+"""The ``kiosk`` command: one console script, one module per command family.
 
-Each module in :data:`COMMAND_MODULES` exposes ``register(subparsers)``, which
-adds its parser(s) and sets ``func`` (called with the parsed namespace; it
+:data:`COMMANDS` names every command, the module that implements it and the
+line ``kiosk --help`` shows for it. Only the module of the command being run
+is imported: ``kiosk --help`` loads no command module at all, and ``kiosk
+sip2 status`` does not load the ILS simulator, the drivers or Kivy. The
+other commands are listed by name and help line only.
+
+Each module exposes ``register(subparsers)``, which adds the parser of each
+of its commands and sets ``func`` (called with the parsed namespace; it
 returns the process exit code).
 """
 
@@ -15,18 +21,41 @@ from typing import Sequence
 from kiosk import __version__
 from kiosk.errors import KioskError
 
-COMMAND_MODULES = (
-    "kiosk.cli.config",       # check-config, hash-pin
-    "kiosk.cli.sip2",         # sip2, ils-sim
-    "kiosk.cli.tag",          # tag decode|encode|write
-    "kiosk.cli.diag",         # diag
-    "kiosk.cli.run",          # demo, run
-    "kiosk.cli.returnbin",    # returnbin
-    "kiosk.cli.journal",      # journal status|list|resolve|replay|recover|reprint|purge
-)
+#: command -> (module that registers it, its line in ``kiosk --help``), in help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check-config": ("kiosk.cli.config", "validate a station config file and report every error"),
+    "hash-pin": ("kiosk.cli.config", "make a salted scrypt hash of a staff PIN or badge id for [staff]"),
+    "sip2": ("kiosk.cli.sip2", "talk to an ILS over SIP2 (connection test, diagnostics)"),
+    "ils-sim": ("kiosk.cli.ils_sim", "run the simulated ILS (SIP2 server with demo data)"),
+    "tag": ("kiosk.cli.tag", "decode, encode and write ISO 28560 library tags"),
+    "diag": ("kiosk.cli.diag", "open every configured device and run a safe self-test"),
+    "demo": ("kiosk.cli.run", "try the kiosk with a simulated ILS and virtual hardware"),
+    "run": ("kiosk.cli.run", "run the kiosk (fullscreen, locked down)"),
+    "returnbin": ("kiosk.cli.returnbin", "run the after-hours return bin service"),
+    "journal": ("kiosk.cli.journal", "the transaction journal: status, staff list, replay, recovery"),
+}
+
+#: The command modules, each once (a build may leave some out: see :func:`build_parser`).
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` asks for: its first word that is not an option,
+    unless help or the version is asked for first (the options before a
+    command take no value)."""
+    for word in argv:
+        if word in ("-h", "--help", "--version"):
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``kiosk`` parser. ``command``'s module registers its full parser(s);
+    every other command is a stub with its help line, enough for ``--help``
+    and for argparse to name the valid choices. Commands whose module is not
+    in :data:`COMMAND_MODULES` are left out."""
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Library self-service kiosk and RFID station.",
@@ -35,27 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more logging (-v info, -vv debug; secrets stay masked)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # A command group whose module is not installed (a trimmed build)
-            # is left out rather than breaking every other command;
-            # tests/test_cli.py checks that a full checkout has all of them.
-            if exc.name != name:
-                raise
+    chosen = COMMANDS[command][0] if command in COMMANDS else None
+    for name, (module, help_line) in COMMANDS.items():
+        if module not in COMMAND_MODULES:
             continue
-        module.register(sub)
+        if module != chosen:
+            sub.add_parser(name, help=help_line)
+        elif name not in sub.choices:
+            importlib.import_module(module).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from kiosk.logs import setup_logging
+    from kiosk.logs import setup_logging  # logging is set up once a command runs, not for --help
 
     setup_logging(args.verbose)
     try:

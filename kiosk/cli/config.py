@@ -13,12 +13,12 @@ from kiosk.staff import hash_secret
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    check = sub.add_parser("check-config", help="validate a station config file and report every error")
+    check = sub.add_parser("check-config", description="Validate a station config file and report every error.")
     check.add_argument("file", help="TOML config file")
     check.add_argument("--show", action="store_true", help="print the effective settings (secrets masked)")
     check.set_defaults(func=check_config)
 
-    hash_pin = sub.add_parser("hash-pin", help="make a salted scrypt hash of a staff PIN or badge id for [staff]")
+    hash_pin = sub.add_parser("hash-pin", description="Make a salted scrypt hash of a staff PIN or badge id for [staff].")
     hash_pin.add_argument("--stdin", action="store_true", help="read the secret from standard input (for scripts)")
     hash_pin.set_defaults(func=hash_pin_command)
 

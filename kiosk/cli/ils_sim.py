@@ -12,21 +12,25 @@ Fault specs: see :mod:`kiosk.sip2.ils.faults`.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 from typing import Any
 
+from kiosk.logs import MASK
 from kiosk.sip2.ils.data import DEMO_DATA, load_data
 from kiosk.sip2.ils.faults import Faults
+from kiosk.sip2.ils.rules import local_now
+from kiosk.sip2.ils.server import ILSSimulator
+from kiosk.sip2.ils.store import Store
 
 ENCODINGS = ("utf-8", "cp850", "latin-1")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "ils-sim", help="run the simulated ILS (SIP2 server with demo data)",
-        description="A SIP2 server with Koha-like circulation rules, SQLite state and fault injection. "
+        "ils-sim", description="A SIP2 server with Koha-like circulation rules, SQLite state and fault injection. "
                     "Log in as kiosk / kiosk-pass, institution DEMO.",
         epilog="Fault specs: delay=S, jitter=S, MODE[=PROBABILITY], MODE@COMMAND[xCOUNT], terminator=cr|crlf, "
                "seed=N, flap=DOWN:UP; modes: drop, no_reply, lost_reply, garbage, bad_checksum. "
@@ -52,8 +56,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.sip2.ils.server import ILSSimulator
-
     data = load_data(args.data)  # ConfigError lists every problem; kiosk.cli prints it
     if args.check:
         print(f"{args.data or DEMO_DATA}: ok ({len(data.patrons)} patrons, {len(data.items)} items, "
@@ -97,12 +99,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dump(data: object, db: str, reset: bool) -> int:
-    import json
-
-    from kiosk.logs import MASK
-    from kiosk.sip2.ils.rules import local_now
-    from kiosk.sip2.ils.store import Store
-
     store = Store(db)
     try:
         store.seed(data, local_now(), force=reset)  # type: ignore[arg-type]

@@ -11,6 +11,10 @@
 The journal lives at ``DATA_DIR/journal.sqlite3`` (``station.data_dir``) unless
 ``--journal`` says otherwise. Patron ids are masked unless ``--full-ids``;
 PINs are never stored.
+
+Every action reads the config and the journal; what only one action needs (the
+SIP2 client, the receipt desk, recovery with the RFID pad) is imported by that
+action's function.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.store.journal import Entry, Journal, default_journal_path
+from kiosk.config import load_config
 from kiosk.logs import mask_patron_id
+from kiosk.store.journal import Entry, Journal, default_journal_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("journal", help="the transaction journal: status, staff list, replay, recovery")
+    parser = sub.add_parser(
+        "journal", description="The transaction journal: status, staff list, replay, recovery.")
     parser.add_argument("--config", help="station config file (default: the demo settings)")
     parser.add_argument("--journal", help="journal file (default: DATA_DIR/journal.sqlite3)")
     commands = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
@@ -55,8 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from kiosk.config import load_config
-
     return load_config(args.config)
 
 
@@ -126,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
+    # Per-action import: the receipt desk and the printer drivers, for `reprint` only.
     from kiosk.drivers.registry import open_device
     from kiosk.receipts.desk import ReceiptDesk
 
@@ -143,6 +148,7 @@ def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
 
 
 def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0) -> int:
+    # Per-action imports: the SIP2 client here, then the replayer or recovery.
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 
     client = SIP2Client(SIP2Settings.from_config(config))

@@ -1,23 +1,30 @@
-"""``kiosk demo`` and ``kiosk run``.
+"""``kiosk demo`` and ``kiosk run``: the kiosk's touchscreen UI.
 
-``kiosk demo``: the ILS simulator, simulated devices and the kiosk UI with
-the virtual hardware panel. Without a display (DISPLAY and WAYLAND_DISPLAY
-unset) or with ``--headless`` it runs the scripted tour offscreen and writes
-a PNG per step plus the receipt into ``--out`` (default ./demo-out).
-
-``kiosk run --config FILE``: the production kiosk, fullscreen and locked
-down; exit code 0 after "exit to desktop" in staff mode.
+Module level holds argparse and the standard library only, so that ``kiosk
+--help`` does not import Kivy; each handler imports what it runs (Kivy's
+environment is set by :mod:`kiosk.demo` before Kivy loads).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+DEMO_DESCRIPTION = """\
+Try the kiosk without any hardware: a simulated library system (ILS), a
+simulated RFID pad, barcode scanner, card reader and receipt printer, the
+kiosk screen, and beside it a panel of virtual hardware to scan cards and put
+books on the pad.
+
+Without a display, or with --headless, it runs a scripted tour offscreen
+instead and saves a screenshot of every step plus the printed receipt in the
+--out folder."""
+
+RUN_DESCRIPTION = """\
+Run the self-service kiosk on this station: the devices and the library
+system named in the config file, the touchscreen UI fullscreen and locked
+down. Staff leave it from staff mode ("exit to desktop", exit status 0) or
+restart it from there."""
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -31,7 +38,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kiosk.demo.run import has_display, run_demo
+    # Per-command import: the demo brings Kivy, the ILS simulator and every simulated device.
+    from kiosk.demo.launch import has_display
+    from kiosk.demo.run import run_demo
 
     headless = bool(args.headless) or not has_display()
     if headless and not args.headless:
@@ -40,21 +49,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # Per-command import: the kiosk brings Kivy, the station and its device drivers.
     from kiosk.config import load_config
-    from kiosk.demo.run import run_kiosk
+    from kiosk.demo.launch import run_kiosk
 
     # load_config merges the staff override file (settings saved in staff mode).
     return run_kiosk(load_config(Path(args.config)))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    demo = subparsers.add_parser("demo", help="try the kiosk with a simulated ILS and virtual hardware",
-                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    demo = subparsers.add_parser("demo", description=DEMO_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.add_argument("--headless", action="store_true", help="run the scripted tour offscreen (also without a display)")
     demo.add_argument("--out", default="demo-out", help="folder for the tour's screenshots and receipt (default ./demo-out)")
     demo.add_argument("--size", type=_size, default=(1280, 800), help="kiosk screen size, e.g. 1080x1920 (default 1280x800)")
     demo.add_argument("--limit", type=float, default=90.0, help="seconds the headless tour may take before it fails")
     demo.set_defaults(func=cmd_demo)
-    run = subparsers.add_parser("run", help="run the kiosk (fullscreen, locked down)")
-    run.add_argument("--config", required=True, help="station config file (TOML)")
+    run = subparsers.add_parser("run", description=RUN_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--config", required=True, metavar="FILE", help="station config file (TOML)")
     run.set_defaults(func=cmd_run)

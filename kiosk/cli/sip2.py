@@ -1,5 +1,5 @@
 """``kiosk sip2``: the staff diagnostic SIP2 client (like Koha's
-``sip_cli_emulator.pl``), and the hook for ``kiosk ils-sim``.
+``sip_cli_emulator.pl``).
 
     kiosk sip2 --server HOST:PORT --user U --password P [--institution AO] [--location CP]
                [--tls] [--cafile F] [--encoding cp850|utf-8|latin-1] [--terminator cr|crlf]
@@ -47,8 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "sip2", help="talk to an ILS over SIP2 (connection test, diagnostics)",
-        description="Connect to a SIP2 server, log in, send one request and print the reply.",
+        "sip2", description="Connect to a SIP2 server, log in, send one request and print the reply.",
         epilog="Exit codes: 0 exchange completed (whatever 'ok' says), 1 cannot connect or no reply, "
                "2 bad arguments, 3 login refused, 4 malformed reply, 5 outcome of a state-changing request unknown. "
                f"The password may come from ${PASSWORD_ENV} instead of --password.")
@@ -86,10 +85,6 @@ def register(subparsers: Any) -> None:
         if name == "hold":
             cmd.add_argument("--cancel", action="store_true", help="cancel the hold instead of placing it")
         cmd.set_defaults(func=run)
-
-    from kiosk.cli import ils_sim as ils_cli  # the ILS simulator's `kiosk ils-sim`
-
-    ils_cli.register(subparsers)
 
 
 def _positive(text: str) -> float:

@@ -1,9 +1,11 @@
-"""``kiosk tag decode|encode`` (and ``write``, from the RFID programmer).
+"""``kiosk tag decode|encode|write``.
 
 Staff use ``decode`` to see what a tag holds (hex as shown by any reader tool) and
 ``encode`` to produce the bytes for an item; both print plain text, or JSON with
 ``--json``. Bad input gives one line on stderr and exit status 2; a tag that
-cannot be decoded exits 1 with its reason.
+cannot be decoded exits 1 with its reason. ``write`` runs the tag programming
+station (:class:`kiosk.drivers.rfid.programmer.TagProgrammer`) on the pad the
+config names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import json
 import re
 import sys
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from kiosk.tags.detect import decode_tag, dsfid_for, encode_tag
 from kiosk.tags.model import MODELS, ItemTag, TagEncodeError, Unreadable, Usage
@@ -53,8 +55,7 @@ def parse_byte(text: str, what: str) -> int:
 
 
 def register(subparsers: Any) -> None:
-    tag = subparsers.add_parser("tag", help="decode, encode and write ISO 28560 library tags",
-                                description="Library RFID tag data: ISO 28560-3 (Danish) and ISO 28560-2.")
+    tag = subparsers.add_parser("tag", description="Library RFID tag data: ISO 28560-3 (Danish) and ISO 28560-2.")
     sub = tag.add_subparsers(dest="tag_command", metavar="ACTION")
 
     dec = sub.add_parser("decode", help="show what a tag's user memory holds",
@@ -84,9 +85,7 @@ def register(subparsers: Any) -> None:
     enc.add_argument("--json", action="store_true", help="print JSON")
     enc.set_defaults(func=run_encode)
 
-    from kiosk.drivers.rfid import programmer   # ``kiosk tag write`` lives with the RFID drivers
-
-    programmer.register(sub)
+    register_write(sub)
     tag.set_defaults(func=lambda args: _help(tag))
 
 
@@ -184,3 +183,75 @@ def format_result(result: ItemTag | Unreadable) -> str:
     rows += [("note", note) for note in result.notes]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+# ------------------------------------------------------------------ write
+def register_write(tag_subparsers: Any) -> None:
+    """Add ``kiosk tag write``."""
+    p = tag_subparsers.add_parser(
+        "write", help="program item tags on the pad (tag programming station)",
+        description="Encode each ITEM (or barcodes typed/scanned one per line) with the station's ISIL, "
+                    "write it to the single tag on the pad, verify it and secure it.")
+    p.add_argument("items", nargs="*", metavar="ITEM", help="item barcodes; none = read them from standard input")
+    p.add_argument("--config", help="station config file (default: the demo settings)")
+    p.add_argument("--device", help="RFID device string, overriding the config (e.g. feig:/dev/ttyUSB0)")
+    p.add_argument("--model", choices=("danish", "28560-2"), help="tag data model (default: devices.rfid.tag_model)")
+    p.add_argument("--parts", type=int, default=1, help="tags per item for multi-part sets (one per part)")
+    p.add_argument("--wait", type=float, default=30.0, help="seconds to wait for a single tag (default 30)")
+    p.add_argument("--force", action="store_true", help="overwrite tags that already carry another item")
+    p.set_defaults(func=run_write)
+
+
+def run_write(args: argparse.Namespace) -> int:
+    # Per-command import: the config schema, the driver registry and the RFID drivers.
+    from kiosk.config import load_config
+    from kiosk.drivers.registry import open_device
+    from kiosk.drivers.rfid.programmer import TagProgrammer
+
+    cfg = load_config(args.config)
+    rfid = cfg.devices.rfid
+    options = rfid.options
+    spec = args.device or rfid.driver
+    if not spec:
+        print("kiosk tag write: no RFID pad configured (devices.rfid.driver) and no --device given", file=sys.stderr)
+        return 2
+    if not 1 <= args.parts <= 255:
+        print("kiosk tag write: --parts must be 1..255", file=sys.stderr)
+        return 2
+    reader = open_device("rfid", spec, options)
+    programmer = TagProgrammer(reader, model=args.model or options.get("tag_model", "danish"),
+                               isil=cfg.station.isil, country=cfg.station.country,
+                               security=options.get("security", "afi"),
+                               afi_secured=int(options.get("afi_secured", 0x07)), wait=args.wait, force=args.force,
+                               say=lambda text: print(f"  {text}", flush=True))
+    if not cfg.station.isil:
+        print("  warning: station.isil is empty; tags will carry no owner library", flush=True)
+    failures = done = 0
+    try:
+        for item in _items(args.items):
+            for part in range(1, args.parts + 1):
+                if args.parts > 1:
+                    print(f"  part {part} of {args.parts} of {item}", flush=True)
+                report = programmer.program(item, args.parts, part)
+                print(report.line(), flush=True)
+                done += 1
+                failures += not report.ok
+    finally:
+        reader.close()
+    print(f"{done - failures} of {done} tag(s) programmed", flush=True)
+    return 1 if failures else 0
+
+
+def _items(given: Iterable[str]) -> Iterator[str]:
+    given = [g for g in given if g.strip()]
+    if given:
+        yield from given
+        return
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("scan or type an item barcode (empty line to finish): ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            return
+        yield line.strip()

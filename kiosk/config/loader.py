@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 from kiosk.config.schema import Section, Values, suggest
 from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
 from kiosk.config.types import PathValue
+from kiosk.drivers import registry
 from kiosk.errors import ConfigError
 
 # The embedded defaults that `kiosk demo` and `load_config(None)` run on:
@@ -117,8 +118,6 @@ def _resolve_paths(section: Section, values: dict[str, Any], base_dir: Path) -> 
 
 
 def _check_device_scheme(family: str, spec: str, errors: list[str]) -> None:
-    from kiosk.drivers import registry
-
     try:
         known = registry.drivers(family)
     except ImportError:

@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import load_config
+from kiosk.drivers.barcode.sim import SimulatedScanner
+from kiosk.drivers.nfc.sim import SimulatedCardReader
+from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.drivers.registry import open_device
+from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag
 from kiosk.errors import KioskError
+from kiosk.sip2.client import SIP2Client, SIP2Settings
+from kiosk.sip2.ils import ILSSimulator
+from kiosk.station.facade import Station
+from kiosk.tags import ItemTag, decode_tag
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +98,6 @@ class DemoRig:
         self.devices: dict[str, Any] = {}
 
     def start(self, timeout: float = 15.0) -> "DemoRig":
-        from kiosk.drivers.barcode.sim import SimulatedScanner
-        from kiosk.drivers.nfc.sim import SimulatedCardReader
-        from kiosk.drivers.rfid.sim import SimulatedPad
-        from kiosk.sip2.client import SIP2Client, SIP2Settings
-        from kiosk.sip2.ils import ILSSimulator
-        from kiosk.station.facade import Station
-
         cfg = self.config
         port = self.ils_port
         if port is None:
@@ -158,16 +159,12 @@ class DemoRig:
         return [self.pad.place_item(item.item_id, parts=item.parts, part=p).uid for p in parts]
 
     def take_item(self, item_id: str) -> None:
-        from kiosk.drivers.rfid.sim import make_item_tag
-
         item = next((i for i in ITEMS if i.item_id == item_id), DemoItem(item_id, item_id))
         for part in range(1, item.parts + 1):
             self.pad.remove(make_item_tag(item_id, item.parts, part)[0])
 
     def on_pad(self) -> set[str]:
         """Item ids whose tags are on the pad now."""
-        from kiosk.tags import ItemTag, decode_tag
-
         found = set()
         for tag in self.pad.tags():
             decoded = decode_tag(bytes(tag.memory), tag.dsfid)
@@ -182,6 +179,4 @@ class DemoRig:
         return bytes(self.printer.output)
 
     def receipt_text(self) -> str:
-        from kiosk.drivers.printer.render import escpos_to_text
-
         return escpos_to_text(self.receipt_bytes())

@@ -150,17 +150,3 @@ class Tour:
         d.wait_text("rfid", timeout=15)
         return "self-tests ran"
 
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from kiosk.demo.run import run_demo
-
-    parser = argparse.ArgumentParser(description="the kiosk's headless demo tour")
-    parser.add_argument("--out", default="demo-out")
-    args = parser.parse_args(argv)
-    return run_demo(True, Path(args.out))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,6 +14,7 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 
 def load_screens() -> list[Any]:
+    # Each screen loads its .kv rules on import: only now, once the app builds its window.
     from kiosk.screens.account import AccountScreen
     from kiosk.screens.attract import AttractScreen
     from kiosk.screens.goodbye import GoodbyeScreen

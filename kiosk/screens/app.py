@@ -40,6 +40,8 @@ from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.events import ItemResult, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
+from kiosk.config.overrides import save_overrides  # noqa: E402
+from kiosk.staff import StaffLocked  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,7 @@ class KioskApp(App):
         from kivy.uix.boxlayout import BoxLayout
 
         register_fonts()
+        # The shell and the screens load their .kv rules now: the window is configured, the fonts registered.
         from kiosk.screens import load_screens
         from kiosk.screens.shell import KioskShell
 
@@ -291,8 +294,6 @@ class KioskApp(App):
         self.router.show("staff_login")
 
     def _check_staff(self, check: Callable[[], bool]) -> None:
-        from kiosk.staff import StaffLocked
-
         screen = self.root_screen("staff_login")
         if self.staff_auth is None or not self.staff_auth.configured:
             screen.message = self.tr("Staff access is not set up on this kiosk.")
@@ -332,8 +333,6 @@ class KioskApp(App):
         self.router.go_attract(force=True)
 
     def save_settings(self) -> Path:
-        from kiosk.config.overrides import save_overrides
-
         s = self.settings
         ui = {k: v for k, v in s.items() if k.startswith("timeout_") or k == "volume"}
         return Path(save_overrides(self.kiosk_config, {"station": {"default_language": s["default_language"]},

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from kivy.clock import Clock
 
@@ -39,6 +39,14 @@ class Router:
         self.warning: Any = None
         self._attract_event: Any = None
         self.history: list[str] = []          # screens shown, in order (tests, the tour)
+        self.handlers: dict[type, Callable[[Any], None]] = {
+            SessionChanged: self.on_SessionChanged, SessionEnded: self.on_SessionEnded,
+            ItemResult: self.on_ItemResult, AccountChanged: self.on_AccountChanged,
+            RenewResult: self.on_RenewResult, PaymentResult: self.on_PaymentResult,
+            ReceiptResult: self.on_ReceiptResult, StaffBadge: self.on_StaffBadge, Notice: self.on_Notice,
+            InactivityWarning: self.on_InactivityWarning, OfflineChanged: self.on_OfflineChanged,
+            DeviceChanged: self.on_DeviceChanged,
+        }
 
     # -- plumbing ----------------------------------------------------------------------
     @property
@@ -52,7 +60,7 @@ class Router:
             del self.history[:-100]
 
     def handle(self, event: Any) -> None:
-        handler = getattr(self, f"on_{type(event).__name__}", None)
+        handler = self.handlers.get(type(event))
         if handler is None:
             log.debug("no screen handles %s", type(event).__name__)
             return
@@ -166,6 +174,7 @@ class Router:
         if self.app.staff_mode or self.state == "idle":
             return
         if self.warning is None:
+            # Its .kv rules load on first use, after configure_kivy (this module is imported before it).
             from kiosk.screens.inactivity import InactivityWarning as Dialog
             self.warning = Dialog()
         self.warning.seconds = event.seconds_left

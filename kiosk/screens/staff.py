@@ -75,7 +75,10 @@ class StaffScreen(KioskScreen):
     def show(self, section: str) -> None:
         self.section = section
         self.status = ""
-        getattr(self, f"show_{section}")()
+        sections = {"devices": self.show_devices, "ils": self.show_ils, "queue": self.show_queue,
+                    "transactions": self.show_transactions, "settings": self.show_settings,
+                    "system": self.show_system}
+        sections[section]()
 
     def show_devices(self) -> None:
         self._clear()

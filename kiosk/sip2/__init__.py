@@ -2,6 +2,7 @@
 codec, a thread-safe client over an injected transport, and (in ``ils/``) an
 ILS simulator for tests and the demo.
 
-    from kiosk.sip2 import messages, codec
-    from kiosk.sip2.client import SIP2Client, SIP2Settings
+Start from :mod:`kiosk.sip2.messages` (one frozen dataclass per message),
+:mod:`kiosk.sip2.codec` (bytes <-> messages) and
+:class:`kiosk.sip2.client.SIP2Client` with its :class:`~kiosk.sip2.client.SIP2Settings`.
 """

@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import Any
 
 from kiosk.errors import LocalProtocolError
+from kiosk.tags.oids import oid_name
 
 MODELS = ("danish", "28560-2")
 
@@ -185,8 +186,6 @@ class ItemTag:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (usage by name, extension payloads as hex)."""
-        from kiosk.tags.oids import oid_name
-
         data = asdict(self)
         data["usage"] = self.usage.name.lower()
         data["usage_label"] = self.usage_text

@@ -38,9 +38,9 @@ KEY_UP, KEY_DOWN, KEY_REPEAT = 0, 1, 2
 
 # keycode -> (plain, shifted), US layout.
 KEYMAP: dict[int, tuple[str, str]] = {
-    **{getattr(e, f"KEY_{c}"): (c.lower(), c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-    **{getattr(e, f"KEY_{d}"): (d, s) for d, s in zip("1234567890", "!@#$%^&*()")},
-    **{getattr(e, f"KEY_KP{d}"): (d, d) for d in "0123456789"},
+    **{e.ecodes[f"KEY_{c}"]: (c.lower(), c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{e.ecodes[f"KEY_{d}"]: (d, s) for d, s in zip("1234567890", "!@#$%^&*()")},
+    **{e.ecodes[f"KEY_KP{d}"]: (d, d) for d in "0123456789"},
     e.KEY_MINUS: ("-", "_"), e.KEY_EQUAL: ("=", "+"), e.KEY_LEFTBRACE: ("[", "{"),
     e.KEY_RIGHTBRACE: ("]", "}"), e.KEY_SEMICOLON: (";", ":"), e.KEY_APOSTROPHE: ("'", '"'),
     e.KEY_GRAVE: ("`", "~"), e.KEY_BACKSLASH: ("\\", "|"), e.KEY_COMMA: (",", "<"),

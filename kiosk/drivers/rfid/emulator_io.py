@@ -19,6 +19,7 @@ import tty
 from typing import Callable
 
 from kiosk.drivers.rfid.field import TagField
+from kiosk.drivers.rfid.sim import make_item_tag
 
 
 class SerialEmulator:
@@ -159,8 +160,6 @@ def serve_main(make: Callable[[TagField], SerialEmulator], scheme: str, argv: li
     ``feig:/dev/pts/3`` or ``3m810:socket://127.0.0.1:7000``.
     """
     import argparse
-
-    from kiosk.drivers.rfid.sim import make_item_tag
 
     parser = argparse.ArgumentParser(description=f"{scheme} reader emulator for tests and demos")
     where = parser.add_mutually_exclusive_group()

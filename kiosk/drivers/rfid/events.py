@@ -27,6 +27,7 @@ from typing import Any, Callable, Union
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, TagError
+from kiosk.tags import Unreadable, decode_tag
 
 log = logging.getLogger("kiosk.drivers.rfid.watcher")
 
@@ -65,12 +66,10 @@ PadEvent = Union[TagPlaced, TagRemoved, StackSettled, PadFault, PadRecovered]
 
 
 def decode(data: bytes, dsfid: int) -> Any:
-    from kiosk.tags import decode_tag
     return decode_tag(data, dsfid)
 
 
 def unreadable(reason: str, raw: bytes = b"") -> Any:
-    from kiosk.tags import Unreadable
     return Unreadable(reason, raw)
 
 

@@ -16,7 +16,7 @@ a real reader does (the host times out); unknown commands get 0x80.
 from __future__ import annotations
 
 from kiosk.drivers.rfid import feig_protocol as fp
-from kiosk.drivers.rfid.emulator_io import SerialEmulator
+from kiosk.drivers.rfid.emulator_io import SerialEmulator, serve_main
 from kiosk.drivers.rfid.field import NoTag, TagFault, TagField
 
 # [0x65] / [0x66] mode 0x00: SW-REV(2) D-REV HW-TYPE SW-TYPE TR-TYPE(2); the
@@ -136,5 +136,4 @@ class FeigEmulator(SerialEmulator):
 if __name__ == "__main__":        # python -m kiosk.drivers.rfid.feig_emulator --tags 31000000000001
     import sys
 
-    from kiosk.drivers.rfid.emulator_io import serve_main
     sys.exit(serve_main(FeigEmulator, "feig"))

@@ -10,7 +10,7 @@ reply, as on the pad.
 from __future__ import annotations
 
 from kiosk.drivers.rfid import m3_protocol as mp
-from kiosk.drivers.rfid.emulator_io import SerialEmulator
+from kiosk.drivers.rfid.emulator_io import SerialEmulator, serve_main
 from kiosk.drivers.rfid.field import NoTag, TagFault, TagField
 
 HARDWARE_VERSION = bytes([0x0A, 0x05, 0x00, 0x02])
@@ -79,5 +79,4 @@ class M3Emulator(SerialEmulator):
 if __name__ == "__main__":        # python -m kiosk.drivers.rfid.m3_810_emulator --port 7000
     import sys
 
-    from kiosk.drivers.rfid.emulator_io import serve_main
     sys.exit(serve_main(M3Emulator, "3m810"))

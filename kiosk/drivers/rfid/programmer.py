@@ -1,4 +1,4 @@
-"""``kiosk tag write``: the staff tag-programming station.
+"""The staff tag-programming station behind ``kiosk tag write``.
 
 Staff scan (or type) an item barcode and put one blank or re-usable tag on
 the pad; the station encodes the configured data model (ISO 28560-3 Danish
@@ -13,14 +13,13 @@ and must be programmed again or discarded.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, KioskError, TagError
+from kiosk.tags import ItemTag, Usage, decode_tag, dsfid_for, encode_tag
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,6 @@ class TagProgrammer:
         self.last_uid: bytes | None = None
 
     def program(self, item_id: str, parts: int = 1, part: int = 1) -> WriteReport:
-        from kiosk.tags import ItemTag, Usage, decode_tag, dsfid_for, encode_tag
-
         item_id = item_id.strip()
         label = item_id if parts == 1 else f"{item_id} part {part}/{parts}"
         try:
@@ -130,71 +127,3 @@ class TagProgrammer:
                 return None, f"{reason} (waited {self.wait:g} s)"
             time.sleep(self.poll)
 
-
-def register(tag_subparsers: Any) -> None:
-    """Add ``kiosk tag write`` (called by :mod:`kiosk.cli.tag`)."""
-    p = tag_subparsers.add_parser(
-        "write", help="program item tags on the pad (tag programming station)",
-        description="Encode each ITEM (or barcodes typed/scanned one per line) with the station's ISIL, "
-                    "write it to the single tag on the pad, verify it and secure it.")
-    p.add_argument("items", nargs="*", metavar="ITEM", help="item barcodes; none = read them from standard input")
-    p.add_argument("--config", help="station config file (default: the demo settings)")
-    p.add_argument("--device", help="RFID device string, overriding the config (e.g. feig:/dev/ttyUSB0)")
-    p.add_argument("--model", choices=("danish", "28560-2"), help="tag data model (default: devices.rfid.tag_model)")
-    p.add_argument("--parts", type=int, default=1, help="tags per item for multi-part sets (one per part)")
-    p.add_argument("--wait", type=float, default=30.0, help="seconds to wait for a single tag (default 30)")
-    p.add_argument("--force", action="store_true", help="overwrite tags that already carry another item")
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from kiosk.config import load_config
-    from kiosk.drivers.registry import open_device
-
-    cfg = load_config(args.config)
-    rfid = cfg.devices.rfid
-    options = rfid.options
-    spec = args.device or rfid.driver
-    if not spec:
-        print("kiosk tag write: no RFID pad configured (devices.rfid.driver) and no --device given", file=sys.stderr)
-        return 2
-    if not 1 <= args.parts <= 255:
-        print("kiosk tag write: --parts must be 1..255", file=sys.stderr)
-        return 2
-    reader = open_device("rfid", spec, options)
-    programmer = TagProgrammer(reader, model=args.model or options.get("tag_model", "danish"),
-                               isil=cfg.station.isil, country=cfg.station.country,
-                               security=options.get("security", "afi"),
-                               afi_secured=int(options.get("afi_secured", 0x07)), wait=args.wait, force=args.force,
-                               say=lambda text: print(f"  {text}", flush=True))
-    if not cfg.station.isil:
-        print("  warning: station.isil is empty; tags will carry no owner library", flush=True)
-    failures = done = 0
-    try:
-        for item in _items(args.items):
-            for part in range(1, args.parts + 1):
-                if args.parts > 1:
-                    print(f"  part {part} of {args.parts} of {item}", flush=True)
-                report = programmer.program(item, args.parts, part)
-                print(report.line(), flush=True)
-                done += 1
-                failures += not report.ok
-    finally:
-        reader.close()
-    print(f"{done - failures} of {done} tag(s) programmed", flush=True)
-    return 1 if failures else 0
-
-
-def _items(given: Iterable[str]) -> Iterator[str]:
-    given = [g for g in given if g.strip()]
-    if given:
-        yield from given
-        return
-    interactive = sys.stdin.isatty()
-    while True:
-        if interactive:
-            print("scan or type an item barcode (empty line to finish): ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line or not line.strip():
-            return
-        yield line.strip()

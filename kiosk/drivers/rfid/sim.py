@@ -25,6 +25,7 @@ from kiosk.drivers.rfid.base import RFIDReader, TagFailed, TagInfo, iso_error_te
 from kiosk.drivers.rfid.field import FieldTag, NoTag, TagFault, TagField
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError
+from kiosk.tags import ItemTag, Usage, dsfid_for, encode_tag
 
 _counter = threading.Lock()
 _serial = [0]
@@ -59,8 +60,6 @@ class SimulatedPad(RFIDReader):
 
     def place_item(self, item_id: str, parts: int = 1, part: int = 1, model: str = "danish",
                    afi: int = 0x07, **fields: Any) -> TagInfo:
-        from kiosk.tags import dsfid_for
-
         uid, data = make_item_tag(item_id, parts, part, model, **fields)
         return self.place(uid, data, afi=afi, dsfid=dsfid_for(model))
 
@@ -152,8 +151,6 @@ def make_item_tag(item_id: str, parts: int = 1, part: int = 1, model: str = "dan
     ``usage`` ...). The UID is derived from item id and part, so the same
     item always gets the same tag.
     """
-    from kiosk.tags import ItemTag, Usage, encode_tag
-
     fields.setdefault("usage", Usage.CIRCULATING)
     tag = ItemTag(model=model, primary_item_id=item_id, parts=parts, part=part, **fields)
     return make_uid(f"{model}:{item_id}:{part}/{parts}"), encode_tag(tag)

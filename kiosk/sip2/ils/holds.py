@@ -1,24 +1,40 @@
 """Holds (SIP2 2.00 Hold, 15/16): place (``+``), cancel (``-``) and change
 (``*``) item-level holds. The queue is first come, first served; a hold
-trapped at checkin ("waiting") goes to the front (see :mod:`rules`)."""
+trapped when its item comes back ("waiting") goes to the front.
+
+The circulation rules call in here with themselves as :class:`HoldDesk`: the
+few things a hold needs (the store, the library, item types, branches), so
+this module does not depend on the rules that use it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Mapping, Protocol
 
 from kiosk.sip2.ils import patrons as accounts
+from kiosk.sip2.ils.data import Branch, ItemType, Library
 from kiosk.sip2.ils.outcomes import HoldOutcome
-from kiosk.sip2.ils.store import HoldRow, ItemRow, PatronRow, end_of_day
-
-if TYPE_CHECKING:
-    from kiosk.sip2.ils.rules import Circulation
+from kiosk.sip2.ils.store import HoldRow, ItemRow, PatronRow, Store, end_of_day
 
 NO_HOLD = "No hold found for this item."
 HOLD_DAYS = 365  # a hold without BW expiry waits a year, as Koha's default
 
 
-def change(circ: "Circulation", mode: str, patron: PatronRow, item: ItemRow, *, pickup: str,
+class HoldDesk(Protocol):
+    """What placing, cancelling or changing a hold reads from the ILS."""
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def library(self) -> Library: ...
+    @property
+    def item_types(self) -> Mapping[str, ItemType]: ...
+    @property
+    def branches(self) -> Mapping[str, Branch]: ...
+    def branch_name(self, code: str) -> str: ...
+
+
+def change(circ: HoldDesk, mode: str, patron: PatronRow, item: ItemRow, *, pickup: str,
            expires: datetime | None, now: datetime) -> HoldOutcome:
     """Apply ``mode`` for ``patron`` on ``item``; the caller holds the transaction."""
     store = circ.store
@@ -51,7 +67,7 @@ def change(circ: "Circulation", mode: str, patron: PatronRow, item: ItemRow, *, 
                   queue_position=len(queue) + 1, pickup=where)
 
 
-def _refusal(circ: "Circulation", patron: PatronRow, item: ItemRow, mine: HoldRow | None, now: datetime) -> str:
+def _refusal(circ: HoldDesk, patron: PatronRow, item: ItemRow, mine: HoldRow | None, now: datetime) -> str:
     store = circ.store
     stand = accounts.standing(store, patron, circ.library, now.date(), now)
     if stand.status.hold_privileges_denied:

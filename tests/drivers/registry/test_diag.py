@@ -17,6 +17,7 @@ import pytest
 
 from kiosk.cli import diag as diag_cli
 from kiosk.drivers import registry
+from kiosk.drivers.diag import check_device
 from kiosk.drivers.printer.emulator import TcpPrinter
 from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.drivers.printer.status import PrinterStatus
@@ -168,7 +169,7 @@ def test_hung_device_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(registry._REGISTRY, ("display", "hang"),
                         registry.DriverEntry("display", "hang", "hang", "test: never answers", hanging_driver))
     started = time.monotonic()
-    result = diag_cli.check_device("display", "hang", {}, timeout=0.3)
+    result = check_device("display", "hang", {}, timeout=0.3)
     release.set()
     assert not result.ok and "no answer within 0.3 s" in result.detail
     assert time.monotonic() - started < 2

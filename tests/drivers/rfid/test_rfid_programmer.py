@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kiosk.drivers.rfid import programmer
+from kiosk.cli import tag as tag_cli
 from kiosk.drivers.rfid.programmer import TagProgrammer
 from kiosk.drivers.rfid.sim import SimulatedPad, make_uid
 from kiosk.tags import ItemTag, decode_tag
@@ -142,7 +142,7 @@ def test_verify_failure_is_reported() -> None:
 def cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kiosk tag")
     sub = parser.add_subparsers(dest="sub")
-    programmer.register(sub)
+    tag_cli.register_write(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

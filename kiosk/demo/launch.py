@@ -1,0 +1,75 @@
+"""Start the kiosk UI for a station: build the Kivy app, run a script against
+it (the tour, UI tests, benchmarks), and the production kiosk (``kiosk run``).
+
+Nothing here knows the demo's simulators; :mod:`kiosk.demo.run` adds them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any, Callable
+
+from kivy.clock import Clock
+
+from kiosk.demo.driver import UIDriver
+from kiosk.screens.app import KioskApp, configure_kivy
+from kiosk.staff import StaffAuth, StaffPolicy
+from kiosk.station.facade import Station
+
+log = logging.getLogger(__name__)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def make_app(config: Any, station: Any, *, side_panel: Callable[[Any], Any] | None = None,
+             size: tuple[int, int] | None = None, headless: bool = False,
+             on_ready: Callable[[Any], None] | None = None) -> Any:
+    """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
+    configure_kivy(config.ui, size, headless=headless)
+    return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
+                    on_ready=on_ready)
+
+
+def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], limit: float) -> None:
+    """Run ``script(driver)`` on a thread once the app is drawn; stop the app after."""
+
+    def body() -> None:
+        code = 1
+        try:
+            code = script(UIDriver(app))
+        except Exception as exc:  # the tour reports and exits non-zero; never hangs
+            log.exception("UI script failed")
+            print(f"FAILED: {exc}", flush=True)
+        result["code"] = code
+        Clock.schedule_once(lambda _dt: app.stop())
+
+    def watchdog(_dt: float) -> None:
+        print(f"FAILED: the UI script did not finish within {limit:.0f} s", flush=True)
+        result.setdefault("code", 1)
+        app.stop()
+
+    def ready(_app: Any) -> None:
+        Clock.schedule_once(watchdog, limit)
+        threading.Thread(target=body, name="ui-script", daemon=True).start()
+    app.on_ready = ready
+
+
+def run_kiosk(config: Any) -> int:
+    """The production kiosk: the station from the config file and the UI fullscreen.
+    Exit code 0 after "exit to desktop"; a restart re-executes the process."""
+    station = Station(config)
+    app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
+    station.start()
+    try:
+        app.run()
+    finally:
+        station.stop()
+    if app.restart_requested:
+        log.warning("restarting the kiosk app from staff mode")
+        os.execv(sys.executable, [sys.executable, "-m", "kiosk.cli", *sys.argv[1:]])
+    return int(app.exit_code)
