@@ -28,7 +28,7 @@ from typing import Any, Callable
 from evdev import ecodes as e
 
 from kiosk.drivers.keypad.base import Keypad
-from kiosk.drivers.keypad.keys import REPEATABLE, Key, KeyPress, parse_keymap
+from kiosk.drivers.keypad.keys import DIGIT_KEYS, REPEATABLE, Key, KeyPress, parse_keymap
 from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.registry import register
 from kiosk.drivers.selftest import SelfTestResult
@@ -40,8 +40,8 @@ EVENT = struct.Struct("llHHi")  # native struct input_event (timeval is two long
 KEY_UP, KEY_DOWN, KEY_AUTOREPEAT = 0, 1, 2
 
 DEFAULT_KEYMAP: dict[int, Key] = {
-    **{getattr(e, f"KEY_KP{d}"): Key(f"digit_{d}") for d in range(10)},
-    **{getattr(e, f"KEY_{d}"): Key(f"digit_{d}") for d in range(10)},
+    **{e.ecodes[f"KEY_KP{d}"]: DIGIT_KEYS[d] for d in range(10)},
+    **{e.ecodes[f"KEY_{d}"]: DIGIT_KEYS[d] for d in range(10)},
     e.KEY_UP: Key.UP, e.KEY_DOWN: Key.DOWN, e.KEY_LEFT: Key.LEFT, e.KEY_RIGHT: Key.RIGHT,
     e.KEY_SELECT: Key.SELECT, e.KEY_OK: Key.SELECT, e.KEY_SPACE: Key.SELECT,
     e.KEY_ENTER: Key.ENTER, e.KEY_KPENTER: Key.ENTER,

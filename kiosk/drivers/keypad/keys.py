@@ -46,7 +46,8 @@ class Key(StrEnum):
     DIGIT_9 = "digit_9"
 
 
-DIGIT_KEYS: tuple[Key, ...] = tuple(Key(f"digit_{d}") for d in range(10))
+DIGIT_KEYS: tuple[Key, ...] = (Key.DIGIT_0, Key.DIGIT_1, Key.DIGIT_2, Key.DIGIT_3, Key.DIGIT_4, Key.DIGIT_5,
+                               Key.DIGIT_6, Key.DIGIT_7, Key.DIGIT_8, Key.DIGIT_9)
 #: Keys whose auto-repeat (held down) is delivered: moving and adjusting.
 #: A held digit or Select must not type or act twice.
 REPEATABLE = frozenset({Key.UP, Key.DOWN, Key.LEFT, Key.RIGHT, Key.VOLUME_UP, Key.VOLUME_DOWN,
@@ -63,7 +64,7 @@ class KeyPress:
     @property
     def digit(self) -> str | None:
         """``"0"``..``"9"`` for a digit key, else ``None``."""
-        return self.key.value[-1] if self.key in DIGIT_KEYS else None
+        return str(DIGIT_KEYS.index(self.key)) if self.key in DIGIT_KEYS else None
 
     def __repr__(self) -> str:
         shown = "<digit>" if self.key in DIGIT_KEYS else self.key.name
@@ -76,7 +77,7 @@ def key_named(name: str) -> Key:
     """``"UP"``, ``"volume_up"``, ``"DIGIT_5"`` or ``"5"`` -> the :class:`Key`."""
     text = name.strip()
     if len(text) == 1 and text.isdigit():
-        return Key(f"digit_{text}")
+        return DIGIT_KEYS[int(text)]
     try:
         return Key(text.lower())
     except ValueError:

@@ -31,7 +31,7 @@ import serial
 
 from kiosk.drivers.barcode.spec import split_options, unescape
 from kiosk.drivers.keypad.base import Keypad
-from kiosk.drivers.keypad.keys import Key, KeyPress, key_named, parse_keymap
+from kiosk.drivers.keypad.keys import DIGIT_KEYS, Key, KeyPress, key_named, parse_keymap
 from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.registry import register
 from kiosk.drivers.selftest import SelfTestResult
@@ -41,7 +41,7 @@ from kiosk.errors import DeviceError
 log = logging.getLogger(__name__)
 
 BYTE_CODES: dict[str, Key] = {
-    **{str(d): Key(f"digit_{d}") for d in range(10)},
+    **{str(d): DIGIT_KEYS[d] for d in range(10)},
     "u": Key.UP, "d": Key.DOWN, "l": Key.LEFT, "r": Key.RIGHT, "s": Key.SELECT, "b": Key.BACK,
     "h": Key.HELP, "p": Key.REPEAT, "+": Key.VOLUME_UP, "-": Key.VOLUME_DOWN, ">": Key.RATE_UP,
     "<": Key.RATE_DOWN, "\r": Key.ENTER, "\x08": Key.CLEAR, "c": Key.CLEAR, "*": Key.SPEECH,
