@@ -32,6 +32,7 @@ FAMILY_MODULES: dict[str, str] = {
     "sorter": "kiosk.drivers.sorter",
     "display": "kiosk.drivers.display",
     "payment": "kiosk.drivers.payment",
+    "keypad": "kiosk.drivers.keypad",
 }
 
 
