@@ -42,6 +42,7 @@ from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 from kiosk.config.overrides import save_overrides  # noqa: E402
+from kiosk.services.liveness import NO_HEART, Heart  # noqa: E402
 from kiosk.staff import StaffAuth, StaffLocked  # noqa: E402
 from kiosk.station.api import StationAPI  # noqa: E402
 
@@ -56,6 +57,7 @@ FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~
 # uploaded when the frame is drawn (after the time budget above is spent), so
 # a settling stack is spread over frames by count as well.
 ITEMS_PER_FRAME = 2
+HEART_INTERVAL = 0.5      # seconds between the main loop's liveness beats (the systemd watchdog)
 
 
 def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
@@ -129,6 +131,8 @@ class KioskApp(App):
         self._last_touch = 0.0
         self._events: collections.deque[StationEvent] = collections.deque()
         self._drain_trigger = Clock.create_trigger(self._drain, 0)
+        #: Beaten from the Kivy clock while the main loop runs (``kiosk run`` watches it).
+        self.heart: Heart = NO_HEART
         # Installed now, not in on_start: systemd may stop us while the window is still opening.
         self._install_signal_handlers()
 
@@ -165,6 +169,8 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self.heart.beat()
+        Clock.schedule_interval(lambda _dt: self.heart.beat(), HEART_INTERVAL)
         self._unsubscribe = self.station.subscribe(self._deliver)
         self.router.sync(self.station.session_view())
         from kivy.core.window import Window
@@ -189,6 +195,7 @@ class KioskApp(App):
             signal.signal(sig, on_signal)
 
     def on_stop(self) -> None:
+        self.heart.rest()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

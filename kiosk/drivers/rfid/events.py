@@ -27,6 +27,7 @@ from typing import Any, Callable, Union
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, TagError
+from kiosk.services.liveness import NO_HEART, Heart
 from kiosk.tags import ItemTag, Unreadable, decode_tag
 
 log = logging.getLogger("kiosk.drivers.rfid.watcher")
@@ -94,6 +95,8 @@ class PadWatcher:
         self._dirty = False
         self._settled: tuple[bytes, ...] = ()
         self._fault = False
+        #: Beaten once per poll; a reader command that hangs stops the service's watchdog.
+        self.heart: Heart = NO_HEART
 
     @classmethod
     def from_options(cls, reader: RFIDReader, options: dict[str, Any]) -> "PadWatcher":
@@ -129,6 +132,7 @@ class PadWatcher:
     def _run(self) -> None:
         backoff = self.poll_interval
         while not self._stop.is_set():
+            self.heart.beat()
             try:
                 self.poll()
             except DeviceError as exc:
@@ -148,6 +152,7 @@ class PadWatcher:
                 self._emit(PadRecovered())
             backoff = self.poll_interval
             self._stop.wait(self.poll_interval)
+        self.heart.rest()
 
     def poll(self, now: float | None = None) -> None:
         """One inventory and the bookkeeping after it (public for tests and tools)."""

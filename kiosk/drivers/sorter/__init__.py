@@ -2,7 +2,9 @@
 
 Device strings (``[devices.sorter] driver``):
 
-* ``sim``: simulated bins with full sensors (``capacity`` items each; 0 = unlimited).
+* ``sim[:hang_while=PATH]``: simulated bins with full sensors (``capacity``
+  items each; 0 = unlimited); ``hang_while``: routing blocks while PATH exists
+  (the hang fault, :mod:`kiosk.drivers.sorter.sim`).
 * ``serial:PORT[,baud=N]``: a relay/controller board speaking the line protocol
   in :mod:`kiosk.drivers.sorter.serial_board`; PORT is a device path or any
   pyserial URL (``socket://127.0.0.1:7001``).
@@ -33,9 +35,13 @@ def _port_and_baud(argument: str, default_baud: int) -> tuple[str, int]:
     return port, baud
 
 
-@register("sorter", "sim", "sim", "simulated sorter bins with full sensors")
+@register("sorter", "sim", "sim[:hang_while=PATH]", "simulated sorter bins with full sensors")
 def _open_sim(argument: str, options: dict[str, Any]) -> SimulatedSorter:
-    return SimulatedSorter(list(options.get("bins", ("1", "2", "holds", "reject"))), int(options.get("capacity", 0)))
+    hang = argument[len("hang_while="):] if argument.startswith("hang_while=") else ""
+    if argument and not hang:
+        raise ValueError(f"unknown sim option {argument!r} (expected hang_while=PATH)")
+    return SimulatedSorter(list(options.get("bins", ("1", "2", "holds", "reject"))), int(options.get("capacity", 0)),
+                           hang_while=hang or None)
 
 
 @register("sorter", "serial", "serial:PORT[,baud=N]", "relay/controller board, line protocol over serial")
