@@ -190,6 +190,7 @@ class MonitoringSection(SectionValues, Protocol):
     heartbeat_interval: float
     metrics_host: str
     metrics_port: int
+    watchdog_allowance: float
 
 
 class ReturnBinSection(SectionValues, Protocol):

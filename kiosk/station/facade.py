@@ -54,13 +54,16 @@ from kiosk.events import (AccountView, DeviceStatus, OfflineStatus, ReceiptResul
                           StationEvent, TransactionView)
 from kiosk.i18n import normalize
 from kiosk.logs import mask_patron_id, set_patron_pattern
+from kiosk.monitoring import Monitor
 from kiosk.receipts.desk import ReceiptDesk
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
+from kiosk.services.liveness import Allowances, Liveness
 from kiosk.sip2.client import SIP2Client
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber
 from kiosk.station.hub import EventHub
+from kiosk.station.monitoring_hooks import StationMonitoring
 from kiosk.station.wiring import Flows, StationParts, wire
 from kiosk.store.journal import Entry
 from kiosk.store.recovery import RecoveryReport
@@ -82,12 +85,20 @@ class Station:
     ``[ui]`` timeouts (tests); ``pad_timing`` overrides the pad watcher's
     ``(poll_interval, settle_time)``; ``recover``: settle the journal at
     start-up and when the ILS is back.
+
+    Monitoring: ``monitor`` (default: built from ``[monitoring]``) is told what
+    the station does (:class:`~kiosk.station.monitoring_hooks.StationMonitoring`)
+    and serves ``/metrics`` once the station has started. ``liveness`` (default:
+    a new one, :attr:`liveness`) gets a heart per worker: the station worker and
+    the device reader threads (the UI adds its main loop), for the systemd
+    watchdog of ``kiosk run``.
     """
 
     def __init__(self, config: Config, *, sip2_client: SIP2Client | None = None,
                  devices: Devices | dict[str, Any] | None = None, journal_path: str | Path | None = None,
                  timeouts: Timeouts | None = None, pad_timing: tuple[float, float] | None = None,
-                 clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True) -> None:
+                 clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True,
+                 monitor: Monitor | None = None, liveness: Liveness | None = None) -> None:
         self.config = config
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
         self.devices = devices if isinstance(devices, Devices) else (
@@ -105,7 +116,26 @@ class Station:
         self.flows: Flows = wire(StationParts(config, core, self.devices, self.session, self.hub.emit, self.borrower,
                                               self.return_processor, self.accounts, self.receipts),
                                  pad_timing=pad_timing, tick=tick, recover=recover)
+        self.monitor = monitor or Monitor.from_config(config)
+        self.monitoring = StationMonitoring(config, self.monitor, link=self.link, client=self.client,
+                                            journal=self.journal, devices=self.devices)
+        self.hub.subscribe(self.monitoring.on_event)
+        self.flows.lifecycle.on_started.append(self.monitoring.start)
+        self.liveness = liveness or Liveness()
+        self.allowances = Allowances.from_config(config)
+        self._watch_workers()
         self._closed = False
+
+    def _watch_workers(self) -> None:
+        """A liveness heart for each worker thread the station runs."""
+        beats, allow = self.liveness, self.allowances
+        self.flows.worker.heart = beats.heart("station worker", allow.ils_worker)
+        if self.flows.lifecycle.watcher is not None:
+            self.flows.lifecycle.watcher.heart = beats.heart("rfid pad watcher", allow.reader)
+        if self.devices.scanner is not None:
+            self.devices.scanner.heart = beats.heart("scanner reader", allow.reader)
+        if self.devices.nfc is not None:
+            self.devices.nfc.heart = beats.heart("nfc reader", allow.reader)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -125,6 +155,7 @@ class Station:
         if self._closed:
             return
         self._closed = True
+        self.monitoring.stop()
         if not self.flows.worker.started:  # never started: only what the constructor opened
             self.devices.close_owned()
             self.journal.close()
