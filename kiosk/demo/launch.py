@@ -15,11 +15,17 @@ from typing import Any, Callable
 from kivy.clock import Clock
 
 from kiosk.demo.driver import UIDriver
+from kiosk.monitoring.sdnotify import SystemdNotifier
+from kiosk.monitoring.watchdog import ServiceNotifier
 from kiosk.screens.app import KioskApp, configure_kivy
 from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station.facade import Station
 
 log = logging.getLogger(__name__)
+
+#: Seconds start-up (ILS connect, journal recovery, devices) may take before
+#: READY=1 is given up (systemd's TimeoutStartSec= restarts the kiosk first).
+STARTUP_LIMIT = 300.0
 
 
 def has_display() -> bool:
@@ -61,13 +67,34 @@ def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], l
 
 def run_kiosk(config: Any) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
-    Exit code 0 after "exit to desktop"; a restart re-executes the process."""
+    Exit code 0 after "exit to desktop"; a restart re-executes the process.
+
+    Under systemd (``Type=notify``): READY=1 once the attract screen is drawn
+    and the station has started (serving, or out of service with the reason in
+    STATUS=), STATUS= on every change, WATCHDOG=1 while the Kivy main loop, the
+    station worker and the device reader threads all make progress, STOPPING=1
+    when it shuts down (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`)."""
     station = Station(config)
     app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
+    app.heart = station.liveness.heart("ui main loop", station.allowances.ui)
+    # Inside cage (kiosk.service) systemd's main process is the compositor, our parent.
+    systemd = ServiceNotifier(SystemdNotifier(accept_parent=True), station.liveness,
+                              station.monitoring.status_line).start()
+
+    def ready_when_started() -> None:
+        if station.wait_started(STARTUP_LIMIT):
+            systemd.ready()
+        else:
+            log.error("station start-up took over %.0f s: not telling systemd it is ready", STARTUP_LIMIT)
+
+    def drawn(_app: Any) -> None:        # on the UI thread: wait elsewhere
+        threading.Thread(target=ready_when_started, name="systemd-ready", daemon=True).start()
+    app.on_ready = drawn
     station.start()
     try:
         app.run()
     finally:
+        systemd.stop()                   # STOPPING=1, and no more pings
         station.stop()
     if app.restart_requested:
         log.warning("restarting the kiosk app from staff mode")
