@@ -68,6 +68,9 @@ class ServiceNotifier:
         self.ready_at = self._clock()
         self._ready.set()
         log.info("ready: %s", line)
+        if self.interval is not None:
+            log.info("systemd watchdog: pinging every %.1f s while these make progress: %s", self.interval,
+                     ", ".join(self.liveness.names()))
 
     def stop(self) -> None:
         """``STOPPING=1`` and no more pings (call before shutting the service down)."""

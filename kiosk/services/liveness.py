@@ -129,18 +129,21 @@ class Allowances:
     watchdog_allowance`` plus the longest honest wait of one round of its loop."""
 
     base: float
-    ils_request: float          # one SIP2 request: connect, the reply with every resend, reconnect and retry once
-    device: float               # one device command (the RFID reader's or the sorter's timeout, whichever is longer)
+    ils_request: float          # one SIP2 request: connect, the reply with every resend; reconnect and retry once
+    rfid: float                 # one RFID reader command
+    tag_write: float            # one item's security write, retries included
+    sorter: float               # one sorter command
 
     @classmethod
     def from_config(cls, config: Config) -> "Allowances":
-        sip2 = config.sip2
+        sip2, rfid = config.sip2, config.devices.rfid
         once = float(sip2.connect_timeout) + float(sip2.read_timeout) * (1 + int(sip2.retries))
-        device = max(float(config.devices.rfid.timeout), float(config.devices.sorter.timeout))
-        return cls(float(config.monitoring.watchdog_allowance), 2 * once, device)
+        return cls(float(config.monitoring.watchdog_allowance), 2 * once, float(rfid.timeout),
+                   3 * float(rfid.timeout) * (1 + int(rfid.write_retries)), float(config.devices.sorter.timeout))
 
     @property
     def ui(self) -> float:
+        """The Kivy main loop."""
         return self.base
 
     @property
@@ -150,10 +153,10 @@ class Allowances:
 
     @property
     def reader(self) -> float:
-        """A device reader thread (its back-off after a fault is at most 5 s)."""
-        return self.base + 5.0 + 3 * self.device
+        """A device reader thread: a few reader commands, or its back-off after a fault (at most 5 s)."""
+        return self.base + 5.0 + 3 * self.rfid
 
     @property
     def writer(self) -> float:
-        """A worker writing tags and driving the sorter (the return bin's sorting stage)."""
-        return self.base + 10 * self.device
+        """The return bin's sorting stage: an item's security write, then the sorter (and the reject bin)."""
+        return self.base + self.tag_write + 2 * self.sorter

@@ -214,7 +214,7 @@ class StationMonitoring:
             parts.append(f"{counts['pending']} queued offline")
         if counts["conflicts"]:
             parts.append(f"{counts['conflicts']} for staff")
-        parts.append(f"{self.sessions} sessions, {self.items} items")
+        parts.append(f"sessions {self.sessions}, items {self.items}")
         return "; ".join(parts)
 
 
