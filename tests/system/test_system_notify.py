@@ -27,6 +27,8 @@ PING_INTERVAL = WATCHDOG_USEC / 2_000_000
 # The smallest allowance, so a wedged worker is noticed within seconds (each
 # worker adds its own waits: the pad watcher 5 s of back-off and 3 reads).
 MONITORING = "[monitoring]\nwatchdog_allowance = 3.0\n"
+# Each test runs its service through several bounded phases: more than the suite's 120 s default.
+pytestmark = pytest.mark.timeout(300)
 UI = "[ui]\nfullscreen = false\nwidth = 800\nheight = 600\nsounds = false\n"
 LAUNCHED: dict[int, float] = {}              # pid -> when the process was started (for the figures printed)
 
@@ -68,7 +70,7 @@ def alive(proc: "subprocess.Popen[str]", tmp_path: Path, name: str) -> bool:
 def serve_then_wedge_then_stop(proc: "subprocess.Popen[str]", notify: NotifyListener, tmp_path: Path, name: str,
                                hang: Path, stale: str) -> None:
     """The whole notify protocol of one service, as systemd would see it."""
-    eventually(lambda: alive(proc, tmp_path, name) and notify.count("READY=1"), 120, interval=0.1,
+    eventually(lambda: alive(proc, tmp_path, name) and notify.count("READY=1"), 60, interval=0.1,
                what=f"{name} READY=1")
     ready_after = notify.lines("READY=1")[0][0] - LAUNCHED[proc.pid]
     assert notify.statuses(), "READY=1 came without a STATUS= line"
@@ -149,7 +151,7 @@ def test_kiosk_run_out_of_service_is_ready_with_the_reason(rig: Rig, tmp_path: P
     path.write_text(path.read_text(encoding="utf-8").replace("[offline]\n", "[offline]\nenabled = false\n"),
                     encoding="utf-8")
     proc = start(rig, tmp_path, notify, "kiosk", "run", "--config", str(path))
-    eventually(lambda: alive(proc, tmp_path, "kiosk") and notify.count("READY=1"), 120, interval=0.1,
+    eventually(lambda: alive(proc, tmp_path, "kiosk") and notify.count("READY=1"), 60, interval=0.1,
                what="READY=1")
     assert notify.statuses()[0].startswith("out of service: the library system is unavailable"), notify.statuses()
     eventually(lambda: alive(proc, tmp_path, "kiosk") and notify.count("WATCHDOG=1") >= 2, 30, interval=0.1,
