@@ -94,7 +94,9 @@ def run_kiosk(config: Any) -> int:
     try:
         app.run()
     finally:
-        systemd.stop()                   # STOPPING=1, and no more pings
+        # STOPPING=1, unless staff asked for a restart: the process re-executes
+        # itself in place (same pid), which systemd must not take for an exit.
+        systemd.stop(stopping=not app.restart_requested)
         station.stop()
     if app.restart_requested:
         log.warning("restarting the kiosk app from staff mode")

@@ -72,13 +72,16 @@ class ServiceNotifier:
             log.info("systemd watchdog: pinging every %.1f s while these make progress: %s", self.interval,
                      ", ".join(self.liveness.names()))
 
-    def stop(self) -> None:
-        """``STOPPING=1`` and no more pings (call before shutting the service down)."""
+    def stop(self, *, stopping: bool = True) -> None:
+        """No more pings, and ``STOPPING=1`` (call before shutting the service
+        down). ``stopping=False`` for a process that re-executes itself in place
+        (the same pid goes on, and says READY=1 again)."""
         self._halt.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
         self._thread = None
-        self.notifier.stopping()
+        if stopping:
+            self.notifier.stopping()
 
     # -- the loop --------------------------------------------------------------------
     def _loop(self) -> None:
