@@ -13,7 +13,9 @@ source with :mod:`ast`; nothing here imports the package.
     an f-string;
 (f) every part of kiosk/ (a package or a top-level module) stands on one
     layer of :data:`LAYERS`, and imports only its own part and the layers
-    below it; type-only imports too, but for :data:`TYPE_ONLY_UPWARD`.
+    below it; type-only imports too, but for :data:`TYPE_ONLY_UPWARD`;
+(g) the screens talk to the station through its protocol only: they import
+    no driver, no SIP2 module and not the facade (:data:`SCREENS_MAY_IMPORT`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ TYPE_ONLY_UPWARD = {
     # for mypy; at run time the protocol package imports nothing above it.
     ("kiosk/sip2/settings.py", "kiosk.config"),
 }
+# (g) What kiosk/screens/ may import of ours besides itself: the station's
+# protocol, its events and the ground, config and staff access.
+SCREENS_MAY_IMPORT = ("kiosk.station.api", "kiosk.events", "kiosk.errors", "kiosk.i18n", "kiosk.logs",
+                      "kiosk.config", "kiosk.staff")
 
 
 def rel(path: Path) -> str:
@@ -310,3 +316,15 @@ def test_type_only_imports_point_down_too() -> None:
                            "Protocol beside the code instead):\n" + "\n".join(unexpected)
     stale = sorted(f"{path} -> {part}" for path, part in TYPE_ONLY_UPWARD if (path, part) not in found)
     assert not stale, "TYPE_ONLY_UPWARD entries no longer needed (remove them): " + ", ".join(stale)
+
+
+def test_screens_reach_the_station_through_its_protocol_only() -> None:
+    offenders = []
+    for path in sorted((PACKAGE / "screens").rglob("*.py")):
+        for target, line in imported_modules(path, include_type_checking=True).items():
+            if target.startswith("kiosk.screens") or target == "kiosk":
+                continue
+            if not any(target == allowed or target.startswith(allowed + ".") for allowed in SCREENS_MAY_IMPORT):
+                offenders.append(f"{rel(path)}:{line} imports {target}")
+    assert not offenders, "screens render the station's events and call StationAPI; drivers, the ILS " \
+                          "and the facade stay behind it:\n" + "\n".join(offenders)
