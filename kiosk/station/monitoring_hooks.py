@@ -29,7 +29,7 @@ from kiosk.monitoring import Monitor
 from kiosk.monitoring.outcomes import item_outcome
 from kiosk.services.devices import Devices
 from kiosk.services.link import ILSLink, LinkChange
-from kiosk.sip2.client import SIP2Client
+from kiosk.sip2.api import ILSClient
 from kiosk.store.journal import Journal
 from kiosk.store.replay import ReplayReport
 
@@ -48,7 +48,7 @@ class StationMonitoring:
     """Built by the station; :meth:`start` once the station has started (its
     link connected, its devices running), :meth:`stop` before it shuts down."""
 
-    def __init__(self, config: Config, monitor: Monitor, *, link: ILSLink, client: SIP2Client, journal: Journal,
+    def __init__(self, config: Config, monitor: Monitor, *, link: ILSLink, client: ILSClient, journal: Journal,
                  devices: Devices) -> None:
         self.config = config
         self.monitor = monitor
