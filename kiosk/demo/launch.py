@@ -78,7 +78,7 @@ def run_kiosk(config: Config) -> int:
     when it shuts down (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`)."""
     station = Station(config)
     app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
-    app.heart = station.liveness.heart("ui main loop", station.allowances.ui)
+    app.beat = station.liveness.heart("ui main loop", station.allowances.ui).beat
     # Inside cage (kiosk.service) systemd's main process is the compositor, our parent.
     systemd = ServiceNotifier(SystemdNotifier(accept_parent=True), station.liveness,
                               station.monitoring.status_line).start()

@@ -7,7 +7,7 @@
 * ``STATUS=`` whenever the status line changes (online/offline, out of
   service, session and item counts), checked every ``tick`` seconds.
 * ``WATCHDOG=1`` every ``WATCHDOG_USEC / 2`` while every worker registered in
-  the :class:`~kiosk.services.liveness.Liveness` is alive and making progress;
+  the :class:`~kiosk.monitoring.liveness.Liveness` is alive and making progress;
   while one is stale the pings stop (systemd restarts the service after
   ``WatchdogSec``) and the log names it.
 * ``STOPPING=1`` from :meth:`ServiceNotifier.stop`, before the service shuts down.
@@ -24,7 +24,7 @@ import time
 from typing import Callable
 
 from kiosk.monitoring.sdnotify import SystemdNotifier
-from kiosk.services.liveness import Liveness
+from kiosk.monitoring.liveness import Liveness
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ start (a restart clears what the last run left raised) and on each change,
 the journal's queue read at each scrape. Under systemd, :meth:`ReturnBin.run`
 sends READY and pings the watchdog only while its workers (the pad watcher
 that takes items in, the check-in and sorting stages, a chute scanner's
-reader) make progress (:mod:`kiosk.services.liveness`).
+reader) make progress (:mod:`kiosk.monitoring.liveness`).
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ from kiosk.drivers.sorter.base import Sorter, SorterEvent
 from kiosk.errors import KioskError
 from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
+from kiosk.monitoring.liveness import Liveness
 from kiosk.monitoring.sdnotify import SystemdNotifier
 from kiosk.monitoring.watchdog import ServiceNotifier
 from kiosk.returnbin.rules import BinRules
 from kiosk.returnbin.stages import ChuteItem, ItemSorted, SortingLine
+from kiosk.services.allowances import Allowances
 from kiosk.services.core import build_core
 from kiosk.services.devices import RETURNBIN_FAMILIES, Devices
 from kiosk.services.link import LinkChange
-from kiosk.services.liveness import Allowances, Liveness
 from kiosk.sip2.api import ILSClient
 from kiosk.store.recovery import Recovery, RecoveryReport
 from kiosk.store.replay import ReplayReport

@@ -27,7 +27,7 @@ from kiosk.errors import DeviceError, KioskError
 from kiosk.monitoring import Monitor
 from kiosk.monitoring.outcomes import item_outcome
 from kiosk.returnbin.rules import BinRules, Decision, SortFacts
-from kiosk.services.liveness import NO_HEART, Heart
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.store.journal import Journal
 
 if TYPE_CHECKING:  # python-escpos is imported only where slips are printed

@@ -55,10 +55,11 @@ from kiosk.events import (AccountView, DeviceStatus, OfflineStatus, ReceiptResul
 from kiosk.i18n import normalize
 from kiosk.logs import mask_patron_id, set_patron_pattern
 from kiosk.monitoring import Monitor
+from kiosk.monitoring.liveness import Liveness
 from kiosk.receipts.desk import ReceiptDesk
+from kiosk.services.allowances import Allowances
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
-from kiosk.services.liveness import Allowances, Liveness
 from kiosk.sip2.api import ILSClient
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber

@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from kiosk.circulation.session import IllegalStep
 from kiosk.errors import KioskError, LocalProtocolError
-from kiosk.services.liveness import NO_HEART, Heart
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.station.actions import ALL_ACTIONS, Action, Shutdown, Startup
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class StationWorker:
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         #: Beaten every time round the loop (at least every ``tick``); the
-        #: service's watchdog stops when an action hangs (kiosk/services/liveness.py).
+        #: service's watchdog stops when an action hangs (kiosk/monitoring/liveness.py).
         self.heart: Heart = NO_HEART
 
     @property

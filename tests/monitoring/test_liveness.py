@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.monitoring.sdnotify import SystemdNotifier
 from kiosk.monitoring.watchdog import ServiceNotifier
-from kiosk.services.liveness import NO_HEART, Liveness
+from kiosk.monitoring.liveness import NO_HEART, Liveness
 from webhook_receiver import wait_until
 
 

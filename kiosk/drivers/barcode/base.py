@@ -17,7 +17,7 @@ from typing import Any, Callable
 from kiosk.drivers.barcode.spec import float_option, unescape
 from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
-from kiosk.services.liveness import NO_HEART, Heart
+from kiosk.monitoring.liveness import NO_HEART, Heart
 
 log = logging.getLogger(__name__)
 

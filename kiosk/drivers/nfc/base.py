@@ -29,7 +29,7 @@ import ndef
 from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, RemoteProtocolError
-from kiosk.services.liveness import NO_HEART, Heart
+from kiosk.monitoring.liveness import NO_HEART, Heart
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Union
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, TagError
-from kiosk.services.liveness import NO_HEART, Heart
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.tags import ItemTag, Unreadable, decode_tag
 
 log = logging.getLogger("kiosk.drivers.rfid.watcher")

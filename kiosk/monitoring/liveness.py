@@ -7,7 +7,8 @@ device reader thread, a return-bin stage) gets a :class:`Heart` from the
 service's :class:`Liveness` and calls :meth:`Heart.beat` every time round its
 loop, waiting included (loops wait with a timeout, never forever). The
 watchdog pinger (:class:`kiosk.monitoring.watchdog.ServiceNotifier`) pings
-only while :meth:`Liveness.stale` is empty.
+only while :meth:`Liveness.stale` is empty. How long each kind of worker may
+take is :class:`kiosk.services.allowances.Allowances` (from the config).
 
 A heart is *stale* when its last beat is older than its allowance (the
 longest one round of its loop may honestly take: a device's timeout, the
@@ -25,12 +26,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-if TYPE_CHECKING:
-    from kiosk.config import Config
-
-__all__ = ["Allowances", "Heart", "Liveness", "NO_HEART", "Stale"]
+__all__ = ["Heart", "Liveness", "NO_HEART", "Stale"]
 
 
 class Heart:
@@ -122,41 +120,3 @@ class Liveness:
             hearts = list(self._hearts.values())
         return [s for s in (h.stale(now) for h in hearts) if s is not None]
 
-
-@dataclass(frozen=True)
-class Allowances:
-    """How long each kind of worker may go without a beat: ``[monitoring]
-    watchdog_allowance`` plus the longest honest wait of one round of its loop."""
-
-    base: float
-    ils_request: float          # one SIP2 request: connect, the reply with every resend; reconnect and retry once
-    rfid: float                 # one RFID reader command
-    tag_write: float            # one item's security write, retries included
-    sorter: float               # one sorter command
-
-    @classmethod
-    def from_config(cls, config: Config) -> "Allowances":
-        sip2, rfid = config.sip2, config.devices.rfid
-        once = float(sip2.connect_timeout) + float(sip2.read_timeout) * (1 + int(sip2.retries))
-        return cls(float(config.monitoring.watchdog_allowance), 2 * once, float(rfid.timeout),
-                   3 * float(rfid.timeout) * (1 + int(rfid.write_retries)), float(config.devices.sorter.timeout))
-
-    @property
-    def ui(self) -> float:
-        """The Kivy main loop."""
-        return self.base
-
-    @property
-    def ils_worker(self) -> float:
-        """A worker that asks the ILS (the station worker, the return bin's check-in stage)."""
-        return self.base + 2 * self.ils_request
-
-    @property
-    def reader(self) -> float:
-        """A device reader thread: a few reader commands, or its back-off after a fault (at most 5 s)."""
-        return self.base + 5.0 + 3 * self.rfid
-
-    @property
-    def writer(self) -> float:
-        """The return bin's sorting stage: an item's security write, then the sorter (and the reject bin)."""
-        return self.base + self.tag_write + 2 * self.sorter
