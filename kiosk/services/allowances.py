@@ -18,7 +18,7 @@ class Allowances:
     watchdog_allowance`` plus the longest honest wait of one round of its loop."""
 
     base: float
-    ils_request: float          # one SIP2 request: connect, the reply with every resend; reconnect and retry once
+    ils_request: float          # one SIP2 exchange: connect, then the reply with every resend
     rfid: float                 # one RFID reader command
     tag_write: float            # one item's security write, retries included
     sorter: float               # one sorter command
@@ -27,7 +27,7 @@ class Allowances:
     def from_config(cls, config: Config) -> "Allowances":
         sip2, rfid = config.sip2, config.devices.rfid
         once = float(sip2.connect_timeout) + float(sip2.read_timeout) * (1 + int(sip2.retries))
-        return cls(float(config.monitoring.watchdog_allowance), 2 * once, float(rfid.timeout),
+        return cls(float(config.monitoring.watchdog_allowance), once, float(rfid.timeout),
                    3 * float(rfid.timeout) * (1 + int(rfid.write_retries)), float(config.devices.sorter.timeout))
 
     @property
@@ -37,7 +37,8 @@ class Allowances:
 
     @property
     def ils_worker(self) -> float:
-        """A worker that asks the ILS (the station worker, the return bin's check-in stage)."""
+        """A worker that asks the ILS (the station worker, the return bin's check-in stage):
+        a query is sent again once after a reconnect."""
         return self.base + 2 * self.ils_request
 
     @property

@@ -191,3 +191,18 @@ def test_a_compositor_parent_may_hold_the_watchdog_pid() -> None:
     env = {"NOTIFY_SOCKET": "/run/systemd/notify", "WATCHDOG_USEC": "30000000", "WATCHDOG_PID": str(os.getppid())}
     assert SystemdNotifier(env).watchdog_interval is None
     assert SystemdNotifier(env, accept_parent=True).watchdog_interval == 15.0
+
+
+def test_allowances_add_each_workers_own_waits_to_the_configured_one() -> None:
+    """With the shipped example config: the UI loop 20 s; the station worker
+    20 s plus two SIP2 exchanges (5 s connect + 10 s reply, 3 resends); a
+    reader 20 s plus its 5 s back-off and three 1 s reader commands."""
+    from pathlib import Path
+
+    from kiosk.config import load_config
+    from kiosk.services.allowances import Allowances
+
+    config = load_config(Path(__file__).resolve().parents[2] / "config" / "station.example.toml",
+                         check_devices=False, apply_override_file=False)
+    allow = Allowances.from_config(config)
+    assert (allow.ui, allow.ils_worker, allow.reader) == (20.0, 20.0 + 2 * (5.0 + 10.0 * 4), 28.0)
