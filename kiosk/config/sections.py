@@ -248,6 +248,9 @@ STAFF = Section("staff", "Staff mode access.", (
         (), "Staff badge ids as salted scrypt hashes (`kiosk hash-pin`)."),
     Key("max_failures", Integer(1, 20), 5, "Failed attempts before staff mode locks."),
     Key("lockout_seconds", Integer(10, 86400), 300, "How long staff mode stays locked."),
+    Key("badge_pattern", Regex(), "",
+        "Regular expression staff badges match in full: such cards are never patron cards, and a wrong one "
+        "counts as a failed staff attempt (empty = only scans that fit no patron or item rule count)."),
 ))
 
 MONITORING = Section("monitoring", "Webhooks, heartbeat and metrics for remote monitoring.", (

@@ -179,6 +179,7 @@ class StaffSection(SectionValues, Protocol):
     badge_hashes: tuple[str, ...]
     max_failures: int
     lockout_seconds: int
+    badge_pattern: str
 
 
 class MonitoringSection(SectionValues, Protocol):

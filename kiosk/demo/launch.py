@@ -16,7 +16,6 @@ from kivy.clock import Clock
 
 from kiosk.demo.driver import UIDriver
 from kiosk.screens.app import KioskApp, configure_kivy
-from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station.facade import Station
 
 log = logging.getLogger(__name__)
@@ -31,8 +30,8 @@ def make_app(config: Any, station: Any, *, side_panel: Callable[[Any], Any] | No
              on_ready: Callable[[Any], None] | None = None) -> Any:
     """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
     configure_kivy(config.ui, size, headless=headless)
-    return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
-                    on_ready=on_ready)
+    # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
+    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready)
 
 
 def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], limit: float) -> None:
