@@ -16,6 +16,7 @@ rule; while staff mode is locked a badge opens nothing.
 from __future__ import annotations
 
 import logging
+
 from kiosk.circulation.context import CirculationRules, M, ils_words
 from kiosk.circulation.session import Patron
 from kiosk.errors import TransportError
@@ -35,8 +36,6 @@ __all__ = ["Identification"]
 
 S = SessionState
 
-MSG_WELCOME = N_("Welcome, {name}.")
-MSG_WELCOME_ANON = N_("Welcome.")
 MSG_ENTER_PIN = N_("Please enter your PIN.")
 MSG_UNKNOWN_CARD = N_("We do not recognise this card. Please check it or ask at the desk.")
 MSG_WRONG_PIN = N_("That PIN is not right. Please try again ({left} tries left).")
@@ -168,15 +167,14 @@ class Identification:
         p.verified = True
         p.can_borrow = not (flags.charge_privileges_denied or flags.card_reported_lost)
         p.can_renew = not (flags.renewal_privileges_denied or flags.card_reported_lost)
-        p.blocked_reason = "" if p.can_borrow else (words[0] if words else live.tr(M.NOT_ALLOWED_BLOCKED))
+        # The kiosk's own words for a block; the ILS's reason is among its messages, shown
+        # once as a message from the library (kiosk/station/library_words.py).
+        p.blocked_reason = "" if p.can_borrow else live.tr(M.NOT_ALLOWED_BLOCKED)
         p.ils_message = words
         p.fines_total = info.fee_amount or ""
         p.email = info.email_address or ""
         p.holds_ready = tuple(info.hold_items or ())
         live.holds_waiting = len(p.holds_ready) or int(info.hold_items_count or 0)
         live.session.step("identified")
-        if p.can_borrow:
-            message = live.tr(MSG_WELCOME).format(name=p.name) if p.name else live.tr(MSG_WELCOME_ANON)
-        else:
-            message = live.tr(M.NOT_ALLOWED_BLOCKED)
-        live.changed(message)
+        # No message: home greets the patron by name and shows a block itself.
+        live.changed()
