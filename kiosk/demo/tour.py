@@ -150,6 +150,6 @@ class Tour:
             d.tap_text(digit)
         d.tap_text("OK")
         d.wait_screen("staff", timeout=15)
-        d.wait_text("rfid", timeout=15)
+        d.wait_text("RFID pad", timeout=15)
         return "self-tests ran"
 

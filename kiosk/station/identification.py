@@ -3,10 +3,12 @@ card), then the PIN where the policy asks for one.
 
 Follows ``circulation.pin_policy``: ``required`` always asks the PIN,
 ``optional`` asks it only when the ILS says the account has one (CQ N for an
-empty PIN), ``none`` never does. A wrong PIN shows the ILS's answer; after
+empty PIN), ``none`` never does. A wrong PIN is said in the kiosk's words; after
 ``pin_attempts`` wrong PINs the session stops politely. Blocked, expired or
-fined-over-limit patrons get the ILS's screen message and keep what they may
-still do (return, account, pay). Offline, the offline policy decides.
+fined-over-limit patrons are told in the kiosk's words, with the ILS's reason
+quoted where the kiosk does not give it (:mod:`kiosk.station.library_words`),
+and keep what they may still do (return, account, pay). Offline, the offline
+policy decides. Home greets the patron by name, so no "Welcome" message.
 
 Staff badges come through here too (:meth:`Identification.staff_card`): which
 cards count as staff attempts is :class:`kiosk.staff.StaffAuth.present_card`'s

@@ -193,7 +193,7 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
         d.tap_text(digit)
     d.tap_text("OK")
     d.wait_screen("staff", timeout=15)
-    d.wait_text("rfid", timeout=15)
+    d.wait_text("RFID pad", timeout=15)
     d.screenshot(out / "staff-devices.png")
     rig.put_item("31000000000001")
     d.tap_text("Inventory")
