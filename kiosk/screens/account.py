@@ -33,8 +33,8 @@ class AccountScreen(KioskScreen):
     can_renew = BooleanProperty(False)
     can_pay = BooleanProperty(False)
     loading = BooleanProperty(True)
-
     renewed = StringProperty("")            # the loan the patron renewed last: kept in view
+    _kept: LoanLine | None = None           # its row in the list now
 
     def on_pre_enter(self, *_: Any) -> None:
         self.result = ""
@@ -89,7 +89,6 @@ class AccountScreen(KioskScreen):
     def on_kv_post(self, *_: Any) -> None:
         # Rows find their places and heights over the next frames (wrapped titles): the list
         # scrolls each time the renewed row or the list moves, until the patron leaves.
-        self._kept: Any = None
         self._scroll_trigger = Clock.create_trigger(self._keep_in_view)
         self.ids.loans.bind(height=lambda *_: self._scroll_trigger())
         self.ids.scroll.bind(height=lambda *_: self._scroll_trigger())
