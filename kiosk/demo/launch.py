@@ -19,7 +19,6 @@ from kiosk.demo.driver import UIDriver
 from kiosk.monitoring.sdnotify import SystemdNotifier
 from kiosk.monitoring.watchdog import ServiceNotifier
 from kiosk.screens.app import KioskApp, configure_kivy
-from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
@@ -39,8 +38,8 @@ def make_app(config: Config, station: StationAPI, *, side_panel: Callable[[Kiosk
              on_ready: Callable[[KioskApp], None] | None = None) -> KioskApp:
     """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
     configure_kivy(config.ui, size, headless=headless)
-    return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
-                    on_ready=on_ready)
+    # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
+    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready)
 
 
 def run_script(app: KioskApp, script: Callable[[UIDriver], int], result: dict[str, int], limit: float) -> None:
@@ -89,7 +88,7 @@ def run_kiosk(config: Config) -> int:
         else:
             log.error("station start-up took over %.0f s: not telling systemd it is ready", STARTUP_LIMIT)
 
-    def drawn(_app: Any) -> None:        # on the UI thread: wait elsewhere
+    def drawn(_app: KioskApp) -> None:   # on the UI thread: wait elsewhere
         threading.Thread(target=ready_when_started, name="systemd-ready", daemon=True).start()
     app.on_ready = drawn
     station.start()

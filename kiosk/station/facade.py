@@ -61,6 +61,7 @@ from kiosk.services.allowances import Allowances
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
 from kiosk.sip2.api import ILSClient
+from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber
 from kiosk.station.hub import EventHub
@@ -86,7 +87,9 @@ class Station:
     default ``station.data_dir/journal.sqlite3``. ``timeouts`` overrides the
     ``[ui]`` timeouts (tests); ``pad_timing`` overrides the pad watcher's
     ``(poll_interval, settle_time)``; ``recover``: settle the journal at
-    start-up and when the ILS is back.
+    start-up and when the ILS is back. ``staff_auth``: the staff PIN and
+    badge checks with their one lockout (built from ``[staff]`` when None);
+    the app's staff sign-in must use this same :attr:`staff_auth`.
 
     Monitoring: ``monitor`` (default: built from ``[monitoring]``) is told what
     the station does (:class:`~kiosk.station.monitoring_hooks.StationMonitoring`)
@@ -100,8 +103,10 @@ class Station:
                  devices: Devices | dict[str, Any] | None = None, journal_path: str | Path | None = None,
                  timeouts: Timeouts | None = None, pad_timing: tuple[float, float] | None = None,
                  clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True,
-                 monitor: Monitor | None = None, liveness: Liveness | None = None) -> None:
+                 staff_auth: StaffAuth | None = None, monitor: Monitor | None = None,
+                 liveness: Liveness | None = None) -> None:
         self.config = config
+        self._staff_auth = staff_auth or StaffAuth(StaffPolicy.from_config(config))
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
         self.devices = devices if isinstance(devices, Devices) else (
             Devices.from_mapping(devices) if devices is not None else Devices.from_config(config))
@@ -116,7 +121,8 @@ class Station:
                                clock)
         self.hub = EventHub()
         self.flows: Flows = wire(StationParts(config, core, self.devices, self.session, self.hub.emit, self.borrower,
-                                              self.return_processor, self.accounts, self.receipts),
+                                              self.return_processor, self.accounts, self.receipts,
+                                              self._staff_auth),
                                  pad_timing=pad_timing, tick=tick, recover=recover)
         self.monitor = monitor or Monitor.from_config(config)
         self.monitoring = StationMonitoring(config, self.monitor, link=self.link, client=self.client,
@@ -127,6 +133,11 @@ class Station:
         self.allowances = Allowances.from_config(config)
         self._watch_workers()
         self._closed = False
+
+    @property
+    def staff_auth(self) -> StaffAuth:
+        """The staff PIN and badge checks with their one lockout (see ``staff_auth`` above)."""
+        return self._staff_auth
 
     def _watch_workers(self) -> None:
         """A liveness heart for each worker thread the station runs."""
@@ -316,11 +327,6 @@ class Station:
         """Staff: print a stored receipt again (the last one by default)."""
         delivery = self.receipts.reprint(receipt_id)
         return ReceiptResult(delivery.choice, delivery.ok, delivery.message)
-
-    def is_staff_badge(self, card: str) -> bool:
-        """True when ``card`` is one of ``[staff] badge_hashes``. Checked
-        without counting failures: every patron card passes through here."""
-        return self.flows.is_staff_badge(card)
 
 
 def _transaction(e: Entry) -> TransactionView:
