@@ -61,6 +61,7 @@ class StationMonitoring:
         self._failed: dict[str, str] = {}                 # device -> why (DeviceChanged and driver reports)
         self._paper: tuple[bool, bool] | None = None      # (paper out, near end) last reported
         self._closing = False
+        self._first_status: threading.Thread | None = None
         self.sessions = 0
         self.items = 0
         monitor.watch_journal(journal.counts)
@@ -85,7 +86,9 @@ class StationMonitoring:
         if printer is not None:
             printer.on_status(self._on_printer_status)
             if printer.can_read_status:  # the first answer on its own thread: a printer that is off takes seconds
-                threading.Thread(target=printer.status, name="printer-status-first", daemon=True).start()
+                self._first_status = threading.Thread(target=printer.status, name="printer-status-first",
+                                                      daemon=True)
+                self._first_status.start()
         self.monitor.ils(self.link.online)
         self._check_service()
         self.monitor.start()
@@ -94,6 +97,9 @@ class StationMonitoring:
         """Stop listening (devices closing are not failures) and stop the monitor."""
         with self._lock:
             self._closing = True
+        if self._first_status is not None and self.devices.printer is not None:
+            # Before the station closes the printer: a query cut off by the close would reconnect it.
+            self._first_status.join(self.devices.printer.timeout * 6 + 1)
         self.monitor.stop()
 
     # -- the station's events (worker threads) ----------------------------------------------
