@@ -29,6 +29,7 @@ Settings and the default TCP/TLS transport live in :mod:`kiosk.sip2.settings`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -40,6 +41,7 @@ from kiosk.errors import (
 from kiosk.sip2 import messages as m
 from kiosk.sip2.api import LINK_STATES
 from kiosk.sip2.calls import SIP2Calls, format_amount
+from kiosk.sip2.fields import local_now as now
 from kiosk.sip2.settings import SIP2Settings, tcp_transport
 from kiosk.sip2.transport import Transport
 from kiosk.sip2.wire import RESPONSE_FOR, STATE_CHANGING, Wire
@@ -69,6 +71,10 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
     ("online", "close"): "disconnected",
     ("offline", "close"): "disconnected",
 }
+
+
+# Request type -> names of its fixed date fields (worked out once per type).
+_DATE_FIELDS: dict[type[m.Message], tuple[str, ...]] = {}
 
 
 class LoginRefused(TransportError):
@@ -278,6 +284,7 @@ class SIP2Client(SIP2Calls):
         if expect is None:
             raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
         uncertain = isinstance(request, STATE_CHANGING)
+        request = self._dated(request)
         with self._lock:
             if self._wire.transport is None or self._state != "online":
                 self._open()
@@ -293,6 +300,25 @@ class SIP2Client(SIP2Calls):
                 log.info("SIP2 %s failed (%s); reconnecting and retrying once", type(request).__name__, exc)
                 self._open()
                 return self._roundtrip(request, expect, uncertain=False)
+
+    def _dated(self, request: m.Message) -> m.Message:
+        """``request`` with every date a request must carry filled in: 3M SIP2
+        2.00 dates are 18 characters and strict servers close the connection
+        on blanks. The transaction date is now; the return date (09) and the
+        nb due date (11, 29) default to it (the latter blank only when the
+        server is configured so, ``nb_due_date = "blank"``)."""
+        names = _DATE_FIELDS.get(type(request))
+        if names is None:
+            names = _DATE_FIELDS[type(request)] = tuple(f.name for f in request.FIXED if f.kind == "date")
+        values = request.__dict__
+        missing = [name for name in names if values[name] is None]
+        if not missing:
+            return request
+        when = values.get("transaction_date") or now()
+        fill = {name: when for name in missing}
+        if self.settings.nb_due_date == "blank":
+            fill.pop("nb_due_date", None)
+        return dataclasses.replace(request, **fill) if fill else request
 
     def _roundtrip(self, request: m.Message, expect: type[m.Message], *, uncertain: bool) -> m.Message:
         if self._wire.transport is None:

@@ -259,7 +259,10 @@ def make_summary(which: str) -> str:
 # ------------------------------------------------------------ descriptors
 # Fixed kinds: "flag" 0/1 bool, "yn" Y/N bool, "ynu" Y/N/U -> True/False/None,
 # "date" 18-char date, "int" zero-padded digits, "str" exact-length text,
-# "status" the 14-char PatronStatus.
+# "status" the 14-char PatronStatus; and text with a shape, which we build
+# strictly and read liberally (kept as received): "digits" (language, fee and
+# payment types), "upper" (ISO 4217 currency), "summary" (10 characters,
+# blanks and at most one Y).
 # Variable kinds: "str", "list" (repeatable code), "yn", "int", "date".
 @dataclass(frozen=True)
 class Fixed:
@@ -283,6 +286,7 @@ _YNU: dict[str, bool | None] = {"Y": True, "y": True, "N": False, "n": False, "U
 _TABLES: dict[str, tuple[dict[str, bool | None], str]] = {
     "flag": (_FLAG, "0 or 1"), "yn": (_FLAG, "Y or N"), "ynu": (_YNU, "Y, N or U")}
 _NOT_FOUND = object()
+_TEXT_KINDS = ("str", "digits", "upper", "summary")
 
 
 def fixed_decoder(spec: Fixed) -> Any:
@@ -299,7 +303,7 @@ def fixed_decoder(spec: Fixed) -> Any:
         return from_table
     if spec.kind == "date":
         return parse_date
-    if spec.kind == "str" and spec.name not in _ENUM_NAMES:
+    if spec.kind in _TEXT_KINDS and spec.name not in _ENUM_NAMES:
         return str  # already a str of the right length: identity
     return lambda text: decode_fixed(spec, text)
 
@@ -390,6 +394,8 @@ def check_fixed(spec: Fixed, value: Any) -> None:
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** spec.length
     elif kind == "status":
         ok = isinstance(value, PatronStatus)
+    elif kind in _SHAPES:
+        ok = isinstance(value, str) and len(value) == spec.length and _SHAPES[kind](value)
     else:
         ok = (isinstance(value, str) and len(value) == spec.length
               and "|" not in value and "\r" not in value and "\n" not in value)
@@ -398,9 +404,18 @@ def check_fixed(spec: Fixed, value: Any) -> None:
     if not ok:
         expect = {"flag": "a bool", "yn": "a bool", "ynu": "True, False or None (U)",
                   "date": "a timezone-aware datetime or None",
-                  "int": f"an int of at most {spec.length} digits", "status": "a PatronStatus"}.get(
+                  "int": f"an int of at most {spec.length} digits", "status": "a PatronStatus",
+                  "digits": f"{spec.length} digits", "upper": f"{spec.length} capital letters",
+                  "summary": "10 characters, blanks and at most one Y"}.get(
             kind, f"{spec.length} characters" + (f" from {spec.choices!r}" if spec.choices else ""))
         raise LocalProtocolError(f"fixed field {name}={value!r}: must be {expect}")
+
+
+_SHAPES = {
+    "digits": lambda text: text.isascii() and text.isdigit(),
+    "upper": lambda text: text.isascii() and text.isalpha() and text.isupper(),
+    "summary": lambda text: set(text) <= {" ", "Y"} and text.count("Y") <= 1,
+}
 
 
 def decode_var(spec: Var, text: str) -> Any:

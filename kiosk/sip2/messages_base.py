@@ -15,7 +15,7 @@ from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var
 
 # Shared descriptors (same code, same meaning, in every message).
 _DATE = Fixed("transaction_date", "date", 18)
-_LANG = Fixed("language", "str", 3)
+_LANG = Fixed("language", "digits", 3)  # 000 unknown, 001 English ... (3M SIP2 2.00 table)
 _STATUS = Fixed("patron_status", "status", 14)
 AO = Var("AO", "institution_id", required=True)
 AA = Var("AA", "patron_identifier", required=True)

@@ -152,7 +152,7 @@ class PatronStatusResponse(Message):
 @dataclass(frozen=True, kw_only=True)
 class PatronInformationRequest(Message):
     COMMAND = "63"
-    FIXED = (_LANG, _DATE, Fixed("summary", "str", 10))
+    FIXED = (_LANG, _DATE, Fixed("summary", "summary", 10))
     FIELDS = (AO, AA, AC_OPT, AD_OPT, Var("BP", "start_item", "int"), Var("BQ", "end_item", "int"))
     language: str = "000"
     transaction_date: datetime | None = None
@@ -297,8 +297,8 @@ class BlockPatron(Message):
 @dataclass(frozen=True, kw_only=True)
 class FeePaidRequest(Message):
     COMMAND = "37"
-    FIXED = (_DATE, Fixed("fee_type", "str", 2), Fixed("payment_type", "str", 2),
-             Fixed("currency_type", "str", 3))
+    FIXED = (_DATE, Fixed("fee_type", "digits", 2), Fixed("payment_type", "digits", 2),
+             Fixed("currency_type", "upper", 3))
     FIELDS = (Var("BV", "fee_amount", required=True), AO, AA, AC_OPT, AD_OPT,
               Var("CG", "fee_identifier"), BK)
     transaction_date: datetime | None = None
