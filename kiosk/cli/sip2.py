@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings
+from kiosk.sip2.codec import printable
 from kiosk.sip2.fields import PatronStatus, SUMMARY_POSITIONS, encode_var
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 2, 3, 4, 5
@@ -137,7 +138,7 @@ def exchange(client: SIP2Client, args: argparse.Namespace) -> m.Message:
     if cmd == "item":
         return client.item_information(args.item)
     if cmd == "pay":
-        return client.fee_paid(args.patron, args.amount, fee_id=args.fee_id, currency=args.currency)
+        return client.fee_paid(args.patron, args.amount, fee_id=args.fee_id, currency=args.currency.upper())
     if cmd == "hold":
         return client.hold(args.patron, args.item, mode="-" if args.cancel else "+")
     if cmd == "end":
@@ -153,30 +154,30 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             raise LocalProtocolError("login needs --user")
         client = SIP2Client(settings, supervise=False)
     except KioskError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_USAGE
     try:
         client.connect()
         reply = exchange(client, args)
     except LoginRefused as exc:
-        print(f"kiosk sip2: login refused: {exc}", file=err)
+        print(f"kiosk sip2: login refused: {printable(str(exc))}", file=err)
         return EXIT_LOGIN
     except UnknownOutcome as exc:
-        print(f"kiosk sip2: outcome unknown (check the item with 'item'): {exc}", file=err)
+        print(f"kiosk sip2: outcome unknown (check the item with 'item'): {printable(str(exc))}", file=err)
         return EXIT_UNKNOWN
     except TransportError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_TRANSPORT
     except RemoteProtocolError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_PROTOCOL
     except LocalProtocolError as exc:  # e.g. an amount that is not a number
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_USAGE
     finally:
         client.close()
     if args.json:
-        print(json.dumps(to_json(reply), ensure_ascii=False), file=out)
+        print(json_text(to_json(reply)), file=out)
     else:
         print(to_table(reply), file=out)
     return EXIT_OK
@@ -218,6 +219,17 @@ def to_json(msg: m.Message) -> dict[str, Any]:
             "fixed": {name: _plain(value) for name, value in msg.fixed_values.items()}, "fields": fields}
 
 
+# JSON escapes C0 itself; DEL, C1 (NEL, CSI ...) and the bidirectional
+# controls it passes through raw with ensure_ascii=False: escape them too.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+                                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def json_text(value: Any) -> str:
+    """One line of JSON with no raw control character a terminal would obey."""
+    return json.dumps(value, ensure_ascii=False).translate(_JSON_ESCAPES)
+
+
 def to_table(msg: m.Message) -> str:
     ok = {True: "yes", False: "NO", None: "-"}[msg.outcome]
     lines = [f"{msg.COMMAND} {type(msg).__name__}    ok: {ok}"]
@@ -232,9 +244,9 @@ def to_table(msg: m.Message) -> str:
             text = _plain(value)
         rows.append((name, str(text)))
     for code, name, value in present_fields(msg):
-        label = f"{code} {name or '(extension)'}"
+        label = printable(f"{code} {name or '(extension)'}")
         for item in (value if isinstance(value, list) else [value]):
             rows.append((label, str(item)))
     width = max((len(label) for label, _ in rows), default=0)
-    lines += [f"  {label:<{width}}  {text}" for label, text in rows]
+    lines += [f"  {label:<{width}}  {printable(text)}" for label, text in rows]
     return "\n".join(lines)

@@ -21,7 +21,8 @@ Error detection (3M SIP2 2.00, "Error detection": checksums, sequence numbers,
 resends) is :class:`~kiosk.sip2.wire.Wire`'s job. The ACS status reply (98)
 can lower our resend count (``retries allowed``) and lengthen the reply wait
 (``timeout period``, tenths of a second): we never give up before the ILS said
-it may take. After any failure the connection is closed, so the next request
+it may take, up to ``acs_timeout_margin`` seconds past ``read_timeout``. A
+98 saying the ACS is offline (online status N) fails the connect. After any failure the connection is closed, so the next request
 starts on a clean, freshly logged-in link.
 
 Settings and the default TCP/TLS transport live in :mod:`kiosk.sip2.settings`.
@@ -41,6 +42,7 @@ from kiosk.errors import (
 from kiosk.sip2 import messages as m
 from kiosk.sip2.api import LINK_STATES
 from kiosk.sip2.calls import SIP2Calls, format_amount
+from kiosk.sip2.codec import printable
 from kiosk.sip2.fields import local_now as now
 from kiosk.sip2.settings import SIP2Settings, tcp_transport
 from kiosk.sip2.transport import Transport
@@ -177,21 +179,37 @@ class SIP2Client(SIP2Calls):
         assert isinstance(reply, m.LoginResponse)
         self.last_login = reply
         if not reply.ok:
-            raise LoginRefused(f"ILS {s.host}:{s.port} refused the SIP2 login for user {s.username!r}")
+            # 94 has no screen message in SIP2 2.00; a busy server may still send one (AF).
+            why = "; ".join(printable(text) for text in reply.get_all("AF"))
+            raise LoginRefused(f"ILS {s.host}:{s.port} refused the SIP2 login for user {s.username!r}"
+                               + (f": {why}" if why else ""))
         return reply
 
     def _read_acs_status(self, reply: m.Message) -> None:
         assert isinstance(reply, m.ACSStatus)
         self.acs_status = reply
-        # Honour the ACS: never stop waiting before its own timeout period,
+        if not reply.online_status and self._state == "connecting":
+            # The ACS says it is offline (e.g. too busy to serve us): the kiosk
+            # works offline until a reconnect finds it online.
+            why = "; ".join(printable(text) for text in reply.screen_message)
+            raise TransportError(f"ILS {self.settings.host}:{self.settings.port} says it is offline (98)"
+                                 + (f": {why}" if why else ""))
+        # Honour the ACS: never stop waiting before its own timeout period (up
+        # to acs_timeout_margin seconds past read_timeout: an ILS announcing
+        # 99.8 s must not stall the kiosk that long for each lost reply), and
         # never resend more often than it allows (999 = unknown, 000 = none).
-        period = reply.timeout_period
-        self.reply_timeout = self.settings.read_timeout
-        if 0 < period < 999 and self.settings.honour_acs_timeout:
-            self.reply_timeout = max(self.settings.read_timeout, period / 10.0)
-        self.max_resends = self.settings.retries
+        s = self.settings
+        period = reply.timeout_period / 10.0
+        self.reply_timeout = s.read_timeout
+        if 0 < reply.timeout_period < 999 and s.honour_acs_timeout:
+            cap = s.read_timeout + s.acs_timeout_margin
+            if period > cap:
+                log.warning("SIP2: the ILS asks for %.1f s per reply; waiting at most %.1f s "
+                            "(read_timeout + acs_timeout_margin)", period, cap)
+            self.reply_timeout = max(s.read_timeout, min(period, cap))
+        self.max_resends = s.retries
         if reply.retries_allowed != 999:
-            self.max_resends = min(self.settings.retries, reply.retries_allowed)
+            self.max_resends = min(s.retries, reply.retries_allowed)
 
     def close(self) -> None:
         """Stop the supervisor and close the connection (idempotent)."""

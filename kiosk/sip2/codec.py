@@ -39,6 +39,7 @@ class MalformedMessage(RemoteProtocolError):
 
     def __init__(self, reason: str, raw: bytes = b"") -> None:
         self.reason = reason
+        self.raw = raw  # the bytes themselves, for the peer's error detection: never log these
         self.data = show_bytes(raw)
         super().__init__(f"malformed SIP2 message: {reason}" + (f": {self.data}" if raw else ""))
 
@@ -52,16 +53,33 @@ class ChecksumError(RemoteProtocolError):
     to ask for a resend (97 from the kiosk, 96 from the ILS)."""
 
     def __init__(self, raw: bytes, sequence: int | None) -> None:
+        self.raw = raw  # never log these: show ``data``
         self.data = show_bytes(raw)
         self.sequence = sequence
         super().__init__(f"SIP2 checksum mismatch: {self.data}")
 
 
 def show_bytes(raw: bytes, limit: int = 200, encoding: str = "latin-1") -> str:
-    """Printable, secret-masked text of a frame for errors and logs."""
-    text = raw.decode(encoding, "replace").replace("\r", "\\r").replace("\n", "\\n")
-    text = mask_secrets(text)
+    """Printable, secret-masked text of a frame for errors and logs: every
+    control character escaped (see :func:`printable`)."""
+    text = mask_secrets(printable(raw[:limit * 4].decode(encoding, "replace")))
     return text if len(text) <= limit else text[:limit] + f"...({len(raw)} bytes)"
+
+
+# Characters a peer could use to drive a terminal or reorder what it shows:
+# C0 (NUL, BEL, ESC, VT, FF ...), DEL, C1 (NEL, CSI ...), the Unicode line and
+# paragraph separators and the bidirectional controls.
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES.update({0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"})
+_ESCAPES.update({code: f"\\u{code:04x}" for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+                                                        *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character escaped (``\\r``, ``\\x1b``,
+    ``\\x85``, ``\\u202e`` ...): peer text shown in errors, logs and the
+    ``kiosk sip2`` output must never reach a terminal as a control sequence."""
+    return text.translate(_ESCAPES)
 
 
 def checksum(data: bytes) -> str:
