@@ -9,7 +9,6 @@ connection, error detection and the failure contract.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kiosk.errors import LocalProtocolError
@@ -24,6 +23,8 @@ def _now() -> datetime:
 
 def format_amount(amount: object) -> str:
     """``12.5``, ``"12.50"`` or ``Decimal("12.5")`` -> ``"12.50"``."""
+    from decimal import Decimal, InvalidOperation  # only fee payments need it
+
     try:
         value = Decimal(str(amount).strip())
     except InvalidOperation:

@@ -34,7 +34,7 @@ import dataclasses
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.errors import (
     KioskError, LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome,
@@ -46,12 +46,12 @@ from kiosk.sip2.codec import printable
 from kiosk.sip2.fields import local_now as now
 from kiosk.sip2.settings import SIP2Settings, tcp_transport
 from kiosk.sip2.transport import Transport
-from kiosk.sip2.wire import RESPONSE_FOR, STATE_CHANGING, Wire
+from kiosk.sip2.wire import Wire
 
-# Names importers have always found here (the settings, the amount format and
-# the request tables moved to their own modules).
+# Names importers have always found here (the settings and the amount format
+# moved to their own modules; the request tables are m.REPLY_TO and m.STATE_CHANGING).
 __all__ = ["SIP2Client", "SIP2Settings", "LoginRefused", "tcp_transport", "format_amount", "STATES",
-           "RESPONSE_FOR", "STATE_CHANGING", "LOGIN_RETRY_INTERVAL"]
+           "LOGIN_RETRY_INTERVAL"]
 
 log = logging.getLogger("kiosk.sip2.client")
 LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
@@ -298,10 +298,11 @@ class SIP2Client(SIP2Calls):
     def request(self, request: m.Message) -> m.Message:
         """Send any request and return its typed reply (reconnecting first if
         the link is down). See the module docstring for errors."""
-        expect = RESPONSE_FOR.get(type(request))
+        reply_command = m.REPLY_TO.get(request.COMMAND)
+        expect = m.message_type(reply_command) if reply_command else None
         if expect is None:
             raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
-        uncertain = isinstance(request, STATE_CHANGING)
+        uncertain = request.COMMAND in m.STATE_CHANGING
         request = self._dated(request)
         with self._lock:
             if self._wire.transport is None or self._state != "online":
@@ -333,7 +334,7 @@ class SIP2Client(SIP2Calls):
         if not missing:
             return request
         when = values.get("transaction_date") or now()
-        fill = {name: when for name in missing}
+        fill: dict[str, Any] = {name: when for name in missing}
         if self.settings.nb_due_date == "blank":
             fill.pop("nb_due_date", None)
         return dataclasses.replace(request, **fill) if fill else request

@@ -17,7 +17,6 @@ carry the offending bytes with PINs and passwords masked.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError
@@ -25,7 +24,7 @@ from kiosk.logs import mask_secrets
 from kiosk.sip2.fields import (
     FieldError, Var, decode_var, encode_fixed, encode_var, fixed_decoder, var_default,
 )
-from kiosk.sip2.messages import MESSAGE_TYPES, Message
+from kiosk.sip2.messages_base import Message, message_type
 
 ENCODINGS = ("cp850", "utf-8", "latin-1")
 DEFAULT_ENCODING = "cp850"
@@ -100,15 +99,18 @@ def terminator_bytes(terminator: str | bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ layouts
-@dataclass(frozen=True)
 class _Layout:
     """Per-class tables precomputed once, so decoding does no lookups."""
 
-    cls: type[Message]
-    fixed: tuple[tuple[str, int, int, Any, str | None], ...]  # name, start, end, converter, choices
-    fixed_len: int
-    by_code: dict[str, tuple[str, Any]]  # code -> (attribute, converter | _TEXT | _LIST)
-    defaults: dict[str, Any]
+    __slots__ = ("cls", "fixed", "fixed_len", "by_code", "defaults")
+
+    def __init__(self, cls: type[Message], fixed: tuple[tuple[str, int, int, Any, str | None], ...],
+                 fixed_len: int, by_code: dict[str, tuple[str, Any]], defaults: dict[str, Any]) -> None:
+        self.cls = cls
+        self.fixed = fixed  # (name, start, end, converter, choices) per fixed field
+        self.fixed_len = fixed_len
+        self.by_code = by_code  # code -> (attribute, converter | _TEXT | _LIST)
+        self.defaults = defaults
 
 
 _TEXT, _LIST = "text", "list"  # variable fields kept as the text / collected into a tuple
@@ -134,7 +136,17 @@ def _layout(cls: type[Message]) -> _Layout:
     return _Layout(cls, tuple(fixed), pos, by_code, defaults)
 
 
-_LAYOUTS: dict[str, _Layout] = {cmd: _layout(cls) for cmd, cls in MESSAGE_TYPES.items()}
+# Built the first time a message type is decoded: a process that only ever
+# sees four message types never pays for the other twenty-seven.
+_LAYOUTS: dict[str, _Layout] = {}
+
+
+def _layout_for(command: str) -> _Layout | None:
+    cls = message_type(command)
+    if cls is None:
+        return None
+    layout = _LAYOUTS[command] = _layout(cls)
+    return layout
 
 
 # ------------------------------------------------------------------ encoding
@@ -205,14 +217,19 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
 
 
 # ------------------------------------------------------------------ decoding
-@dataclass(frozen=True)
 class Frame:
-    """A decoded frame: the message plus its error-detection trailer."""
+    """A decoded frame: the message plus its error-detection trailer (read-only)."""
 
-    message: Message
-    sequence: int | None  # AY, None when absent
-    checksum: str | None  # AZ as received, None when absent
-    raw: bytes  # the frame without its terminator
+    __slots__ = ("message", "sequence", "checksum", "raw")
+
+    def __init__(self, message: Message, sequence: int | None, checksum: str | None, raw: bytes) -> None:
+        self.message = message
+        self.sequence = sequence  # AY, None when absent
+        self.checksum = checksum  # AZ as received, None when absent
+        self.raw = raw  # the frame without its terminator
+
+    def __repr__(self) -> str:
+        return f"Frame({self.message!r}, sequence={self.sequence!r}, checksum={self.checksum!r})"
 
 
 _TRAILER = re.compile(rb"(?:\|?AY([0-9]))?\|?AZ([0-9A-Fa-f]{4})\|?$")
@@ -251,7 +268,7 @@ def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool =
 
 
 def _parse(text: str, frame: bytes) -> Message:
-    layout = _LAYOUTS.get(text[:2])
+    layout = _LAYOUTS.get(text[:2]) or _layout_for(text[:2])
     if layout is None:
         raise UnknownMessageType(f"unknown message identifier {text[:2]!r}", frame)
     if len(text) < layout.fixed_len:

@@ -15,13 +15,16 @@ every ILS we know of expects. Eighteen blanks mean "no date" (``None``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields as dc_fields
 from datetime import datetime, timezone
-from enum import StrEnum
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any, Callable
 
 from kiosk.errors import LocalProtocolError
+
+if TYPE_CHECKING:
+    from kiosk.sip2.codes import (
+        CirculationStatus as CirculationStatus, FeeType as FeeType, MediaType as MediaType,
+        PatronStatus as PatronStatus, PaymentType as PaymentType, SecurityMarker as SecurityMarker,
+    )
 
 DATE_LENGTH = 18
 BLANK_DATE = " " * DATE_LENGTH
@@ -54,6 +57,8 @@ def _zone(text: str) -> Any:
         return None  # local time
     if zone in ("Z", "UTC", "GMT", "UT"):
         return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # rare: most ILSes send blanks or Z
+
     try:
         return ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
@@ -125,117 +130,19 @@ def parse_date(text: str) -> datetime | None:
     return naive.replace(tzinfo=tz)
 
 
-# --------------------------------------------------------------- patron status
-@dataclass(frozen=True)
-class PatronStatus:
-    """The 14-character patron status summary (SIP2 2.00, Patron Status Response):
-    ``Y`` in a position means the condition holds, a blank means it does not."""
-
-    charge_privileges_denied: bool = False
-    renewal_privileges_denied: bool = False
-    recall_privileges_denied: bool = False
-    hold_privileges_denied: bool = False
-    card_reported_lost: bool = False
-    too_many_items_charged: bool = False
-    too_many_items_overdue: bool = False
-    too_many_renewals: bool = False
-    too_many_claims_of_items_returned: bool = False
-    too_many_items_lost: bool = False
-    excessive_outstanding_fines: bool = False
-    excessive_outstanding_fees: bool = False
-    recall_overdue: bool = False
-    too_many_items_billed: bool = False
-
-    LENGTH = 14
-
-    @classmethod
-    def parse(cls, text: str) -> "PatronStatus":
-        """Decode 14 characters; ``Y``/``y`` is set, blank/``N`` is clear."""
-        if len(text) != cls.LENGTH:
-            raise FieldError(f"patron status {text!r} is not 14 characters")
-        flags = []
-        for char in text:
-            if char in "Yy":
-                flags.append(True)
-            elif char in " Nn0-":
-                flags.append(False)
-            else:
-                raise FieldError(f"patron status {text!r}: {char!r} is neither 'Y' nor blank")
-        return cls(*flags)
-
-    def format(self) -> str:
-        # The flags are this dataclass's fields, in the spec's order: walked by name.
-        return "".join("Y" if getattr(self, f.name) else " " for f in dc_fields(self))
-
-    def active(self) -> tuple[str, ...]:
-        """Names of the flags that are set, in spec order."""
-        return tuple(f.name for f in dc_fields(self) if getattr(self, f.name))
-
-    @property
-    def blocked(self) -> bool:
-        """True when the ILS would refuse a checkout (charge denied or card lost)."""
-        return self.charge_privileges_denied or self.card_reported_lost
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in dc_fields(self))
+# -------------------------------------------------- patron status, code tables
+# PatronStatus and the code tables (CirculationStatus ...) live in
+# kiosk.sip2.codes, loaded when first asked for (see __getattr__ below): a
+# command that never meets a patron status or an item does not build them.
+_LAZY = ("PatronStatus", "CirculationStatus", "SecurityMarker", "FeeType", "PaymentType", "MediaType")
 
 
-# ------------------------------------------------------------ code tables
-class CirculationStatus(StrEnum):
-    """Item circulation status (SIP2 2.00, Item Information Response)."""
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from kiosk.sip2 import codes
 
-    OTHER = "01"
-    ON_ORDER = "02"
-    AVAILABLE = "03"
-    CHARGED = "04"
-    CHARGED_NOT_TO_BE_RECALLED = "05"
-    IN_PROCESS = "06"
-    RECALLED = "07"
-    WAITING_ON_HOLD_SHELF = "08"
-    WAITING_TO_BE_RESHELVED = "09"
-    IN_TRANSIT = "10"
-    CLAIMED_RETURNED = "11"
-    LOST = "12"
-    MISSING = "13"
-
-
-class SecurityMarker(StrEnum):
-    OTHER = "00"
-    NONE = "01"
-    TATTLE_TAPE = "02"
-    WHISPER_TAPE = "03"
-
-
-class FeeType(StrEnum):
-    OTHER = "01"
-    ADMINISTRATIVE = "02"
-    DAMAGE = "03"
-    OVERDUE = "04"
-    PROCESSING = "05"
-    RENTAL = "06"
-    REPLACEMENT = "07"
-    COMPUTER_ACCESS = "08"
-    HOLD_FEE = "09"
-
-
-class PaymentType(StrEnum):
-    CASH = "00"
-    VISA = "01"
-    CREDIT_CARD = "02"
-
-
-class MediaType(StrEnum):
-    OTHER = "000"
-    BOOK = "001"
-    MAGAZINE = "002"
-    BOUND_JOURNAL = "003"
-    AUDIO_TAPE = "004"
-    VIDEO_TAPE = "005"
-    CD_CDROM = "006"
-    DISKETTE = "007"
-    BOOK_WITH_DISKETTE = "008"
-    BOOK_WITH_CD = "009"
-    BOOK_WITH_AUDIO_TAPE = "010"
+        return getattr(codes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Summary positions of the Patron Information request (SIP2 2.00, message 63).
@@ -264,21 +171,31 @@ def make_summary(which: str) -> str:
 # payment types), "upper" (ISO 4217 currency), "summary" (10 characters,
 # blanks and at most one Y).
 # Variable kinds: "str", "list" (repeatable code), "yn", "int", "date".
-@dataclass(frozen=True)
 class Fixed:
-    name: str
-    kind: str
-    length: int
-    choices: str | None = None  # allowed single characters for 1-char "str"
+    """One fixed-length field: the attribute that holds it, its kind (above),
+    its length in characters and, for a 1-character "str", the characters allowed."""
+
+    __slots__ = ("name", "kind", "length", "choices")
+
+    def __init__(self, name: str, kind: str, length: int, choices: str | None = None) -> None:
+        self.name, self.kind, self.length, self.choices = name, kind, length, choices
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.name!r}, {self.kind!r}, {self.length})"
 
 
-@dataclass(frozen=True)
 class Var:
-    code: str
-    name: str
-    kind: str = "str"
-    required: bool = False
-    width: int = 0  # zero-pad "int" values to this many digits (BZ, CA, CB are 4-char)
+    """One variable-length field: its two-letter code, the attribute that
+    holds it, its kind (above), whether it is always sent, and the width
+    "int" values are zero-padded to (BZ, CA, CB are 4 characters)."""
+
+    __slots__ = ("code", "name", "kind", "required", "width")
+
+    def __init__(self, code: str, name: str, kind: str = "str", required: bool = False, width: int = 0) -> None:
+        self.code, self.name, self.kind, self.required, self.width = code, name, kind, required, width
+
+    def __repr__(self) -> str:
+        return f"Var({self.code!r}, {self.name!r}, {self.kind!r})"
 
 
 _FLAG: dict[str, bool | None] = {"1": True, "Y": True, "y": True, "0": False, "N": False, "n": False, " ": False}
@@ -303,6 +220,10 @@ def fixed_decoder(spec: Fixed) -> Any:
         return from_table
     if spec.kind == "date":
         return parse_date
+    if spec.kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
+        return PatronStatus.parse
     if spec.kind in _TEXT_KINDS and spec.name not in _ENUM_NAMES:
         return str  # already a str of the right length: identity
     return lambda text: decode_fixed(spec, text)
@@ -340,27 +261,31 @@ def decode_fixed(spec: Fixed, text: str) -> Any:
             raise FieldError(f"{spec.name} {text!r} is not a number")
         return int(digits)
     if kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         return PatronStatus.parse(text)
     return _as_code(spec, text)
 
 
 def _as_code(spec: Fixed, text: str) -> str:
-    for table in (CirculationStatus, SecurityMarker, FeeType, PaymentType):
-        if spec.name in _ENUM_FIELDS.get(table, ()):
-            try:
-                return table(text)
-            except ValueError:
-                return text  # a vendor code: keep it, do not refuse the reply
-    return text
+    table = _ENUM_FIELDS.get(spec.name)
+    if table is None:
+        return text
+    from kiosk.sip2 import codes
+
+    try:
+        code: str = getattr(codes, table)(text)
+        return code
+    except ValueError:
+        return text  # a vendor code: keep it, do not refuse the reply
 
 
-_ENUM_FIELDS: dict[type, tuple[str, ...]] = {
-    CirculationStatus: ("circulation_status",),
-    SecurityMarker: ("security_marker",),
-    FeeType: ("fee_type",),
-    PaymentType: ("payment_type",),
+# Fixed fields read into a code table of kiosk.sip2.codes (by its name).
+_ENUM_FIELDS: dict[str, str] = {
+    "circulation_status": "CirculationStatus", "security_marker": "SecurityMarker",
+    "fee_type": "FeeType", "payment_type": "PaymentType",
 }
-_ENUM_NAMES = {name for names in _ENUM_FIELDS.values() for name in names}
+_ENUM_NAMES = set(_ENUM_FIELDS)
 
 
 def encode_fixed(spec: Fixed, value: Any) -> str:
@@ -393,6 +318,8 @@ def check_fixed(spec: Fixed, value: Any) -> None:
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** spec.length
     elif kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         ok = isinstance(value, PatronStatus)
     elif kind in _SHAPES:
         ok = isinstance(value, str) and len(value) == spec.length and _SHAPES[kind](value)
@@ -411,11 +338,19 @@ def check_fixed(spec: Fixed, value: Any) -> None:
         raise LocalProtocolError(f"fixed field {name}={value!r}: must be {expect}")
 
 
-_SHAPES = {
-    "digits": lambda text: text.isascii() and text.isdigit(),
-    "upper": lambda text: text.isascii() and text.isalpha() and text.isupper(),
-    "summary": lambda text: set(text) <= {" ", "Y"} and text.count("Y") <= 1,
-}
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _upper(text: str) -> bool:
+    return text.isascii() and text.isalpha() and text.isupper()
+
+
+def _summary(text: str) -> bool:
+    return set(text) <= {" ", "Y"} and text.count("Y") <= 1
+
+
+_SHAPES: dict[str, Callable[[str], bool]] = {"digits": _digits, "upper": _upper, "summary": _summary}
 
 
 def decode_var(spec: Var, text: str) -> Any:

@@ -7,6 +7,8 @@ See :mod:`kiosk.sip2.messages` for the contract; the classes themselves live in
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,9 +43,11 @@ CK = Var("CK", "media_type")
 CQ = Var("CQ", "valid_patron_password", "yn")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Message:
-    """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`."""
+    """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`. Every
+    message class is ``@dataclass(frozen=True, kw_only=True, eq=False,
+    repr=False)`` and inherits ``__eq__``, ``__hash__`` and ``__repr__`` from here."""
 
     COMMAND: ClassVar[str] = ""
     FIXED: ClassVar[tuple[Fixed, ...]] = ()
@@ -76,6 +80,23 @@ class Message:
             check_var(Var(pair[0], "extension"), pair[1])
             ext.append((pair[0], pair[1]))
         object.__setattr__(self, "extensions", tuple(ext))
+
+    # Equality, hash and repr are written once here rather than generated for
+    # each of the ~30 classes (eq=False, repr=False): generating them is most
+    # of what defining a dataclass costs, and they mean the same: same class,
+    # same field values; secrets (``field(repr=False)``) left out of the repr.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, frozenset(self.__dict__.items())))
+
+    def __repr__(self) -> str:
+        values = self.__dict__
+        shown = ", ".join(f"{f.name}={values[f.name]!r}" for f in dataclasses.fields(self) if f.repr)
+        return f"{self.__class__.__qualname__}({shown})"
 
     @classmethod
     def spec_for(cls, code: str) -> Var | None:
@@ -117,9 +138,48 @@ class Message:
         return {f.name: getattr(self, f.name) for f in self.FIXED}
 
 
+# ------------------------------------------------------------------ the catalogue
+# The classes live in three families, each loaded the first time one of its
+# messages is needed: building ~50 frozen dataclasses is most of what
+# importing the catalogue costs, and a command such as ``kiosk sip2 status``
+# needs only the link family.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "kiosk.sip2.messages_link": ("93", "94", "99", "98", "96", "97"),
+    "kiosk.sip2.messages_patron": ("23", "24", "63", "64", "25", "26", "35", "36", "01", "37", "38"),
+    "kiosk.sip2.messages_items": ("11", "12", "09", "10", "29", "30", "65", "66", "17", "18", "19", "20",
+                                  "15", "16"),
+}
+_FAMILY_OF = {command: module for module, commands in FAMILIES.items() for command in commands}
+
+#: Request command -> the command of the reply that answers it (3M SIP2 2.00 message pairs).
+REPLY_TO: dict[str, str] = {
+    "93": "94", "99": "98", "23": "24", "01": "24", "63": "64", "11": "12", "09": "10", "17": "18",
+    "29": "30", "65": "66", "35": "36", "37": "38", "15": "16", "19": "20", "25": "26",
+}
+#: Requests whose effect on the ILS is uncertain when no reply arrives.
+STATE_CHANGING: frozenset[str] = frozenset({"11", "09", "29", "65", "37", "15", "01", "19", "25"})
+
+#: Command -> class, for every family loaded so far (see :func:`message_type`).
+MESSAGE_TYPES: dict[str, type[Message]] = {}
+
+
 def _register(cls: type[Message]) -> type[Message]:
     MESSAGE_TYPES[cls.COMMAND] = cls
     return cls
 
 
-MESSAGE_TYPES: dict[str, type[Message]] = {}
+def message_type(command: str) -> type[Message] | None:
+    """The class of the two-character message identifier ``command`` (its
+    family loaded on first use), or None for no SIP2 2.00 message."""
+    cls = MESSAGE_TYPES.get(command)
+    if cls is None and command in _FAMILY_OF:
+        importlib.import_module(_FAMILY_OF[command])
+        cls = MESSAGE_TYPES.get(command)
+    return cls
+
+
+def all_message_types() -> dict[str, type[Message]]:
+    """Every message class by command (loads every family)."""
+    for module in FAMILIES:
+        importlib.import_module(module)
+    return MESSAGE_TYPES

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import select
 import socket
-import ssl
-from typing import Protocol
+import sys
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.errors import TransportError, TransportTimeout
+
+if TYPE_CHECKING:
+    import ssl  # imported for real only to open a TLS connection: plain TCP never pays for it
 
 READ_CHUNK = 65536
 
@@ -45,6 +48,11 @@ class SocketTransport:
         self._write_timeout = write_timeout
         self._timeout = write_timeout
         sock.settimeout(write_timeout)
+        # Only a process that opened TLS has the ssl module; only then can this be a TLS socket.
+        tls = sys.modules.get("ssl")
+        self._tls = tls is not None and isinstance(sock, tls.SSLSocket)
+        self._no_data: tuple[type[Exception], ...] = \
+            (socket.timeout, tls.SSLWantReadError) if self._tls and tls is not None else (socket.timeout,)
 
     def _set_timeout(self, timeout: float) -> None:
         # Waiting up to 50 ms longer than asked is harmless and spares a
@@ -71,7 +79,7 @@ class SocketTransport:
         sock = self._sock
         if timeout <= 0:
             # A poll: TLS may hold decrypted bytes the OS no longer reports.
-            pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0
+            pending = sock.pending() if self._tls else 0  # type: ignore[attr-defined]
             if not pending:
                 try:
                     ready, _, _ = select.select([sock], [], [], 0)
@@ -83,7 +91,7 @@ class SocketTransport:
         try:
             self._set_timeout(timeout)
             data = sock.recv(READ_CHUNK)
-        except (socket.timeout, ssl.SSLWantReadError):
+        except self._no_data:
             raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
         except OSError as exc:
             raise TransportError(f"connection to {self.peer} failed: {exc}") from None
@@ -120,6 +128,8 @@ def open_tcp(host: str, port: int, *, timeout: float, tls: bool = False, tls_ver
     except OSError:
         pass  # not fatal: only latency and dead-peer detection suffer
     if tls:
+        import ssl
+
         try:
             context = ssl.create_default_context(cafile=cafile or None)
         except (OSError, ssl.SSLError) as exc:

@@ -28,26 +28,10 @@ from kiosk.sip2.ratelog import RateLimitedLog
 from kiosk.sip2.settings import SIP2Settings
 from kiosk.sip2.transport import Transport
 
-__all__ = ["RESPONSE_FOR", "STATE_CHANGING", "Wire"]
+__all__ = ["Wire"]
 
 log = logging.getLogger("kiosk.sip2.client")
 wire_log = logging.getLogger("kiosk.sip2.wire")  # every byte, secrets masked (debug level)
-
-# Request type -> the response type that answers it.
-RESPONSE_FOR: dict[type[m.Message], type[m.Message]] = {
-    m.LoginRequest: m.LoginResponse, m.SCStatus: m.ACSStatus,
-    m.PatronStatusRequest: m.PatronStatusResponse, m.BlockPatron: m.PatronStatusResponse,
-    m.PatronInformationRequest: m.PatronInformationResponse, m.CheckoutRequest: m.CheckoutResponse,
-    m.CheckinRequest: m.CheckinResponse, m.ItemInformationRequest: m.ItemInformationResponse,
-    m.RenewRequest: m.RenewResponse, m.RenewAllRequest: m.RenewAllResponse,
-    m.EndPatronSessionRequest: m.EndSessionResponse, m.FeePaidRequest: m.FeePaidResponse,
-    m.HoldRequest: m.HoldResponse, m.ItemStatusUpdateRequest: m.ItemStatusUpdateResponse,
-    m.PatronEnableRequest: m.PatronEnableResponse,
-}
-# Requests whose effect on the ILS is uncertain when no reply arrives.
-STATE_CHANGING = (m.CheckoutRequest, m.CheckinRequest, m.RenewRequest, m.RenewAllRequest,
-                  m.FeePaidRequest, m.HoldRequest, m.BlockPatron, m.ItemStatusUpdateRequest,
-                  m.PatronEnableRequest)
 
 
 class Wire:
