@@ -25,7 +25,7 @@ from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, Tr
 from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings
 from kiosk.sip2.codec import printable
-from kiosk.sip2.fields import encode_var
+from kiosk.sip2.fields import PatronStatus, encode_var
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 2, 3, 4, 5
 PASSWORD_ENV = "KIOSK_SIP2_PASSWORD"
@@ -204,18 +204,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
 
 # ------------------------------------------------------------------ output
-def _patron_status(value: Any) -> Any:
-    """``value`` if it is a PatronStatus, else None (the class is only loaded once a patron reply was)."""
-    codes = sys.modules.get("kiosk.sip2.codes")
-    return value if codes is not None and isinstance(value, codes.PatronStatus) else None
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
-    flags = _patron_status(value)
-    if flags is not None:
-        return {name: getattr(flags, name) for name in flags.__dataclass_fields__}
+    if isinstance(value, PatronStatus):
+        return {name: getattr(value, name) for name in PatronStatus.__dataclass_fields__}
     return value
 
 
@@ -264,7 +257,7 @@ def to_table(msg: m.Message) -> str:
     lines = [f"{msg.COMMAND} {type(msg).__name__}    ok: {ok}"]
     rows: list[tuple[str, str]] = []
     for name, value in msg.fixed_values.items():
-        if _patron_status(value) is not None:
+        if isinstance(value, PatronStatus):
             text = ", ".join(value.active()) or "(no flags set)"
         elif isinstance(value, bool) or value is None:
             text = {True: "Y", False: "N", None: "U"}[value] if name in ("magnetic_media", "desensitize") \

@@ -24,7 +24,7 @@ from kiosk.logs import mask_secrets
 from kiosk.sip2.fields import (
     FieldError, Var, decode_var, encode_fixed, encode_var, fixed_decoder, var_default,
 )
-from kiosk.sip2.messages_base import Message, message_type
+from kiosk.sip2.messages import Message, message_type
 
 ENCODINGS = ("cp850", "utf-8", "latin-1")
 DEFAULT_ENCODING = "cp850"

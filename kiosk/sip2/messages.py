@@ -34,14 +34,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import LocalProtocolError
-from kiosk.sip2.fields import make_summary
-from kiosk.sip2.messages_base import REPLY_TO, STATE_CHANGING, Message, all_message_types, message_type
+from kiosk.sip2.fields import (
+    CirculationStatus, FeeType, MediaType, PatronStatus, PaymentType, SecurityMarker, make_summary,
+)
+from kiosk.sip2.messages_base import MESSAGE_TYPES as _LOADED, REPLY_TO, STATE_CHANGING, Message
 
 if TYPE_CHECKING:  # at run time each family is imported on first use (__getattr__ below)
-    from kiosk.sip2.codes import (
-        CirculationStatus, FeeType, MediaType, PatronStatus, PaymentType, SecurityMarker,
-    )
-    from kiosk.sip2.messages_base import MESSAGE_TYPES
+    MESSAGE_TYPES: dict[str, type[Message]]
     from kiosk.sip2.messages_items import (
         CheckinRequest, CheckinResponse, CheckoutRequest, CheckoutResponse, HoldRequest, HoldResponse,
         ItemInformationRequest, ItemInformationResponse, ItemStatusUpdateRequest, ItemStatusUpdateResponse,
@@ -63,15 +62,41 @@ _PATRON = ("PatronStatusRequest", "PatronStatusResponse", "PatronInformationRequ
 _ITEMS = ("CheckoutRequest", "CheckoutResponse", "CheckinRequest", "CheckinResponse", "ItemInformationRequest",
           "ItemInformationResponse", "RenewRequest", "RenewResponse", "RenewAllRequest", "RenewAllResponse",
           "HoldRequest", "HoldResponse", "ItemStatusUpdateRequest", "ItemStatusUpdateResponse")
-_CODES = ("PatronStatus", "CirculationStatus", "SecurityMarker", "FeeType", "PaymentType", "MediaType")
 _MODULE_OF = {name: f"kiosk.sip2.{module}"
-              for module, names in (("messages_link", _LINK), ("messages_patron", _PATRON),
-                                    ("messages_items", _ITEMS), ("codes", _CODES)) for name in names}
+              for module, names in (("messages_link", _LINK), ("messages_patron", _PATRON), ("messages_items", _ITEMS))
+              for name in names}
+
+# The families by module, with the identifiers each defines: loading the
+# ~30 frozen dataclasses is most of what importing the catalogue costs, and
+# a command such as ``kiosk sip2 status`` needs the link family only.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "kiosk.sip2.messages_link": ("93", "94", "99", "98", "96", "97"),
+    "kiosk.sip2.messages_patron": ("23", "24", "63", "64", "25", "26", "35", "36", "01", "37", "38"),
+    "kiosk.sip2.messages_items": ("11", "12", "09", "10", "29", "30", "65", "66", "17", "18", "19", "20",
+                                  "15", "16"),
+}
+_FAMILY_OF = {command: module for module, commands in FAMILIES.items() for command in commands}
+
+
+def message_type(command: str) -> type[Message] | None:
+    """The class of the two-character message identifier ``command`` (its
+    family loaded on first use), or None for no SIP2 2.00 message."""
+    cls = _LOADED.get(command)
+    if cls is None and command in _FAMILY_OF:
+        importlib.import_module(_FAMILY_OF[command])
+        cls = _LOADED.get(command)
+    return cls
+
+
+def all_message_types() -> dict[str, type[Message]]:
+    """Every message class by identifier (loads every family)."""
+    for module in FAMILIES:
+        importlib.import_module(module)
+    return _LOADED
 
 
 def __getattr__(name: str) -> Any:
-    """A message class or code table (importing its module once), or
-    ``MESSAGE_TYPES`` (all of them)."""
+    """A message class (importing its family once), or ``MESSAGE_TYPES`` (all of them)."""
     if name == "MESSAGE_TYPES":
         return all_message_types()
     module = _MODULE_OF.get(name)
@@ -83,7 +108,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Message", "MESSAGE_TYPES", "REPLY_TO", "STATE_CHANGING", "message_type", "all_message_types",
+    "Message", "MESSAGE_TYPES", "REPLY_TO", "STATE_CHANGING", "FAMILIES", "message_type", "all_message_types",
     "LocalProtocolError", "PatronStatus", "CirculationStatus", "SecurityMarker", "FeeType",
     "PaymentType", "MediaType", "make_summary",
     "LoginRequest", "LoginResponse", "SCStatus", "ACSStatus", "RequestSCResend", "RequestACSResend",

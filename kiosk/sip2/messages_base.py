@@ -8,7 +8,6 @@ See :mod:`kiosk.sip2.messages` for the contract; the classes themselves live in
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -139,18 +138,6 @@ class Message:
 
 
 # ------------------------------------------------------------------ the catalogue
-# The classes live in three families, each loaded the first time one of its
-# messages is needed: building ~50 frozen dataclasses is most of what
-# importing the catalogue costs, and a command such as ``kiosk sip2 status``
-# needs only the link family.
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "kiosk.sip2.messages_link": ("93", "94", "99", "98", "96", "97"),
-    "kiosk.sip2.messages_patron": ("23", "24", "63", "64", "25", "26", "35", "36", "01", "37", "38"),
-    "kiosk.sip2.messages_items": ("11", "12", "09", "10", "29", "30", "65", "66", "17", "18", "19", "20",
-                                  "15", "16"),
-}
-_FAMILY_OF = {command: module for module, commands in FAMILIES.items() for command in commands}
-
 #: Request command -> the command of the reply that answers it (3M SIP2 2.00 message pairs).
 REPLY_TO: dict[str, str] = {
     "93": "94", "99": "98", "23": "24", "01": "24", "63": "64", "11": "12", "09": "10", "17": "18",
@@ -159,27 +146,10 @@ REPLY_TO: dict[str, str] = {
 #: Requests whose effect on the ILS is uncertain when no reply arrives.
 STATE_CHANGING: frozenset[str] = frozenset({"11", "09", "29", "65", "37", "15", "01", "19", "25"})
 
-#: Command -> class, for every family loaded so far (see :func:`message_type`).
+#: Command -> class, for every family loaded so far (see kiosk.sip2.messages.message_type).
 MESSAGE_TYPES: dict[str, type[Message]] = {}
 
 
 def _register(cls: type[Message]) -> type[Message]:
     MESSAGE_TYPES[cls.COMMAND] = cls
     return cls
-
-
-def message_type(command: str) -> type[Message] | None:
-    """The class of the two-character message identifier ``command`` (its
-    family loaded on first use), or None for no SIP2 2.00 message."""
-    cls = MESSAGE_TYPES.get(command)
-    if cls is None and command in _FAMILY_OF:
-        importlib.import_module(_FAMILY_OF[command])
-        cls = MESSAGE_TYPES.get(command)
-    return cls
-
-
-def all_message_types() -> dict[str, type[Message]]:
-    """Every message class by command (loads every family)."""
-    for module in FAMILIES:
-        importlib.import_module(module)
-    return MESSAGE_TYPES
