@@ -79,6 +79,20 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
 _DATE_FIELDS: dict[type[m.Message], tuple[str, ...]] = {}
 
 
+# Request type -> (the reply type that answers it, whether its outcome is
+# uncertain without one), from m.REPLY_TO and m.STATE_CHANGING.
+_ANSWERS: dict[type[m.Message], tuple[type[m.Message], bool]] = {}
+
+
+def _answer_to(request: m.Message) -> tuple[type[m.Message], bool]:
+    reply_command = m.REPLY_TO.get(request.COMMAND) if isinstance(request, m.Message) else None
+    expect = m.message_type(reply_command) if reply_command else None
+    if expect is None:
+        raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
+    answer = _ANSWERS[type(request)] = (expect, request.COMMAND in m.STATE_CHANGING)
+    return answer
+
+
 class LoginRefused(TransportError):
     """The ILS answered the login (93) with ok=0: wrong SIP user or password,
     or the account is not allowed from this address. Nothing will work."""
@@ -298,11 +312,7 @@ class SIP2Client(SIP2Calls):
     def request(self, request: m.Message) -> m.Message:
         """Send any request and return its typed reply (reconnecting first if
         the link is down). See the module docstring for errors."""
-        reply_command = m.REPLY_TO.get(request.COMMAND)
-        expect = m.message_type(reply_command) if reply_command else None
-        if expect is None:
-            raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
-        uncertain = request.COMMAND in m.STATE_CHANGING
+        expect, uncertain = _ANSWERS.get(type(request)) or _answer_to(request)
         request = self._dated(request)
         with self._lock:
             if self._wire.transport is None or self._state != "online":

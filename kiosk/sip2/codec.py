@@ -22,13 +22,14 @@ from typing import Any, Iterator
 from kiosk.errors import LocalProtocolError, RemoteProtocolError
 from kiosk.logs import mask_secrets
 from kiosk.sip2.fields import (
-    FieldError, Var, decode_var, encode_fixed, encode_var, fixed_decoder, var_default,
+    FieldError, Var, decode_var, encode_var, fixed_decoder, fixed_encoder, var_default,
 )
 from kiosk.sip2.messages import Message, message_type
 
 ENCODINGS = ("cp850", "utf-8", "latin-1")
 DEFAULT_ENCODING = "cp850"
 TERMINATORS = {"cr": b"\r", "crlf": b"\r\n"}
+_TERMINATOR_BYTES: dict[str | bytes, bytes] = {"cr": b"\r", "crlf": b"\r\n", b"\r": b"\r", b"\r\n": b"\r\n"}
 MAX_FRAME = 64 * 1024  # no real SIP2 message comes close; protects against a runaway peer
 
 
@@ -88,6 +89,9 @@ def checksum(data: bytes) -> str:
 
 
 def terminator_bytes(terminator: str | bytes) -> bytes:
+    known = _TERMINATOR_BYTES.get(terminator)
+    if known is not None:
+        return known
     if isinstance(terminator, bytes):
         if terminator not in (b"\r", b"\r\n"):
             raise LocalProtocolError(f"terminator {terminator!r}: use b'\\r' or b'\\r\\n'")
@@ -114,6 +118,7 @@ class _Layout:
 
 
 _TEXT, _LIST = "text", "list"  # variable fields kept as the text / collected into a tuple
+_TEXT_KINDS = ("str", "digits", "upper", "summary")  # fixed fields written as they are
 
 
 def _var_converter(var: Var) -> Any:
@@ -155,7 +160,7 @@ Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
 
 def _plan(cls: type[Message]) -> Plan:
     """How to write each field of ``cls``, worked out once per class."""
-    fixed = tuple((spec.name, (lambda value, spec=spec: encode_fixed(spec, value))) for spec in cls.FIXED)
+    fixed = tuple((spec.name, None if spec.kind in _TEXT_KINDS else fixed_encoder(spec)) for spec in cls.FIXED)
     fields: list[tuple[str, str, Any, Any]] = []
     for var in cls.FIELDS:
         if var.kind == "str":
@@ -183,7 +188,7 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
     values = msg.__dict__
     parts = [msg.COMMAND]
     for name, convert in plan[0]:
-        parts.append(convert(values[name]))
+        parts.append(values[name] if convert is None else convert(values[name]))
     for code, name, mode, convert in plan[1]:
         value = values[name]
         if mode is _TEXT:
@@ -199,7 +204,7 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
     for code, value in msg.extensions:
         parts.append(f"{code}{value}|")
     if seq is not None:
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= 9:
+        if type(seq) is not int or not 0 <= seq <= 9:
             raise LocalProtocolError(f"sequence number {seq!r} must be 0-9")
         parts.append(f"AY{seq}")
     text = "".join(parts)
@@ -279,7 +284,7 @@ def _parse(text: str, frame: bytes) -> Message:
     extensions: list[tuple[str, str]] = []
     try:
         for name, start, end, convert, choices in layout.fixed:
-            value = convert(text[start:end])
+            value = text[start:end] if convert is None else convert(text[start:end])
             if choices is not None and value not in choices:
                 raise FieldError(f"{name} {value!r} is not one of {choices!r}")
             values[name] = value

@@ -317,8 +317,82 @@ def fixed_decoder(spec: Fixed) -> Any:
     if spec.kind == "status":
         return PatronStatus.parse
     if spec.kind in _TEXT_KINDS and spec.name not in _ENUM_NAMES:
-        return str  # already a str of the right length: identity
+        return None  # already a str of the right length: kept as it is
+    if spec.kind == "int":
+        def digits(text: str) -> int:
+            if text.isdigit():
+                return int(text)
+            return int(decode_fixed(spec, text))  # blanks, or an error naming the field
+        return digits
     return lambda text: decode_fixed(spec, text)
+
+
+# ------------------------------------------------------------ per-spec functions
+# Built once per message class (see kiosk.sip2.codec and messages_base), so
+# encoding a request and checking its fields do no dispatch on the kind.
+def _flag(value: Any) -> str:
+    return "1" if value else "0"
+
+
+def _yn(value: Any) -> str:
+    return "Y" if value else "N"
+
+
+def _ynu(value: Any) -> str:
+    return "U" if value is None else "Y" if value else "N"
+
+
+def _status(value: Any) -> str:
+    flags: str = value.format()
+    return flags
+
+
+def fixed_encoder(spec: Fixed) -> Callable[[Any], str]:
+    """A one-argument encoder for ``spec`` (values already checked)."""
+    kind = spec.kind
+    if kind == "int":
+        width = spec.length
+        return lambda value: str(value).zfill(width)
+    encoders: dict[str, Callable[[Any], str]] = {
+        "flag": _flag, "yn": _yn, "ynu": _ynu, "date": format_date, "status": _status}
+    return encoders.get(kind, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return value is True or value is False
+
+
+def _is_ynu(value: Any) -> bool:
+    return value is None or value is True or value is False
+
+
+def _is_date(value: Any) -> bool:
+    return value is None or (isinstance(value, datetime) and value.utcoffset() is not None)
+
+
+def fixed_check(spec: Fixed) -> Callable[[Any], bool]:
+    """A predicate: can ``value`` be sent in ``spec``? (:func:`check_fixed`
+    says why not.)"""
+    kind, length, choices = spec.kind, spec.length, spec.choices
+    if kind in ("flag", "yn"):
+        return _is_bool
+    if kind == "ynu":
+        return _is_ynu
+    if kind == "date":
+        return _is_date
+    if kind == "int":
+        top = 10 ** length
+        return lambda value: type(value) is int and 0 <= value < top
+    if kind == "status":
+        return lambda value: isinstance(value, PatronStatus)
+    if kind in _SHAPES:
+        shape = _SHAPES[kind]
+        return lambda value: type(value) is str and len(value) == length and shape(value)
+
+    def text(value: Any) -> bool:
+        return (type(value) is str and len(value) == length and "|" not in value and "\r" not in value
+                and "\n" not in value and (choices is None or value in choices))
+    return text
 
 
 def decode_fixed(spec: Fixed, text: str) -> Any:

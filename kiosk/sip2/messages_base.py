@@ -1,18 +1,20 @@
 """The base of every SIP2 message class and the field descriptors they share.
 
 See :mod:`kiosk.sip2.messages` for the contract; the classes themselves live in
-:mod:`kiosk.sip2.messages_patron` (connection, patron, fees) and
-:mod:`kiosk.sip2.messages_items` (circulation and items).
+:mod:`kiosk.sip2.messages_link` (login, status, resend),
+:mod:`kiosk.sip2.messages_patron` (patron, fees) and
+:mod:`kiosk.sip2.messages_items` (circulation and items), which register
+themselves here as they are loaded.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from kiosk.errors import LocalProtocolError
-from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var
+from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var, fixed_check
 
 # Shared descriptors (same code, same meaning, in every message).
 _DATE = Fixed("transaction_date", "date", 18)
@@ -57,13 +59,17 @@ class Message:
 
     def __post_init__(self) -> None:
         values = self.__dict__
-        for fspec in self.FIXED:
-            check_fixed(fspec, values[fspec.name])
+        fixed, typed = _CHECKS.get(self.__class__) or _checks_for(self.__class__)
+        for fspec, ok in fixed:
+            if not ok(values[fspec.name]):
+                check_fixed(fspec, values[fspec.name])  # says what is wrong (a str subclass passes here)
         for vspec in self.FIELDS:
             value = values[vspec.name]
             if type(value) is str and vspec.kind == "str" and "|" not in value \
                     and "\r" not in value and "\n" not in value:
                 continue  # the common case, checked inline: building requests is on the hot path
+            if value is None and vspec in typed:
+                continue  # an optional typed field left out
             checked = check_var(vspec, value)
             if checked is not value:
                 object.__setattr__(self, vspec.name, checked)
@@ -135,6 +141,17 @@ class Message:
     @property
     def fixed_values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in self.FIXED}
+
+
+# Per class: each fixed field with its predicate, and the typed variable fields
+# that may be None; worked out on the first message of the class.
+_CHECKS: dict[type, tuple[tuple[tuple[Fixed, Callable[[Any], bool]], ...], frozenset[Var]]] = {}
+
+
+def _checks_for(cls: type[Message]) -> tuple[tuple[tuple[Fixed, Callable[[Any], bool]], ...], frozenset[Var]]:
+    checks = _CHECKS[cls] = (tuple((spec, fixed_check(spec)) for spec in cls.FIXED),
+                             frozenset(v for v in cls.FIELDS if v.kind in ("yn", "int", "date")))
+    return checks
 
 
 # ------------------------------------------------------------------ the catalogue

@@ -53,6 +53,21 @@ class SocketTransport:
         self._tls = tls is not None and isinstance(sock, tls.SSLSocket)
         self._no_data: tuple[type[Exception], ...] = \
             (socket.timeout, tls.SSLWantReadError) if self._tls and tls is not None else (socket.timeout,)
+        self._poller = select.poll()  # registered once: a poll per request costs no list building
+        self._poller.register(sock, select.POLLIN)
+
+    def readable(self) -> bool:
+        """Whether a read would return at once (bytes, or the peer's close);
+        never waits, never raises (a failed socket counts as readable: the
+        read says what failed)."""
+        if self._closed:
+            return True
+        if self._tls and self._sock.pending():  # type: ignore[attr-defined]
+            return True
+        try:
+            return bool(self._poller.poll(0))
+        except (OSError, ValueError):
+            return True
 
     def _set_timeout(self, timeout: float) -> None:
         # Waiting up to 50 ms longer than asked is harmless and spares a
@@ -79,14 +94,8 @@ class SocketTransport:
         sock = self._sock
         if timeout <= 0:
             # A poll: TLS may hold decrypted bytes the OS no longer reports.
-            pending = sock.pending() if self._tls else 0  # type: ignore[attr-defined]
-            if not pending:
-                try:
-                    ready, _, _ = select.select([sock], [], [], 0)
-                except (OSError, ValueError) as exc:
-                    raise TransportError(f"connection to {self.peer} failed: {exc}") from None
-                if not ready:
-                    raise TransportTimeout(f"nothing from {self.peer} yet")
+            if not self.readable():
+                raise TransportTimeout(f"nothing from {self.peer} yet")
             timeout = 0.05  # readable now: recv will not wait
         try:
             self._set_timeout(timeout)

@@ -26,7 +26,7 @@ from kiosk.sip2 import messages as m
 from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
 from kiosk.sip2.ratelog import RateLimitedLog
 from kiosk.sip2.settings import SIP2Settings
-from kiosk.sip2.transport import Transport
+from kiosk.sip2.transport import SocketTransport, Transport
 
 __all__ = ["Wire"]
 
@@ -65,6 +65,8 @@ class Wire:
         """Poll without waiting: drop stale bytes, detect a peer that hung up."""
         assert self.transport is not None
         self.decoder.clear()
+        if isinstance(self.transport, SocketTransport) and not self.transport.readable():
+            return True  # the common case, without an exception: nothing waiting, the peer still there
         for _ in range(16):  # bounded: a chatty peer cannot keep us here
             try:
                 stale = self.transport.read(0)
