@@ -353,7 +353,6 @@ class SIP2Client(SIP2Calls):
         if self._wire.transport is None:
             raise TransportError("not connected to the ILS")
         data, seq = self._wire.frame(request)
-        name = type(request).__name__
         started = time.monotonic()
         try:
             self._wire.send(data)
@@ -366,8 +365,9 @@ class SIP2Client(SIP2Calls):
         except (TransportError, RemoteProtocolError) as exc:
             self._fail(exc)
             if uncertain:
-                raise UnknownOutcome(f"{name} sent but its outcome is unknown: {exc}", request) from exc
+                raise UnknownOutcome(f"{type(request).__name__} sent but its outcome is unknown: {exc}",
+                                     request) from exc
             raise
-        self.last_rtt = time.monotonic() - started
-        self._last_activity = time.monotonic()
+        self._last_activity = now = time.monotonic()
+        self.last_rtt = now - started
         return reply

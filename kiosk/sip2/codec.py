@@ -347,9 +347,16 @@ class Decoder:
         self.verify = verify
         self.max_frame = max_frame
         self._buffer = bytearray()
+        self._whole = b""  # one complete frame that arrived alone, not yet copied into the buffer
         self._scan = 0  # bytes already searched for a terminator
 
     def feed(self, data: bytes) -> None:
+        if not self._buffer and data.endswith(b"\r") and data.count(b"\r") == 1 and b"\n" not in data:
+            self._whole = data  # the usual reply: exactly one frame in one read (see next_frame)
+            return
+        if self._whole:
+            self._buffer += self._whole
+            self._whole = b""
         self._buffer += data
 
     @property
@@ -360,10 +367,15 @@ class Decoder:
     def clear(self) -> None:
         """Drop buffered bytes (after a reconnect, stale halves are garbage)."""
         self._buffer.clear()
+        self._whole = b""
         self._scan = 0
 
     def next_frame(self) -> Frame | None:
         """The next complete frame, or ``None`` until more bytes arrive."""
+        if self._whole:
+            raw, self._whole = self._whole[:-1], b""
+            if raw.strip(b"\x00 \t"):
+                return decode_frame(raw, self.encoding, verify=self.verify)
         while True:
             buf = self._buffer
             cr, lf = buf.find(b"\r", self._scan), buf.find(b"\n", self._scan)

@@ -12,6 +12,7 @@ proxy) can bring their own:
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import sys
@@ -71,8 +72,11 @@ class SocketTransport:
 
     def _set_timeout(self, timeout: float) -> None:
         # Waiting up to 50 ms longer than asked is harmless and spares a
-        # system call on nearly every read (the remaining time shrinks a bit).
+        # system call (settimeout is an ioctl) on nearly every read: the
+        # timeout is rounded up to the next 50 ms, so the remaining time of
+        # one reply wait after another maps to the same value.
         if not timeout <= self._timeout <= timeout + 0.05:
+            timeout = math.ceil(timeout * 20) / 20
             self._sock.settimeout(timeout)
             self._timeout = timeout
 
