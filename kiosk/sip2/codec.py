@@ -8,6 +8,9 @@ Liberal in what we accept: CR, LF or CRLF, a missing trailing ``|``, lower-case
 checksum hex, blank dates, stray blanks between fields, ``|`` before ``AY``,
 unknown field codes (kept as ``extensions``).
 
+Peer bytes in errors go through :func:`~kiosk.sip2.display.show_bytes`
+(every control character escaped, secrets masked; re-exported here).
+
 Whose fault: :class:`MalformedMessage`, :class:`UnknownMessageType` and
 :class:`ChecksumError` (all :class:`RemoteProtocolError`) for bytes the peer
 sent; :class:`LocalProtocolError` for a message we cannot send. Error texts
@@ -20,7 +23,7 @@ import re
 from typing import Any, Iterator
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError
-from kiosk.logs import mask_secrets
+from kiosk.sip2.display import printable as printable, show_bytes as show_bytes  # re-exported
 from kiosk.sip2.fields import (
     FieldError, Var, decode_var, encode_var, fixed_decoder, fixed_encoder, var_default,
 )
@@ -57,29 +60,6 @@ class ChecksumError(RemoteProtocolError):
         self.data = show_bytes(raw)
         self.sequence = sequence
         super().__init__(f"SIP2 checksum mismatch: {self.data}")
-
-
-def show_bytes(raw: bytes, limit: int = 200, encoding: str = "latin-1") -> str:
-    """Printable, secret-masked text of a frame for errors and logs: every
-    control character escaped (see :func:`printable`)."""
-    text = mask_secrets(printable(raw[:limit * 4].decode(encoding, "replace")))
-    return text if len(text) <= limit else text[:limit] + f"...({len(raw)} bytes)"
-
-
-# Characters a peer could use to drive a terminal or reorder what it shows:
-# C0 (NUL, BEL, ESC, VT, FF ...), DEL, C1 (NEL, CSI ...), the Unicode line and
-# paragraph separators and the bidirectional controls.
-_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-_ESCAPES.update({0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"})
-_ESCAPES.update({code: f"\\u{code:04x}" for code in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
-                                                        *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character escaped (``\\r``, ``\\x1b``,
-    ``\\x85``, ``\\u202e`` ...): peer text shown in errors, logs and the
-    ``kiosk sip2`` output must never reach a terminal as a control sequence."""
-    return text.translate(_ESCAPES)
 
 
 def checksum(data: bytes) -> str:
