@@ -238,7 +238,7 @@ def run_write(args: argparse.Namespace) -> int:
                 failures += not report.ok
     finally:
         reader.close()
-    print(f"{done - failures} of {done} tag(s) programmed", flush=True)
+    print(f"{done - failures} of {done} tag{'' if done == 1 else 's'} programmed", flush=True)
     return 1 if failures else 0
 
 

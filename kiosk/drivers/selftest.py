@@ -42,3 +42,8 @@ class SelfTestResult:
     def __str__(self) -> str:
         head = ("PASS" if self.ok else "FAIL") + f": {self.detail}"
         return head + "".join(f" (warning: {w})" for w in self.warnings)
+
+
+def tags_on_pad(count: int) -> str:
+    """``"1 tag on the pad"`` / ``"3 tags on the pad"`` (staff text, English)."""
+    return f"{count} tag{'' if count == 1 else 's'} on the pad"
