@@ -85,7 +85,7 @@ def setup_logging(verbosity: int = 0, environ: dict[str, str] | None = None) -> 
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
-        if getattr(handler, "_kiosk", False):
+        if getattr(handler, "_kiosk", False):  # ours carry the mark; other libraries' handlers stay
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
     handler._kiosk = True  # type: ignore[attr-defined]

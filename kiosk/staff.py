@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from kiosk.config import Config
+
 log = logging.getLogger(__name__)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -65,8 +67,8 @@ class StaffPolicy:
     lockout_seconds: float = 300.0
 
     @classmethod
-    def from_config(cls, cfg: object) -> "StaffPolicy":
-        staff = getattr(cfg, "staff")
+    def from_config(cls, cfg: Config) -> "StaffPolicy":
+        staff = cfg.staff
         return cls(staff.pin_hash, tuple(staff.badge_hashes), staff.max_failures, float(staff.lockout_seconds))
 
 

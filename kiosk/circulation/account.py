@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from kiosk.circulation.context import Context, due_display, ils_words
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
@@ -31,6 +31,7 @@ from kiosk.store.journal import Kind, Outcome
 from kiosk.drivers.payment import PaymentAdapter, PaymentUnavailable, to_amount
 from kiosk.receipts.model import parse_due_date
 from kiosk.circulation.session import Patron
+from kiosk.sip2 import messages as m
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,16 @@ MSG_ACCOUNT_UNAVAILABLE = N_("Your account cannot be shown right now. Please try
 _PAGE = 50
 _MAX_ITEMS = 500
 PROGRESS_EVERY = 8    # loans detailed between two progress views of a long account
+
+
+# Summary list asked for (patron information 63) -> the reply field that carries it.
+_SUMMARY_ITEMS: dict[str, Callable[[m.PatronInformationResponse], tuple[str, ...]]] = {
+    "charged": lambda info: info.charged_items,
+    "overdue": lambda info: info.overdue_items,
+    "hold": lambda info: info.hold_items,
+    "unavailable": lambda info: info.unavailable_hold_items,
+    "fine": lambda info: info.fine_items,
+}
 
 
 class AccountUnavailable(KioskError):
@@ -83,13 +94,13 @@ class AccountService:
         self.payment = payment
 
     # -- reading ------------------------------------------------------------------------
-    def _list(self, patron: Patron, which: str, attr: str) -> tuple[str, ...]:
+    def _list(self, patron: Patron, which: str) -> tuple[str, ...]:
         items: list[str] = []
         start = 1
         while start <= _MAX_ITEMS:
             info = self.ctx.client.patron_information(patron.patron_id, pin=patron.pin or None, summary=which,
                                                       start=start, end=start + _PAGE - 1)
-            page = tuple(getattr(info, attr, ()) or ())
+            page = tuple(_SUMMARY_ITEMS[which](info) or ())
             items.extend(page)
             if len(page) < _PAGE:
                 break
@@ -109,12 +120,12 @@ class AccountService:
         today = today or date.today()
         try:
             head = ctx.client.patron_information(patron.patron_id, pin=patron.pin or None)
-            charged = self._list(patron, "charged", "charged_items")
-            overdue = set(self._list(patron, "overdue", "overdue_items")) if head.overdue_items_count else set()
-            ready = self._list(patron, "hold", "hold_items") if head.hold_items_count else ()
-            pending = self._list(patron, "unavailable", "unavailable_hold_items") \
+            charged = self._list(patron, "charged")
+            overdue = set(self._list(patron, "overdue")) if head.overdue_items_count else set()
+            ready = self._list(patron, "hold") if head.hold_items_count else ()
+            pending = self._list(patron, "unavailable") \
                 if head.unavailable_holds_count else ()
-            fines = self._list(patron, "fine", "fine_items") if head.fine_items_count else ()
+            fines = self._list(patron, "fine") if head.fine_items_count else ()
             early = progress if progress is not None and len(charged) > PROGRESS_EVERY else None
             holds_ready = tuple(HoldView(i, "", True) for i in ready)
             holds_pending = tuple(HoldView(i, "", False) for i in pending)
@@ -138,7 +149,7 @@ class AccountService:
             raise AccountUnavailable(str(exc)) from exc
         return self._view(head, patron, tr, loans, (), holds_ready, holds_pending, fines)
 
-    def _view(self, head: Any, patron: Patron, tr: Translator, detailed: list[LoanView], waiting: Sequence[str],
+    def _view(self, head: m.PatronInformationResponse, patron: Patron, tr: Translator, detailed: list[LoanView], waiting: Sequence[str],
               holds_ready: tuple[HoldView, ...], holds_pending: tuple[HoldView, ...],
               fines: Sequence[str]) -> AccountView:
         """The account from the 64 reply, the loans detailed so far (overdue first,
@@ -165,7 +176,7 @@ class AccountService:
         """Just the holds ready for pickup, with titles (for the receipt of a
         patron who did not open My account). Raises :class:`AccountUnavailable`."""
         try:
-            return tuple(HoldView(i, self._title(i), True) for i in self._list(patron, "hold", "hold_items"))
+            return tuple(HoldView(i, self._title(i), True) for i in self._list(patron, "hold"))
         except TransportError as exc:
             if not isinstance(exc, UnknownOutcome):
                 self.ctx.go_offline(str(exc))
@@ -241,7 +252,7 @@ class AccountService:
         return RenewResult(tuple(results), summary, words)
 
     # -- paying -----------------------------------------------------------------------------
-    def pay(self, patron: Patron, fee_id: str | None, amount: Any, tr: Translator,
+    def pay(self, patron: Patron, fee_id: str | None, amount: Decimal | str | float, tr: Translator,
             session_id: str = "") -> PaymentResult:
         ctx, journal = self.ctx, self.ctx.journal
         if self.payment is None:

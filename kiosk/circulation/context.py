@@ -18,14 +18,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from kiosk.drivers.rfid.base import uid_hex
+from kiosk.config import Config
+from kiosk.drivers.rfid.base import RFIDReader, uid_hex
 from kiosk.errors import DeviceError, TagError
 from kiosk.i18n import N_, Translator
 from kiosk.store.journal import Journal
 from kiosk.store.offline import OfflineDesk
 from kiosk.receipts.model import parse_due_date
+from kiosk.sip2.api import ILSClient
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,13 @@ class CirculationRules:
     currency: str = "USD"
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "CirculationRules":
+    def from_config(cls, cfg: Config) -> "CirculationRules":
         circ = cfg.circulation
-        return cls(pin_policy=circ.pin_policy, pin_attempts=int(circ.pin_attempts),
-                   renew_own_items=bool(circ.renew_own_items), security_failure=circ.security_failure,
-                   multipart=circ.multipart, anonymous_return=bool(circ.anonymous_return),
-                   barcode_items=bool(circ.barcode_items), write_retries=int(cfg.devices.rfid.write_retries),
-                   isil=cfg.station.isil or "", currency=cfg.station.currency or "USD")
+        return cls(pin_policy=circ.pin_policy, pin_attempts=circ.pin_attempts, renew_own_items=circ.renew_own_items,
+                   security_failure=circ.security_failure, multipart=circ.multipart,
+                   anonymous_return=circ.anonymous_return, barcode_items=circ.barcode_items,
+                   write_retries=cfg.devices.rfid.write_retries, isil=cfg.station.isil,
+                   currency=cfg.station.currency or "USD")
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ class SecurityWriter:
     next patron's stack is not an option.
     """
 
-    def __init__(self, reader: Any, policy: SecurityPolicy, retries: int = 3, retry_delay: float = 0.02) -> None:
+    def __init__(self, reader: RFIDReader | None, policy: SecurityPolicy, retries: int = 3,
+                 retry_delay: float = 0.02) -> None:
         self.reader = reader
         self.policy = policy
         self.retries = max(0, retries)
@@ -133,33 +136,34 @@ class SecurityWriter:
         Every tag is written, whatever it showed when it was placed: ``afis``
         (accepted for callers that have them) may be stale, e.g. a tag seen
         secured, then borrowed and returned while still on the pad."""
-        if self.reader is None:
+        reader = self.reader
+        if reader is None:
             return WriteResult(False, failed=tuple(uid_hex(u) for u in uids), detail="no RFID reader")
         written: list[str] = []
         failed: list[str] = []
         details: list[str] = []
         lifted = False
         for uid in uids:
-            ok, detail, gone = self._write_one(uid, secured)
+            ok, detail, gone = self._write_one(reader, uid, secured)
             (written if ok else failed).append(uid_hex(uid))
             lifted = lifted or gone
             if detail:
                 details.append(detail)
         return WriteResult(not failed, tuple(written), tuple(failed), "; ".join(details), lifted)
 
-    def _write_one(self, uid: bytes, secured: bool) -> tuple[bool, str, bool]:
+    def _write_one(self, reader: RFIDReader, uid: bytes, secured: bool) -> tuple[bool, str, bool]:
         target = self.policy.target(secured)
         last = ""
         for attempt in range(self.retries + 1):
             try:
                 if target.afi is not None:
-                    self.reader.write_afi(uid, target.afi)
+                    reader.write_afi(uid, target.afi)
                 if target.eas is not None:
-                    self.reader.set_eas(uid, target.eas)
+                    reader.set_eas(uid, target.eas)
                 return True, "", False
             except TagError as exc:
                 last = str(exc)
-                if not self._present(uid):
+                if not self._present(reader, uid):
                     return False, f"{uid_hex(uid)} left the pad: {last}", True
             except DeviceError as exc:
                 last = str(exc)
@@ -167,20 +171,22 @@ class SecurityWriter:
                 time.sleep(self.retry_delay)
         return False, f"{uid_hex(uid)}: {last}", False
 
-    def _present(self, uid: bytes) -> bool:
+    @staticmethod
+    def _present(reader: RFIDReader, uid: bytes) -> bool:
         try:
-            return any(tag.uid == uid for tag in self.reader.inventory())
+            return any(tag.uid == uid for tag in reader.inventory())
         except DeviceError:
             return True  # the reader itself failed; let the retries decide
 
 
 @dataclass
 class Context:
-    """What every engine needs. ``go_offline(reason)`` switches the station
-    offline (emits OfflineChanged); ``is_offline()`` tells the engines which
-    path to take."""
+    """What every engine needs. ``client`` is the ILS link (the engines use
+    only :class:`~kiosk.sip2.api.ILSClient`); ``go_offline(reason)`` switches
+    the station offline (emits OfflineChanged); ``is_offline()`` tells the
+    engines which path to take."""
 
-    client: Any
+    client: ILSClient
     journal: Journal
     desk: OfflineDesk
     rules: CirculationRules

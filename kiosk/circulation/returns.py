@@ -25,7 +25,7 @@ from kiosk.circulation.context import M, Context, ils_words
 from kiosk.drivers.rfid.base import parse_uid, uid_hex
 from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import Instruction, ItemResult, ItemStatus
-from kiosk.i18n import translator
+from kiosk.i18n import Translator, translator
 from kiosk.store.journal import Kind, Outcome
 from kiosk.store.offline import OfflineRefused
 from kiosk.store.reconcile import item_truth
@@ -181,14 +181,14 @@ class ReturnProcessor:
                             magnetic_media=reply.magnetic_media, ils_message=words, staff_message=staff_words)
 
     # -- paths ----------------------------------------------------------------------
-    def _secure(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction, tr: Any, *,
-                offline: bool, **facts: Any) -> PendingReturn:
+    def _secure(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction,
+                tr: Translator, *, offline: bool, **facts: Any) -> PendingReturn:
         def write() -> ReturnOutcome:
             return self._secure_now(item_id, tags, entry, instruction, tr, offline=offline, **facts)
         return PendingReturn(write=write)
 
-    def _secure_now(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction, tr: Any, *,
-                    offline: bool, **facts: Any) -> ReturnOutcome:
+    def _secure_now(self, item_id: str, tags: tuple[bytes, ...], entry: int, instruction: Instruction,
+                    tr: Translator, *, offline: bool, **facts: Any) -> ReturnOutcome:
         uids = tuple(uid_hex(u) for u in tags)
         journal = self.ctx.journal
         message = self._message(instruction, facts.get("sort_bin", ""), offline, tr, facts.get("alert", False))
@@ -207,7 +207,8 @@ class ReturnProcessor:
         return ReturnOutcome(item_id, True, not offline, offline, False, Instruction.DESK, tr(M.RETURN_NOT_SECURED),
                              entry_id=entry, detail=detail, uids=uids, **facts)
 
-    def _message(self, instruction: Instruction, sort_bin: str, offline: bool, tr: Any, alert: bool = False) -> str:
+    def _message(self, instruction: Instruction, sort_bin: str, offline: bool, tr: Translator,
+                 alert: bool = False) -> str:
         if offline:
             return tr(M.RETURNED_OFFLINE)
         if instruction is Instruction.SORT_BIN and not alert:
@@ -216,7 +217,7 @@ class ReturnProcessor:
         return tr(_MESSAGES[instruction]).format(bin=sort_bin)
 
     def _offline(self, item_id: str, tags: tuple[bytes, ...], patron_id: str, session_id: str,
-                 tr: Any) -> PendingReturn:
+                 tr: Translator) -> PendingReturn:
         payload = {"uids": [uid_hex(u) for u in tags], "security": self.ctx.policy.mode.value}
         try:
             entry = self.ctx.desk.accept_return(item_id, payload, patron_id=patron_id, session_id=session_id)
@@ -227,7 +228,7 @@ class ReturnProcessor:
         return self._secure(item_id, tags, entry, Instruction.NONE, tr, offline=True)
 
     def _reconcile(self, item_id: str, tags: tuple[bytes, ...], entry: int, patron_id: str, session_id: str,
-                   tr: Any) -> PendingReturn:
+                   tr: Translator) -> PendingReturn:
         """The checkin's reply never came: is the item still on loan?"""
         journal = self.ctx.journal
         try:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
+from kiosk.config import Config
 from kiosk.errors import LocalProtocolError
 from kiosk.events import EndReason, ItemResult, SessionState
 
@@ -91,7 +92,7 @@ class Timeouts:
     goodbye: float = 5.0
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "Timeouts":
+    def from_config(cls, cfg: Config) -> "Timeouts":
         ui = cfg.ui
         return cls(pin=ui.timeout_pin, home=ui.timeout_home, borrow=ui.timeout_borrow, ret=ui.timeout_return,
                    account=ui.timeout_account, receipt=ui.timeout_receipt, warning=ui.warning_seconds,
@@ -101,7 +102,9 @@ class Timeouts:
         name = IDLE_TIMEOUT_OF.get(state)
         if name is None:
             return None
-        return float(getattr(self, "ret" if name == "return" else name))
+        seconds = {"pin": self.pin, "home": self.home, "borrow": self.borrow, "return": self.ret,
+                   "account": self.account, "receipt": self.receipt}
+        return float(seconds[name])
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Station configuration: a typed TOML schema, validated all at once.
 
 ``load_config(path)`` returns a :class:`Config`; ``load_config(None)`` gives
-the embedded demo settings. See :mod:`kiosk.config.sections` for every key.
+the embedded demo settings. See :mod:`kiosk.config.sections` for every key
+and :mod:`kiosk.config.typed` for the Python type of each.
 """
 
 from kiosk.config.loader import DEMO_SETTINGS, Config, load_config

@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
 
 from kiosk.config.schema import Section, Values, suggest
 from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
+from kiosk.config.typed import (AccessibilitySection, BarcodesSection, CirculationSection, DevicesSection,
+                                MonitoringSection, OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section,
+                                StaffSection, StationSection, UISection)
 from kiosk.config.types import PathValue
 from kiosk.drivers import registry
 from kiosk.errors import ConfigError
@@ -48,18 +51,67 @@ class DeviceValues(Values):
 
 
 class Config:
-    """A validated configuration: ``cfg.sip2.host``, ``cfg.devices.rfid.driver`` ..."""
+    """A validated configuration: ``cfg.sip2.host``, ``cfg.devices.rfid.driver`` ...
+
+    Each section is handed out under its typed face (:mod:`kiosk.config.typed`),
+    so ``cfg.sip2.reconnect_interval`` is a ``float`` to mypy as at run time.
+    """
 
     def __init__(self, sections: Mapping[str, Values], devices: Mapping[str, DeviceValues], source: Path | None) -> None:
         self._sections = dict(sections)
-        self.devices = Values("devices", devices)
+        self.devices = cast(DevicesSection, Values("devices", devices))
         self.source = source
 
-    def __getattr__(self, name: str) -> Values:
-        try:
-            return self._sections[name]
-        except KeyError:
-            raise AttributeError(f"no config section [{name}]") from None
+    if not TYPE_CHECKING:  # hidden from mypy: a section that is not declared below is a typo
+        def __getattr__(self, name: str) -> Values:
+            try:
+                return self._sections[name]
+            except KeyError:
+                raise AttributeError(f"no config section [{name}]") from None
+
+    @property
+    def station(self) -> StationSection:
+        return cast(StationSection, self._sections["station"])
+
+    @property
+    def sip2(self) -> SIP2Section:
+        return cast(SIP2Section, self._sections["sip2"])
+
+    @property
+    def ui(self) -> UISection:
+        return cast(UISection, self._sections["ui"])
+
+    @property
+    def circulation(self) -> CirculationSection:
+        return cast(CirculationSection, self._sections["circulation"])
+
+    @property
+    def barcodes(self) -> BarcodesSection:
+        return cast(BarcodesSection, self._sections["barcodes"])
+
+    @property
+    def receipt(self) -> ReceiptSection:
+        return cast(ReceiptSection, self._sections["receipt"])
+
+    @property
+    def offline(self) -> OfflineSection:
+        return cast(OfflineSection, self._sections["offline"])
+
+    @property
+    def staff(self) -> StaffSection:
+        return cast(StaffSection, self._sections["staff"])
+
+    @property
+    def monitoring(self) -> MonitoringSection:
+        return cast(MonitoringSection, self._sections["monitoring"])
+
+    @property
+    def returnbin(self) -> ReturnBinSection:
+        return cast(ReturnBinSection, self._sections["returnbin"])
+
+    @property
+    def accessibility(self) -> AccessibilitySection:
+        return cast(AccessibilitySection, self._sections["accessibility"])
 
     def section_names(self) -> list[str]:
         return list(self._sections)

@@ -8,12 +8,31 @@ per key.
 from __future__ import annotations
 
 from kiosk.config.schema import Key, Section
+from dataclasses import dataclass
+from typing import Any
+
 from kiosk.config.types import (Boolean, DeviceSpec, Float, Integer, PathValue, Regex, String,
-                                StringList)
+                                StringList, ValueType)
+from kiosk.speech.output import parse_output
 
 LANGUAGE = String(pattern=r"[a-z]{2,3}(_[A-Z]{2})?", pattern_doc="a language code such as en, es, tl, ar")
 COLOUR = String(pattern=r"#[0-9A-Fa-f]{6}", pattern_doc="a colour like #1B5E7A")
 BYTE = Integer(0, 255)
+URL = String(pattern=r"https?://\S+", pattern_doc="an http(s) URL", max_length=500)
+
+
+@dataclass(frozen=True)
+class AudioDevice(ValueType):
+    """``[accessibility] audio_device``: checked by the parser the speech output uses."""
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected an audio device string such as \"aplay\", got {type(value).__name__}")
+        parse_output(value)
+        return value.strip()
+
+    def describe(self) -> str:
+        return "audio device string"
 
 STATION = Section("station", "Who this station is and where it keeps its data.", (
     Key("id", String(pattern=r"[A-Za-z0-9_.-]{1,64}", pattern_doc="letters, digits, . _ - (1-64)"), "kiosk-1",
@@ -118,6 +137,13 @@ DEVICE_FAMILIES: dict[str, tuple[str, tuple[Key, ...]]] = {
         Key("baud", Integer(1200, 921600), 9600, "Serial speed of a status display or LED board."),
     )),
     "payment": ("Payment terminal for fines.", ()),
+    "keypad": ("Keypad for patrons who use the kiosk without touch or sight (numeric or audio-nav).", (
+        Key("keymap", StringList(String(pattern=r"[^=\s]+=[A-Za-z0-9_]+", pattern_doc="CODE=KEY, e.g. KEY_F5=REPEAT",
+                                        max_length=64)), (),
+            "Extra codes: evdev KEY_NAME=KEY or serial CHAR=KEY; KEY is UP, SELECT, HELP, REPEAT, DIGIT_5..."),
+        Key("baud", Integer(300, 921600), 9600, "Serial keypad baud rate (a device string ,baud=N wins)."),
+        Key("framing", String(choices=("byte", "line")), "byte", "Serial keypad: one key per byte, or one key name per line."),
+    )),
 }
 
 UI = Section("ui", "The touchscreen: look, lock-down and timeouts.", (
@@ -142,6 +168,23 @@ UI = Section("ui", "The touchscreen: look, lock-down and timeouts.", (
     Key("timeout_receipt", Float(5, 600), 20.0, "Seconds on the receipt choice before 'no receipt' is taken."),
     Key("warning_seconds", Float(3, 120), 15.0, "Countdown shown before an idle session ends."),
     Key("goodbye_seconds", Float(1, 60), 5.0, "Seconds the goodbye screen stays up."),
+))
+
+ACCESSIBILITY = Section("accessibility", "Speech, keypad operation, more time, zoom and low reach (EN 301 549 5.1).", (
+    Key("speech_default", Boolean(), False, "Start every session in speech mode (patrons can still turn it off)."),
+    Key("speech_on_keypad", Boolean(), True, "The first key pressed on the patron keypad turns speech on."),
+    Key("speech_rate", Integer(80, 450), 175, "Speech rate in words per minute; patrons change it with the keypad."),
+    Key("speech_volume", Float(0, 1), 0.8, "Speech volume, 0 to 1; patrons change it with the keypad."),
+    Key("audio_device", AudioDevice(), "aplay",
+        "Where speech plays: aplay[:ALSA_DEVICE] (the headphone jack), pipe:COMMAND, or sim[:DIR] to record it."),
+    Key("voices", StringList(String(pattern=r"[a-z]{2,3}(_[A-Z]{2})?=[A-Za-z0-9/_-]+",
+                                    pattern_doc="LANG=VOICE, e.g. en=gmw/en-US")), (),
+        "Voice per language (espeak-ng identifiers, e.g. en=gmw/en-US); others get espeak-ng's first choice."),
+    Key("speech_timeout_factor", Float(1, 10), 2.0, "Inactivity timeouts are this many times longer in speech mode."),
+    Key("large_text_timeout_factor", Float(1, 10), 1.5, "Inactivity timeouts are this many times longer in large-text mode."),
+    Key("zoom_max", Float(1, 4), 2.0, "Largest magnification patrons can choose, beyond large text (1 = no zoom)."),
+    Key("zoom_step", Float(0.1, 1), 0.5, "Magnification added by each step of the zoom control."),
+    Key("low_layout", Boolean(), False, "Start sessions with every control in the lower part of a portrait screen."),
 ))
 
 CIRCULATION = Section("circulation", "Rules that decide what patrons may do and are told.", (
@@ -208,12 +251,17 @@ STAFF = Section("staff", "Staff mode access.", (
 ))
 
 MONITORING = Section("monitoring", "Webhooks, heartbeat and metrics for remote monitoring.", (
-    Key("webhook_url", String(pattern=r"https?://\S+", pattern_doc="an http(s) URL", max_length=500), "",
-        "Where events staff must act on are POSTed; empty = off."),
-    Key("webhook_timeout", Float(0.1, 60), 5.0, "Seconds per webhook attempt."),
-    Key("webhook_retries", Integer(0, 20), 5, "Attempts per event, with exponential back-off."),
+    Key("webhook_url", URL, "", "Where events staff must act on are POSTed; empty = off."),
+    Key("webhook_urls", StringList(URL), (), "More receivers, each with its own queue and sender thread."),
+    Key("webhook_timeout", Float(0.1, 60), 5.0, "Seconds to wait for a receiver's answer to one POST."),
+    Key("webhook_connect_timeout", Float(0.1, 60), 3.0, "Seconds to wait for a receiver's connection."),
+    Key("webhook_backoff", Float(0.01, 3600), 1.0, "Seconds before the first retry; doubles per failure."),
+    Key("webhook_backoff_max", Float(0.01, 86400), 300.0, "Longest wait between retries."),
+    Key("webhook_max_age", Float(1, 90 * 86400), 3 * 86400.0,
+        "Seconds an undelivered event is kept (on disk) before it is dropped and counted."),
+    Key("webhook_retries", Integer(0, 20), 5, "Unused: events are retried until webhook_max_age (kept so old files load)."),
     Key("heartbeat_interval", Float(0, 86400), 300.0, "Seconds between heartbeat webhooks; 0 = off."),
-    Key("metrics_host", String(max_length=255), "127.0.0.1", "Address of the Prometheus metrics endpoint."),
+    Key("metrics_host", String(max_length=255), "127.0.0.1", "Address of the Prometheus metrics endpoint (0.0.0.0 = all)."),
     Key("metrics_port", Integer(0, 65535), 0, "Port of the Prometheus metrics endpoint; 0 = off."),
 ))
 
@@ -234,5 +282,5 @@ RETURNBIN = Section("returnbin", "The after-hours return bin.", (
     Key("print_slip", Boolean(), False, "Print a return slip per item."),
 ), table_lists={"rules": RETURNBIN_RULE})
 
-SECTIONS: tuple[Section, ...] = (STATION, SIP2, UI, CIRCULATION, BARCODES, RECEIPT, OFFLINE, STAFF, MONITORING,
+SECTIONS: tuple[Section, ...] = (STATION, SIP2, UI, ACCESSIBILITY, CIRCULATION, BARCODES, RECEIPT, OFFLINE, STAFF, MONITORING,
                                  RETURNBIN)

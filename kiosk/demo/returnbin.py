@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from kiosk.config import load_config
+from kiosk.drivers.rfid.sim import SimulatedPad
+from kiosk.drivers.sorter import SimulatedSorter
 from kiosk.errors import KioskError
 from kiosk.returnbin import ItemSorted, ReturnBin
 from kiosk.returnbin.chute import SimulatedChute
@@ -67,7 +69,9 @@ def run_returnbin_demo(count: int | None, interval: float) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-returnbin-") as tmp, ILSSimulator() as ils:
         config = demo_config(tmp, ils.port)
         service = ReturnBin(config)
-        chute = SimulatedChute(service.reader, service)
+        pad, sorter = service.reader, service.sorter
+        assert isinstance(pad, SimulatedPad) and isinstance(sorter, SimulatedSorter)  # the demo config's "sim"
+        chute = SimulatedChute(pad, service)
 
         def show(event: ItemSorted) -> None:
             outcome = event.outcome
@@ -91,5 +95,5 @@ def run_returnbin_demo(count: int | None, interval: float) -> int:
         finally:
             service.stop()
         print(f"{service.processed} items sorted: " + ", ".join(
-            f"bin {b}: {n}" for b, n in sorted(service.sorter.counts.items())), flush=True)
+            f"bin {b}: {n}" for b, n in sorted(sorter.counts.items())), flush=True)
     return 0

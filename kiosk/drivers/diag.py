@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Protocol
 
 from kiosk.drivers import registry
 from kiosk.drivers.selftest import SelfTestResult
@@ -37,11 +37,40 @@ class DiagResult:
 Prompt = Callable[[str], None]
 
 
+class DeviceTable(Protocol):
+    """One ``[devices.<family>]`` table as the config hands it out."""
+
+    @property
+    def driver(self) -> str: ...
+
+    @property
+    def required(self) -> bool: ...
+
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+
+class DeviceTables(Protocol):
+    def __getitem__(self, family: str) -> DeviceTable: ...
+
+    def __contains__(self, family: object) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+class HasDevices(Protocol):
+    """A whole config (:class:`kiosk.config.Config`): drivers are handed it, never load it."""
+
+    @property
+    def devices(self) -> DeviceTables: ...
+
+
 def _exercise(family: str, device: Any, print_page: bool, prompt_wait: float, prompt: Prompt) -> SelfTestResult:
     """The family's safe self-test, plus its scan / tap step."""
     if family == "printer":
         result: SelfTestResult = device.self_test(print_page=print_page)
     else:
+        # Families differ (each has its own driver classes): not every device has every step.
         test = getattr(device, "self_test", None)
         result = test() if callable(test) else SelfTestResult.passed("opened (no self-test)")
     if not result.ok:
@@ -99,7 +128,7 @@ def check_device(family: str, driver: str, options: dict[str, Any], *, print_pag
     return outcome[0]
 
 
-def run_diag(cfg: Any, *, print_page: bool = True, prompt_wait: float = 0.0, timeout: float = 30.0,
+def run_diag(cfg: HasDevices, *, print_page: bool = True, prompt_wait: float = 0.0, timeout: float = 30.0,
              prompt: Prompt = lambda text: None) -> list[DiagResult]:
     results: list[DiagResult] = []
     families = [f for f in FAMILY_ORDER if f in cfg.devices] + [f for f in cfg.devices if f not in FAMILY_ORDER]

@@ -40,6 +40,7 @@ FAMILY_MODULES: dict[str, str] = {
     "sorter": "kiosk.drivers.sorter",
     "display": "kiosk.drivers.display",
     "payment": "kiosk.drivers.payment",
+    "keypad": "kiosk.drivers.keypad",
 }
 
 
@@ -101,8 +102,8 @@ def _parse(family: str, spec: str, options: dict[str, Any]) -> tuple[DriverEntry
     if entry is None:
         schemes = [e.scheme for (f, _), e in _REGISTRY.items() if f == family]
         close = difflib.get_close_matches(scheme, schemes, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown device string {spec!r}{hint}; valid forms: {valid_forms(family)}")
+        hint = f"; did you mean {close[0]!r}? valid forms: " if close else "; valid forms: "
+        raise ValueError(f"unknown device string {spec!r}{hint}{valid_forms(family)}")
     try:
         return entry, entry.parse(argument, options)
     except ValueError as exc:

@@ -35,7 +35,7 @@ def open_port(url: str, **settings: Any) -> serial.SerialBase:
             port.close()
         except Exception:  # closing a half-open port: the first error is the one to report
             pass
-        if isinstance(exc, serial.SerialException) and getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK):
+        if isinstance(exc, serial.SerialException) and exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
             busy = PortBusy(f"{url} is busy: another program has it open (is the kiosk or the return bin running?)")
             busy.errno = exc.errno      # as pyserial's own error carries it
             raise busy from exc

@@ -1,206 +1,212 @@
-"""Metrics in the Prometheus text exposition format (version 0.0.4), served
-on a local port so a library running dozens of stations can scrape them with
-the tools it already has.
+"""The station's Prometheus metrics and the ``/metrics`` + ``/healthz`` endpoint.
 
-Thread-safe counters, gauges and histograms with labels; no dependency on
-prometheus_client. ``GET /metrics`` returns the text; ``GET /healthz`` returns
-200 while the station is in service, 503 when it is not.
+Built on ``prometheus_client`` (one private registry per :class:`Metrics`, so
+two stations in one test process never share a counter). The registry also
+carries the client's process, platform and garbage-collector collectors:
+memory, CPU, open files and start time of a kiosk that runs for months.
+
+Values that live elsewhere are read at scrape time, never cached: the offline
+queue and conflicts come from the journal (:meth:`Metrics.watch_journal`), the
+ILS state from a callable (:meth:`Metrics.watch_ils`), the webhook queues from
+the outbox. So the first scrape after a restart already tells the truth.
 """
 
 from __future__ import annotations
 
 import http.server
-import math
+import logging
 import threading
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
-LabelKey = tuple[tuple[str, str], ...]
+from prometheus_client import (CollectorRegistry, Counter, GCCollector, Gauge, Histogram, PlatformCollector,
+                               ProcessCollector)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 
-DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+log = logging.getLogger(__name__)
 
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _labels(key: LabelKey, extra: Iterable[tuple[str, str]] = ()) -> str:
-    pairs = list(key) + list(extra)
-    if not pairs:
-        return ""
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
+#: SIP2 round trips: a LAN ILS answers in 10-50 ms, a hosted one in 100-500 ms.
+RTT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
+class Family:
+    """One metric with keyword labels: ``items.inc(action="borrow", result="ok")``.
 
+    A thin face over a ``prometheus_client`` metric so call sites name their
+    labels, and tests can read a value back with :meth:`value`.
+    """
 
-class _Metric:
-    kind = "untyped"
+    def __init__(self, registry: CollectorRegistry, metric: Any, sample: str, labels: tuple[str, ...] = ()) -> None:
+        self._registry = registry
+        self._metric = metric
+        self._sample = sample          # the name its value is exposed under
+        self._labels = labels
 
-    def __init__(self, name: str, doc: str) -> None:
-        self.name = name
-        self.doc = doc
-        self._lock = threading.Lock()
-
-    def header(self) -> list[str]:
-        return [f"# HELP {self.name} {self.doc}", f"# TYPE {self.name} {self.kind}"]
-
-    def lines(self) -> list[str]:
-        raise NotImplementedError
-
-
-class Counter(_Metric):
-    kind = "counter"
-
-    def __init__(self, name: str, doc: str) -> None:
-        super().__init__(name, doc)
-        self._values: dict[LabelKey, float] = {}
+    def _child(self, labels: Mapping[str, str]) -> Any:
+        if set(labels) != set(self._labels):
+            raise ValueError(f"{self._sample} takes labels {sorted(self._labels)}, got {sorted(labels)}")
+        return self._metric.labels(**{k: str(v) for k, v in labels.items()}) if self._labels else self._metric
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
-        if amount < 0:
-            raise ValueError("a counter only goes up")
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: str) -> float:
-        with self._lock:
-            return self._values.get(tuple(sorted(labels.items())), 0.0)
-
-    def lines(self) -> list[str]:
-        with self._lock:
-            items = sorted(self._values.items()) or [((), 0.0)]
-        return [f"{self.name}{_labels(k)} {_number(v)}" for k, v in items]
-
-
-class Gauge(_Metric):
-    kind = "gauge"
-
-    def __init__(self, name: str, doc: str, callback: Callable[[], float] | None = None) -> None:
-        super().__init__(name, doc)
-        self._values: dict[LabelKey, float] = {}
-        self._callback = callback
+        self._child(labels).inc(amount)
 
     def set(self, value: float, **labels: str) -> None:
-        with self._lock:
-            self._values[tuple(sorted(labels.items()))] = float(value)
-
-    def value(self, **labels: str) -> float:
-        with self._lock:
-            return self._values.get(tuple(sorted(labels.items())), 0.0)
-
-    def lines(self) -> list[str]:
-        if self._callback is not None:
-            self.set(self._callback())
-        with self._lock:
-            items = sorted(self._values.items()) or [((), 0.0)]
-        return [f"{self.name}{_labels(k)} {_number(v)}" for k, v in items]
-
-
-class Histogram(_Metric):
-    kind = "histogram"
-
-    def __init__(self, name: str, doc: str, buckets: tuple[float, ...] = DEFAULT_BUCKETS) -> None:
-        super().__init__(name, doc)
-        self.buckets = tuple(sorted(buckets)) + (math.inf,)
-        self._counts: dict[LabelKey, list[int]] = {}
-        self._sums: dict[LabelKey, float] = {}
+        self._child(labels).set(float(value))
 
     def observe(self, value: float, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            counts = self._counts.setdefault(key, [0] * len(self.buckets))
-            for index, bound in enumerate(self.buckets):
-                if value <= bound:
-                    counts[index] += 1
-            self._sums[key] = self._sums.get(key, 0.0) + value
+        self._child(labels).observe(float(value))
+
+    def set_function(self, fn: Callable[[], float]) -> None:
+        """Read the (unlabelled) value from ``fn`` at every scrape."""
+        self._metric.set_function(fn)
+
+    def value(self, **labels: str) -> float:
+        """The exposed value (a histogram: its count); 0 when never set."""
+        found = self._registry.get_sample_value(self._sample, {k: str(v) for k, v in labels.items()})
+        return float(found or 0.0)
 
     def count(self, **labels: str) -> int:
-        with self._lock:
-            counts = self._counts.get(tuple(sorted(labels.items())))
-            return counts[-1] if counts else 0
+        return int(self.value(**labels))
 
-    def lines(self) -> list[str]:
-        out: list[str] = []
+
+class _LiveCollector:
+    """Collects gauges from callables at scrape time. A source that fails is
+    logged once and left out of that scrape (an absent series, not a false 0)."""
+
+    def __init__(self) -> None:
+        self._sources: list[Callable[[], Iterable[Metric]]] = []
+        self._failing: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, source: Callable[[], Iterable[Metric]]) -> None:
         with self._lock:
-            for key in sorted(self._counts):
-                for bound, count in zip(self.buckets, self._counts[key]):
-                    out.append(f"{self.name}_bucket{_labels(key, [('le', _number(bound))])} {count}")
-                out.append(f"{self.name}_sum{_labels(key)} {_number(self._sums[key])}")
-                out.append(f"{self.name}_count{_labels(key)} {self._counts[key][-1]}")
-        return out
+            self._sources.append(source)
+
+    def describe(self) -> list[Metric]:
+        return []  # names vary with the sources added later; skip the registry's duplicate check
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            sources = list(self._sources)
+        for index, source in enumerate(sources):
+            try:
+                families = list(source())
+            except Exception as exc:  # the scrape boundary: one broken source must not fail the scrape
+                if index not in self._failing:
+                    log.warning("metrics source %s failed: %s", getattr(source, "__name__", source), exc)
+                    self._failing.add(index)
+                continue
+            self._failing.discard(index)
+            yield from families
 
 
 class Metrics:
-    """The station's metrics, by name; render with :meth:`exposition`."""
+    """Every metric a station exposes, by attribute; :meth:`exposition` renders them."""
 
-    def __init__(self) -> None:
-        self._metrics: dict[str, _Metric] = {}
-        self._lock = threading.Lock()
-        self.sessions = self.counter("kiosk_sessions_total", "Patron sessions started.")
-        self.items = self.counter("kiosk_items_total", "Items handled, by action (borrow, return, renew) and result.")
-        self.refusals = self.counter("kiosk_refusals_total", "Items the ILS or the kiosk refused, by action.")
-        self.ils_rtt = self.histogram("kiosk_ils_round_trip_seconds", "SIP2 request round-trip time.")
-        self.ils_online = self.gauge("kiosk_ils_online", "1 while the ILS answers, 0 while offline.")
-        self.offline_queue = self.gauge("kiosk_offline_queue_length", "Transactions waiting to be replayed.")
-        self.conflicts = self.gauge("kiosk_offline_conflicts", "Replayed transactions kept for staff.")
-        self.device_up = self.gauge("kiosk_device_up", "1 when the device works, by device family.")
-        self.in_service = self.gauge("kiosk_in_service", "1 while the station serves patrons.")
-        self.bins = self.counter("kiosk_returnbin_items_total", "Items routed by the return bin, by bin.")
+    def __init__(self, *, process: bool = True) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        if process:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
+        self._live = _LiveCollector()
+        self.registry.register(self._live)
+        c, g = self._counter, self._gauge
+        self.info = g("kiosk_station_info", "Always 1; labels name the station, its kind and version.",
+                      ("station_id", "kind", "version"))
+        self.in_service = g("kiosk_in_service", "1 while the station serves patrons (takes returns), else 0.")
+        self.ils_online = g("kiosk_ils_online", "1 while the ILS answers SIP2, 0 while offline.")
+        self.device_up = g("kiosk_device_up", "1 when the device works, 0 when it failed, by device.", ("device",))
+        self.paper_out = g("kiosk_printer_paper_out", "1 while the receipt printer is out of paper.")
+        self.bin_full = g("kiosk_returnbin_bin_full", "1 while a return bin is full, by bin.", ("bin",))
+        self.sessions = c("kiosk_sessions", "Patron sessions started.")
+        self.items = c("kiosk_items", "Items handled, by action (borrow, return, renew) and result "
+                                      "(ok, refused, offline, error).", ("action", "result"))
+        self.refusals = c("kiosk_refusals", "Items the ILS or the kiosk refused, by action.", ("action",))
+        self.receipts = c("kiosk_receipts", "Receipts, by result (printed, failed).", ("result",))
+        self.bins = c("kiosk_returnbin_items", "Items routed by the return bin, by bin.", ("bin",))
+        self.events = c("kiosk_events", "Events raised (webhook or not), by event and severity.",
+                        ("event", "severity"))
+        self.coalesced = c("kiosk_events_coalesced", "Events not sent again because one like it is "
+                                                     "still raised (bin_full until bin_emptied...).", ("event",))
+        self.webhooks_delivered = c("kiosk_webhooks_delivered", "Webhook events a receiver accepted.",
+                                    ("receiver",))
+        self.webhooks_dropped = c("kiosk_webhooks_dropped", "Webhook events given up, by receiver and reason "
+                                                            "(max_age, overflow).", ("receiver", "reason"))
+        self.ils_rtt = Family(self.registry, Histogram(
+            "kiosk_ils_round_trip_seconds", "SIP2 request round-trip time.", buckets=RTT_BUCKETS,
+            registry=self.registry), "kiosk_ils_round_trip_seconds_count")
+        for result in ("printed", "failed"):  # series exist at 0, so increase() sees the first one
+            self.receipts.inc(0, result=result)
 
-    def _add(self, metric: _Metric) -> _Metric:
-        with self._lock:
-            if metric.name in self._metrics:
-                raise ValueError(f"metric {metric.name} exists")
-            self._metrics[metric.name] = metric
-        return metric
+    def _counter(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> Family:
+        return Family(self.registry, Counter(name, doc, labels, registry=self.registry), name + "_total", labels)
 
-    def counter(self, name: str, doc: str) -> Counter:
-        return self._add(Counter(name, doc))  # type: ignore[return-value]
+    def _gauge(self, name: str, doc: str, labels: tuple[str, ...] = ()) -> Family:
+        return Family(self.registry, Gauge(name, doc, labels, registry=self.registry), name, labels)
 
-    def gauge(self, name: str, doc: str, callback: Callable[[], float] | None = None) -> Gauge:
-        return self._add(Gauge(name, doc, callback))  # type: ignore[return-value]
+    # -- live values -----------------------------------------------------------------
 
-    def histogram(self, name: str, doc: str, buckets: tuple[float, ...] = DEFAULT_BUCKETS) -> Histogram:
-        return self._add(Histogram(name, doc, buckets))  # type: ignore[return-value]
+    def watch_ils(self, online: Callable[[], bool]) -> None:
+        """``kiosk_ils_online`` is ``online()`` at every scrape."""
+        self.ils_online.set_function(lambda: 1.0 if online() else 0.0)
 
-    def exposition(self) -> str:
-        with self._lock:
-            metrics = list(self._metrics.values())
-        lines: list[str] = []
-        for metric in metrics:
-            body = metric.lines()
-            if body:
-                lines.extend(metric.header())
-                lines.extend(body)
-        return "\n".join(lines) + "\n"
+    def watch_journal(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        """Queue, conflicts and unfinished transactions from ``counts()`` (the
+        journal's ``counts``: ``{"pending", "conflicts", "unfinished"}``) at every scrape."""
+        def journal() -> list[Metric]:
+            now = counts()
+            return [GaugeMetricFamily("kiosk_offline_queue_length", "Offline transactions waiting to be replayed.",
+                                      value=now["pending"]),
+                    GaugeMetricFamily("kiosk_offline_conflicts", "Replayed transactions waiting for staff.",
+                                      value=now["conflicts"]),
+                    GaugeMetricFamily("kiosk_journal_unfinished", "Transactions whose outcome is not settled yet.",
+                                      value=now["unfinished"])]
+        self._live.add(journal)
+
+    def watch_webhooks(self, queued: Callable[[], Mapping[str, int]]) -> None:
+        """``kiosk_webhooks_queued{receiver}`` from ``queued()`` at every scrape."""
+        def webhooks() -> list[Metric]:
+            family = GaugeMetricFamily("kiosk_webhooks_queued", "Webhook events kept on disk, not yet accepted.",
+                                       labels=["receiver"])
+            for receiver, count in sorted(queued().items()):
+                family.add_metric([receiver], count)
+            return [family]
+        self._live.add(webhooks)
+
+    def exposition(self, accept: str = "") -> str:
+        """The text a scrape gets (Prometheus text format; OpenMetrics when ``accept`` asks)."""
+        encoder, _ = choose_encoder(accept)
+        return encoder(self.registry).decode("utf-8")
 
 
 class MetricsServer:
-    """Serves ``/metrics`` and ``/healthz`` on ``host:port`` from a thread."""
+    """Serves ``/metrics`` and ``/healthz`` on ``host:port`` (0 = any free port) from a thread.
 
-    CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+    ``/healthz`` answers 200 while ``health()`` returns ``(True, ...)`` and 503
+    with the reason otherwise.
+    """
 
-    def __init__(self, metrics: Metrics, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, metrics: Metrics, host: str = "127.0.0.1", port: int = 0,
+                 health: Callable[[], tuple[bool, str]] | None = None) -> None:
         self.metrics = metrics
+        self.health = health or (lambda: (metrics.in_service.value() >= 1, "out of service"))
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                if self.path.split("?")[0] == "/metrics":
-                    self._reply(200, owner.metrics.exposition(), owner.CONTENT_TYPE)
-                elif self.path == "/healthz":
-                    ok = owner.metrics.in_service.value() >= 1
-                    self._reply(200 if ok else 503, "ok\n" if ok else "out of service\n", "text/plain")
+                path = self.path.split("?")[0]
+                if path == "/metrics":
+                    encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
+                    self._reply(200, encoder(owner.metrics.registry), content_type)
+                elif path == "/healthz":
+                    ok, reason = owner.health()
+                    self._reply(200 if ok else 503, b"ok\n" if ok else f"{reason}\n".encode("utf-8"),
+                                "text/plain; charset=utf-8")
                 else:
-                    self._reply(404, "not found\n", "text/plain")
+                    self._reply(404, b"not found\n", "text/plain; charset=utf-8")
 
-            def _reply(self, status: int, text: str, content_type: str) -> None:
-                body = text.encode("utf-8")
+            def _reply(self, status: int, body: bytes, content_type: str) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))

@@ -1,14 +1,24 @@
-"""Webhooks for events staff must act on, sent without ever blocking the kiosk.
+"""Webhooks for events staff must act on: kept on disk until delivered, in
+order, never blocking the kiosk, never lost to a receiver that is down.
 
-:meth:`WebhookSender.send` only puts the event on a bounded queue; one worker
-thread POSTs it as JSON with ``requests``, retrying with exponential back-off
-(``retries`` attempts in all). When the queue is full the oldest event is
-dropped and counted, so a dead monitoring server cannot stall a patron.
+:meth:`Webhooks.send` writes the event to the :class:`~kiosk.monitoring.outbox.Outbox`
+(SQLite in the data folder) and returns. One thread per receiver POSTs that
+receiver's events oldest first; a failed POST is retried with exponential
+back-off (``backoff`` doubling up to ``backoff_max``) for as long as the event
+is younger than ``max_age``; older ones are dropped, counted in
+``kiosk_webhooks_dropped_total`` and logged. A receiver that is down or hangs
+(connect and read timeouts bound every attempt) delays only its own queue.
 
-Payload::
+Payload (``Content-Type: application/json``, header ``Idempotency-Key``)::
 
     {"event": "printer_paper_out", "station": "kiosk-1", "time": "2026-11-23T12:00:00+00:00",
-     "severity": "warning", "details": {...}}
+     "severity": "warning", "details": {...},
+     "idempotency_key": "6f0c...", "sequence": 41}
+
+The key is made once, when the event is raised, and stored with it: a retry,
+or a resend after a restart, carries the same key, so a receiver that saw the
+event already drops the duplicate. ``sequence`` grows with every event of the
+station.
 
 Details never carry PINs, passwords or full patron ids (callers pass masked ids;
 :func:`kiosk.logs.mask_secrets` is applied to every string as a last guard).
@@ -16,21 +26,22 @@ Details never carry PINs, passwords or full patron ids (callers pass masked ids;
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
 
 import requests
 
 from kiosk.logs import mask_secrets
+from kiosk.monitoring.metrics import Metrics
+from kiosk.monitoring.outbox import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
 
-#: Events the kiosk and the return bin raise, with their severity.
+#: Every event the kiosk and the return bin raise, with its severity.
 EVENTS: dict[str, str] = {
     "printer_paper_out": "warning",
     "printer_paper_near_end": "info",
@@ -48,129 +59,189 @@ EVENTS: dict[str, str] = {
     "heartbeat": "info",
 }
 
+#: Events that stay raised until their release event: while raised, the same
+#: event for the same thing (the detail named here) is coalesced, not sent again.
+LATCHES: dict[str, tuple[str, str]] = {
+    "bin_full": ("bin_emptied", "bin"),
+    "printer_paper_out": ("printer_ok", "device"),
+    "ils_offline": ("ils_online", ""),
+    "out_of_service": ("in_service", ""),
+}
+RELEASES: dict[str, str] = {release: raised for raised, (release, _) in LATCHES.items()}
 
-@dataclass(frozen=True)
-class WebhookEvent:
-    event: str
-    station: str
-    time: str
-    severity: str
-    details: dict[str, Any] = field(default_factory=dict)
+#: Events of which only the newest unsent one matters.
+REPLACED = frozenset({"heartbeat"})
 
-    def as_json(self) -> dict[str, Any]:
-        return {"event": self.event, "station": self.station, "time": self.time,
-                "severity": self.severity, "details": self.details}
+#: Most events kept per receiver; past it the oldest are dropped (reason "overflow").
+QUEUE_LIMIT = 10_000
 
 
-def _scrub(value: Any) -> Any:
+def latch_topic(event: str, details: dict[str, Any]) -> str:
+    """``bin_full:holds``: what a latched event (or its release) is about."""
+    raised = RELEASES.get(event, event)
+    detail = LATCHES[raised][1]
+    return f"{raised}:{details.get(detail, '') if detail else ''}"
+
+
+def receiver_label(url: str) -> str:
+    """A receiver as metrics and logs name it: scheme, host and port, never
+    the path or query (which may hold a token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+
+
+def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return mask_secrets(value)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {str(k): scrub(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
+        return [scrub(v) for v in value]
     return value
 
 
-class WebhookSender:
-    """POSTs events to ``url`` from a worker thread; ``send`` never blocks."""
+class _Receiver:
+    """One receiver's sender thread: its own queue order, back-off and HTTP session."""
 
-    def __init__(self, url: str, station: str, *, timeout: float = 5.0, retries: int = 5,
-                 backoff: float = 1.0, max_backoff: float = 60.0, queue_size: int = 1000,
-                 session: requests.Session | None = None,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+    def __init__(self, owner: "Webhooks", url: str) -> None:
+        self.owner = owner
         self.url = url
-        self.station = station
-        self.timeout = timeout
-        self.retries = max(1, retries)
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self._queue: collections.deque[WebhookEvent] = collections.deque(maxlen=queue_size)
-        self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._session = session or requests.Session()
-        self._clock = clock
-        self._thread: threading.Thread | None = None
-        self.sent = 0
-        self.failed = 0
-        self.dropped = 0
-        self._busy = False
+        self.label = receiver_label(url)
+        self.wake = threading.Event()
+        self.busy = False
+        self.failing = ""            # why the current streak of failures started ("" = healthy)
+        self.thread = threading.Thread(target=self._run, name=f"webhooks {self.label}", daemon=True)
 
-    def start(self) -> "WebhookSender":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
-            self._thread.start()
+    def _run(self) -> None:
+        with requests.Session() as session:
+            while not self.owner.stopping.is_set():
+                try:
+                    self._send_all(session)
+                except OutboxError as exc:  # a disk problem: say so, wait, try again
+                    log.error("webhooks for %s paused: %s", self.label, exc)
+                    self.owner.stopping.wait(self.owner.backoff_max)
+        self.busy = False
+
+    def _send_all(self, session: requests.Session) -> None:
+        owner, outbox = self.owner, self.owner.outbox
+        delay = owner.backoff
+        while not owner.stopping.is_set():
+            self.wake.clear()
+            self._expire()
+            pending = outbox.head(self.url)
+            if pending is None:
+                self.busy = False
+                self.wake.wait(1.0)
+                continue
+            self.busy = True
+            body = dict(pending.body, idempotency_key=pending.key, sequence=pending.seq)
+            reason = self._post(session, pending.key, body)
+            if not reason:
+                outbox.delivered(self.url, pending.seq)
+                owner.metrics.webhooks_delivered.inc(receiver=self.label)
+                if self.failing:
+                    log.info("webhook receiver %s reachable again; %d events waiting", self.label,
+                             outbox.queued().get(self.url, 0))
+                    self.failing = ""
+                delay = owner.backoff
+                continue
+            outbox.attempted(self.url, pending.seq)
+            if not self.failing:  # once per streak, not once per retry
+                log.warning("webhook receiver %s failed (%s); events kept and retried", self.label, reason)
+                self.failing = reason
+            owner.stopping.wait(delay)
+            delay = min(delay * 2, owner.backoff_max)
+
+    def _post(self, session: requests.Session, key: str, body: dict[str, Any]) -> str:
+        """POST one event; "" when the receiver accepted it, else why not."""
+        owner = self.owner
+        try:
+            response = session.post(self.url, json=body, headers={"Idempotency-Key": key},
+                                    timeout=(owner.connect_timeout, owner.read_timeout))
+        except requests.RequestException as exc:
+            return type(exc).__name__
+        return "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+
+    def _expire(self) -> None:
+        owner = self.owner
+        for reason, dropped in (("max_age", owner.outbox.drop_older(self.url, owner.clock() - owner.max_age)),
+                                ("overflow", owner.outbox.drop_beyond(self.url, QUEUE_LIMIT))):
+            if dropped:
+                owner.metrics.webhooks_dropped.inc(len(dropped), receiver=self.label, reason=reason)
+                log.error("webhook receiver %s: dropped %d undelivered events (%s): %s", self.label, len(dropped),
+                          "older than webhook_max_age" if reason == "max_age" else "queue full",
+                          ", ".join(sorted(set(dropped))))
+
+
+class Webhooks:
+    """Events to every receiver in ``urls``, each with its own queue and thread."""
+
+    def __init__(self, urls: Iterable[str], station: str, outbox: Outbox, metrics: Metrics, *,
+                 connect_timeout: float = 3.0, read_timeout: float = 5.0, backoff: float = 1.0,
+                 backoff_max: float = 300.0, max_age: float = 3 * 86400.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.urls = list(dict.fromkeys(urls))
+        self.station = station
+        self.outbox = outbox
+        self.metrics = metrics
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.backoff = backoff
+        self.backoff_max = max(backoff, backoff_max)
+        self.max_age = max_age
+        self.clock = clock
+        self.stopping = threading.Event()
+        self._receivers = [_Receiver(self, url) for url in self.urls]
+        labels = {url: receiver_label(url) for url in self.urls}
+        for label in labels.values():  # series exist at 0, so increase() sees the first drop
+            metrics.webhooks_delivered.inc(0, receiver=label)
+            for reason in ("max_age", "overflow"):
+                metrics.webhooks_dropped.inc(0, receiver=label, reason=reason)
+        metrics.watch_webhooks(lambda: {labels[url]: outbox.queued().get(url, 0) for url in self.urls})
+        forgotten = outbox.drop_receivers_except(self.urls)
+        if forgotten:
+            log.warning("%d queued webhook events were for a receiver no longer configured; forgotten", forgotten)
+
+    def start(self) -> "Webhooks":
+        for receiver in self._receivers:
+            if not receiver.thread.is_alive():
+                receiver.thread.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._session.close()
+        """Stop sending; whatever is not delivered stays on disk for the next start."""
+        self.stopping.set()
+        for receiver in self._receivers:
+            receiver.wake.set()
+        deadline = time.monotonic() + timeout
+        for receiver in self._receivers:
+            if receiver.thread.is_alive():
+                receiver.thread.join(max(0.0, deadline - time.monotonic()))
 
-    def send(self, event: str, **details: Any) -> WebhookEvent:
-        """Queue ``event``; returns at once."""
-        item = WebhookEvent(event, self.station, self._clock().isoformat(timespec="seconds"),
-                            EVENTS.get(event, "info"), _scrub(details))
-        with self._cond:
-            if len(self._queue) == self._queue.maxlen:
-                self.dropped += 1
-                log.warning("webhook queue full; dropped the oldest event")
-            self._queue.append(item)
-            self._cond.notify()
-        return item
+    def send(self, event: str, **details: Any) -> str | None:
+        """Keep ``event`` on disk for every receiver and return its idempotency key
+        (None if the outbox cannot take it: logged, and the kiosk carries on)."""
+        body = {"event": event, "station": self.station, "severity": EVENTS.get(event, "info"),
+                "time": dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).isoformat(timespec="seconds"),
+                "details": scrub(details)}
+        try:
+            key = self.outbox.add(event, body, self.urls, replace=event in REPLACED)
+        except OutboxError as exc:
+            log.error("webhook event %s not kept: %s", event, exc)
+            return None
+        for receiver in self._receivers:
+            receiver.wake.set()
+        return key
 
     def pending(self) -> int:
-        with self._cond:
-            return len(self._queue)
+        """Events owed to any receiver."""
+        return sum(self.outbox.queued().get(url, 0) for url in self.urls)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until every queued event is delivered or given up (tests,
-        shutdown); False on timeout."""
+        """Block until every receiver has every event (tests, shutdown); False on timeout."""
         deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._queue or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.05))
+        while self.pending() or any(r.busy for r in self._receivers):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
         return True
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with self._cond:
-                while not self._queue and not self._stop.is_set():
-                    self._cond.wait(0.5)
-                if self._stop.is_set():
-                    return
-                item = self._queue.popleft()
-                self._busy = True
-            try:
-                self._deliver(item)
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-
-    def _deliver(self, item: WebhookEvent) -> None:
-        delay = self.backoff
-        for attempt in range(1, self.retries + 1):
-            try:
-                response = self._session.post(self.url, json=item.as_json(), timeout=self.timeout)
-                if response.status_code < 300:
-                    self.sent += 1
-                    return
-                reason = f"HTTP {response.status_code}"
-                if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
-                    break  # the server refuses this event; retrying cannot help
-            except requests.RequestException as exc:
-                reason = type(exc).__name__
-            log.warning("webhook %s attempt %d/%d failed: %s", item.event, attempt, self.retries, reason)
-            if attempt < self.retries and self._stop.wait(delay):
-                return
-            delay = min(delay * 2, self.max_backoff)
-        self.failed += 1
-        log.error("webhook %s not delivered", item.event)

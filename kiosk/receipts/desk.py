@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from kiosk.config import Config
 from kiosk.errors import DeviceError, KioskError
 from kiosk.i18n import N_, translator
 from kiosk.store.journal import Journal
 from kiosk.receipts.mail import BadAddress, EmailSettings, ReceiptEmailError, compose, mask_address, send
 from kiosk.receipts.printing import PrinterUnavailable, print_receipt
 from kiosk.receipts.model import Receipt
+
+if TYPE_CHECKING:  # the driver (and python-escpos) load with the devices, not with receipts
+    from kiosk.drivers.printer import ReceiptPrinter
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ class Delivery:
 class ReceiptDesk:
     """Receipts for one station: ``printer`` is a ReceiptPrinter or None."""
 
-    def __init__(self, config: Any, journal: Journal, printer: Any = None,
+    def __init__(self, config: Config, journal: Journal, printer: ReceiptPrinter | None = None,
                  email: EmailSettings | None = None) -> None:
         self.config = config
         self.journal = journal
@@ -67,7 +71,7 @@ class ReceiptDesk:
         if self.printer is not None:
             try:
                 status = self.printer.status()
-                if not getattr(status, "known", True) or status.ready:
+                if not status.known or status.ready:
                     choices.append("print")
             except KioskError as exc:
                 log.warning("printer status unavailable: %s", exc)
@@ -111,7 +115,7 @@ class ReceiptDesk:
         try:
             print_receipt(self.printer, receipt)
         except PrinterUnavailable as exc:
-            paper_out = bool(getattr(exc.status, "paper_out", False))
+            paper_out = exc.status is not None and exc.status.paper_out
             log.warning("receipt %s not printed: %s", receipt_id, exc)
             return Delivery("print", False, _(MSG_PAPER_OUT if paper_out else MSG_PRINTER_DOWN),
                             receipt_id, str(exc))

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
+from kiosk.config import Config
 from kiosk.errors import KioskError, TransportError
 from kiosk.i18n import direction, translator
 from kiosk.logs import mask_secrets
@@ -72,7 +73,7 @@ class EmailSettings:
     cafile: str = ""
 
     @classmethod
-    def from_config(cls, config: Any) -> "EmailSettings":
+    def from_config(cls, config: Config) -> "EmailSettings":
         r = config.receipt
         return cls(host=r.smtp_host, port=r.smtp_port, security=r.smtp_security, user=r.smtp_user,
                    password=r.smtp_password, from_address=r.from_address)

@@ -24,6 +24,9 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping, Sequence
 
+from kiosk.config import Config
+from kiosk.config.typed import ReceiptSection
+from kiosk.events import AccountView, ItemResult, SessionView
 from kiosk.i18n import N_, NP_, Translator, format_time, translator
 from kiosk.logs import mask_patron_id
 
@@ -119,34 +122,34 @@ class Receipt:
                    header=header, footer=footer, qr_url=qr_url, session_id=session_id)
 
     @classmethod
-    def from_session(cls, config: Any, view: Any, account: Any = None, **kwargs: Any) -> "Receipt":
+    def from_session(cls, config: Config, view: SessionView, account: AccountView | None = None,
+                     **kwargs: Any) -> "Receipt":
         """The receipt of a finished session: ``view`` is the station's
         :class:`kiosk.events.SessionView`, ``account`` an optional
         :class:`kiosk.events.AccountView` (fines and holds ready). Items still
         pending are left out; refused ones carry the patron message and the
         ILS's own words."""
-        patron = getattr(view, "patron", None)
-        items = [item for item in (receipt_item(result) for result in getattr(view, "items", ())) if item]
-        fines = getattr(account, "fines_total", "") if account is not None else getattr(patron, "fines_total", "")
-        holds = [h.title or h.item_id for h in getattr(account, "holds_ready", ())] if account is not None else []
-        values: dict[str, Any] = dict(lang=getattr(view, "language", "en"), items=items, fines_total=fines,
-                                      holds_ready=holds, session_id=getattr(view, "session_id", ""),
-                                      patron_masked=getattr(patron, "masked_id", "") if patron else "")
-        if account is not None and str(getattr(account, "currency", "")):
+        patron = view.patron
+        items = [item for item in (receipt_item(result) for result in view.items) if item]
+        fines = account.fines_total if account is not None else patron.fines_total if patron else ""
+        holds = [h.title or h.item_id for h in account.holds_ready] if account is not None else []
+        values: dict[str, Any] = dict(lang=view.language, items=items, fines_total=fines, holds_ready=holds,
+                                      session_id=view.session_id, patron_masked=patron.masked_id if patron else "")
+        if account is not None and account.currency:
             values["currency"] = account.currency
         values.update(kwargs)
         return cls.from_config(config, **values)
 
     @classmethod
-    def from_config(cls, config: Any, **kwargs: Any) -> "Receipt":
+    def from_config(cls, config: Config, **kwargs: Any) -> "Receipt":
         """:meth:`build` with library name, header, footer, QR, station and
         currency taken from the station config (``[station]``, ``[receipt]``)."""
         receipt_cfg = config.receipt
         header, footer = localized_texts(receipt_cfg, str(kwargs.get("lang", "en")))
-        defaults = dict(library_name=config.station.library_name, header=header,
-                        footer=footer, currency=config.station.currency,
-                        qr_url=receipt_cfg.qr_url if receipt_cfg.show_qr else "",
-                        station_id=config.station.id)
+        defaults: dict[str, Any] = dict(library_name=config.station.library_name, header=header, footer=footer,
+                                        currency=config.station.currency,
+                                        qr_url=receipt_cfg.qr_url if receipt_cfg.show_qr else "",
+                                        station_id=config.station.id)
         defaults.update(kwargs)
         return cls.build(**defaults)
 
@@ -184,17 +187,18 @@ def _due_to_json(value: date | str | None) -> Any:
 def _due_from_json(value: Any) -> date | str | None:
     if isinstance(value, dict) and "date" in value:
         return date.fromisoformat(value["date"])
-    return value
+    due: date | str | None = value
+    return due
 
 
-def localized_texts(receipt_cfg: Any, lang: str) -> tuple[str, str]:
+def localized_texts(receipt_cfg: ReceiptSection, lang: str) -> tuple[str, str]:
     """The ``[receipt]`` header and footer in ``lang``: an entry of
     ``translations`` (``"es.footer=Gracias"``) for the language (or its base,
     ``es`` for ``es_MX``) wins over the plain ``header``/``footer``."""
     header, footer = str(receipt_cfg.header), str(receipt_cfg.footer)
     chosen: dict[str, tuple[int, str]] = {}
     base = lang.split("_")[0]
-    for entry in getattr(receipt_cfg, "translations", ()) or ():
+    for entry in receipt_cfg.translations:
         key, _, text = str(entry).partition("=")
         code, _, which = key.partition(".")
         rank = 2 if code == lang else 1 if code == base else 0
@@ -207,26 +211,25 @@ _OUTCOME_OF_STATUS = {"borrowed": ItemOutcome.BORROWED, "renewed": ItemOutcome.R
                       "already_yours": ItemOutcome.BORROWED, "returned": ItemOutcome.RETURNED}
 
 
-def receipt_item(result: Any) -> ReceiptItem | None:
+def receipt_item(result: ItemResult) -> ReceiptItem | None:
     """A :class:`ReceiptItem` from a :class:`kiosk.events.ItemResult` (None
     for an item still pending)."""
-    status = str(getattr(result, "status", ""))
+    status = str(result.status)
     if status == "pending":
         return None
     outcome = _OUTCOME_OF_STATUS.get(status)
-    ils = " / ".join(getattr(result, "ils_message", ()) or ())
-    message = getattr(result, "message", "") or ""
+    ils = " / ".join(result.ils_message)
+    message = result.message
     if outcome is None:
-        outcome = ItemOutcome.NOT_RETURNED if getattr(result, "action", "") == "return" else ItemOutcome.REFUSED
+        outcome = ItemOutcome.NOT_RETURNED if result.action == "return" else ItemOutcome.REFUSED
         if ils and ils not in message:
             message = f"{message} ({ils})" if message else ils
     elif outcome in (ItemOutcome.BORROWED, ItemOutcome.RENEWED):
-        message = getattr(result, "warning", "") or ""
+        message = result.warning
     elif outcome == ItemOutcome.RETURNED:
-        message = message if getattr(result, "instruction", "none") not in ("none", "") else ""
-    return ReceiptItem(item_id=result.item_id, title=getattr(result, "title", "") or "", outcome=outcome,
-                       due_date=getattr(result, "due_date", "") or None, message=message,
-                       offline=bool(getattr(result, "offline", False)))
+        message = message if result.instruction not in ("none", "") else ""
+    return ReceiptItem(item_id=result.item_id, title=result.title, outcome=outcome,
+                       due_date=result.due_date or None, message=message, offline=result.offline)
 
 
 _SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")

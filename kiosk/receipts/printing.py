@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.errors import DeviceError
 from kiosk.i18n import is_rtl, translator
 from kiosk.receipts.model import Line, Receipt, layout
+
+if TYPE_CHECKING:  # the driver (and python-escpos) load with the devices, not with receipts
+    from kiosk.drivers.printer import PrinterStatus, ReceiptPrinter
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +30,18 @@ class PrinterUnavailable(DeviceError):
     """The printer said it cannot print now (paper out, cover open, offline);
     nothing was printed. ``status`` is the driver's PrinterStatus."""
 
-    def __init__(self, message: str, status: Any = None) -> None:
+    def __init__(self, message: str, status: PrinterStatus | None = None) -> None:
         super().__init__(message, "printer")
         self.status = status
 
 
-def _check_ready(printer: Any) -> None:
-    status_fn = getattr(printer, "status", None)
-    if status_fn is None:
-        return
-    status = status_fn()
-    if getattr(status, "known", True) and not getattr(status, "ready", True):
+def _check_ready(printer: ReceiptPrinter) -> None:
+    status = printer.status()
+    if status.known and not status.ready:
         raise PrinterUnavailable(f"printer not ready: {status.describe()}", status)
 
 
-def print_receipt(printer: Any, receipt: Receipt, *, check_status: bool = True) -> list[Line]:
+def print_receipt(printer: ReceiptPrinter, receipt: Receipt, *, check_status: bool = True) -> list[Line]:
     """Print ``receipt`` on a ReceiptPrinter; returns the lines printed.
 
     Raises :class:`PrinterUnavailable` (nothing printed) or
@@ -49,14 +49,14 @@ def print_receipt(printer: Any, receipt: Receipt, *, check_status: bool = True) 
     """
     if check_status:
         _check_ready(printer)
-    width = int(getattr(printer, "width", 42))
+    width = printer.width
     lines = layout(receipt, width, translator(receipt.lang))
     rtl = is_rtl(receipt.lang)
     # Right-to-left receipts are drawn as images; the driver shapes and
     # right-aligns them when told the language.
     language = receipt.lang if rtl else None
     with printer.job():
-        if getattr(printer, "logo_path", ""):
+        if printer.logo_path:
             try:
                 printer.logo()
             except DeviceError as exc:
@@ -77,7 +77,7 @@ def print_receipt(printer: Any, receipt: Receipt, *, check_status: bool = True) 
                 printer.text(text)  # plain dashes fit every code page
             else:
                 printer.text(text, align=align, language=language)
-        if getattr(printer, "cut_after", True):
+        if printer.cut_after:
             printer.cut()
         else:
             printer.feed(4)

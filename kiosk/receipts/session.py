@@ -10,12 +10,38 @@ Pending, unreadable and incomplete lines are left off: nothing happened to them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable, Protocol, Sequence
 
-from kiosk.events import ItemResult, ItemStatus
+from kiosk.config import Config
+from kiosk.events import HoldView, ItemResult, ItemStatus
 from kiosk.receipts.model import ItemOutcome, Receipt, ReceiptItem
 
-__all__ = ["receipt_items", "session_receipt"]
+__all__ = ["receipt_items", "session_receipt", "FinishedSession"]
+
+
+class _PatronOnReceipt(Protocol):
+    @property
+    def patron_id(self) -> str: ...
+
+    @property
+    def fines_total(self) -> str: ...
+
+
+class FinishedSession(Protocol):
+    """What a receipt reads from :class:`kiosk.circulation.session.Session`
+    (a protocol, so receipts do not depend on the circulation package)."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    @property
+    def items(self) -> Sequence[ItemResult]: ...
+
+    @property
+    def patron(self) -> _PatronOnReceipt | None: ...
 
 _DONE = {ItemStatus.BORROWED: ItemOutcome.BORROWED, ItemStatus.ALREADY_YOURS: ItemOutcome.BORROWED,
          ItemStatus.RENEWED: ItemOutcome.RENEWED, ItemStatus.RETURNED: ItemOutcome.RETURNED}
@@ -49,7 +75,7 @@ def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
     return out
 
 
-def session_receipt(config: Any, session: Any, holds_ready: Iterable[Any] = ()) -> Receipt:
+def session_receipt(config: Config, session: FinishedSession, holds_ready: Iterable[HoldView] = ()) -> Receipt:
     """The receipt of ``session`` (a :class:`kiosk.circulation.session.Session`), in its
     language, with ``holds_ready`` (HoldViews) as the holds ready for pickup."""
     patron = session.patron

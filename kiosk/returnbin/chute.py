@@ -8,7 +8,8 @@ import threading
 from typing import Any
 
 from kiosk.drivers.rfid.sim import SimulatedPad, make_item_tag
-from kiosk.returnbin.service import ItemSorted, ReturnBin
+from kiosk.returnbin.service import ReturnBin
+from kiosk.returnbin.stages import ItemSorted
 
 
 class SimulatedChute:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
+
+from kiosk.config import Config
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,9 @@ class BinRules:
         self.known_bins = tuple(known_bins)
 
     @classmethod
-    def from_config(cls, section: Any, known_bins: Sequence[str] = ()) -> "BinRules":
+    def from_config(cls, config: Config, known_bins: Sequence[str] = ()) -> "BinRules":
+        """From ``[returnbin]``; ``known_bins``: the sorter's bins (checked by :meth:`problems`)."""
+        section = config.returnbin
         rules = []
         for entry in section.rules:
             matches = {k: entry[k] for k in MATCH_KEYS if entry.get(k)}

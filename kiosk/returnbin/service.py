@@ -3,21 +3,14 @@
 journaled and sent to a bin.
 
 Three stages, each one thread and one FIFO, so the slow parts overlap while
-items keep their order:
-
-    reader (PadWatcher)  --intake-->  processor  --routing-->  router
-    tag read + decode                 journal, check in (09)   secure the tag, choose
-                                      (ReturnProcessor         the bin, sorter.route(bin),
-                                       .check_in)              metrics, events, slip
-
-so one item's security write and sorting overlap the next item's ILS round
-trip (the journal order per item is unchanged).
+items keep their order: the reader (a :class:`PadWatcher`, here) feeds the
+:class:`kiosk.returnbin.stages.SortingLine` (check in; secure and sort).
 
 The processor is the same :class:`kiosk.circulation.returns.ReturnProcessor` the kiosk
-uses, so journal-before-send, offline queueing and unknown-outcome
+uses, and the ILS link the same :class:`kiosk.services.link.ILSLink`, so
+journal-before-send, offline queueing, replay and unknown-outcome
 reconciliation behave identically. Offline, items are queued and go to the
-default bin; the :class:`kiosk.store.replay.ReplayWorker` replays the queue
-when the ILS is back.
+default bin; the link's replay worker replays the queue when the ILS is back.
 
 A full bin stops the intake: the display says so, staff get a ``bin_full``
 webhook, items already in the chute go to the reject bin while it has room
@@ -28,141 +21,105 @@ emptied.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from kiosk.drivers.registry import open_device
-from kiosk.drivers.rfid.base import uid_hex
-from kiosk.drivers.rfid.events import PadFault, PadRecovered, PadWatcher, TagPlaced
-from kiosk.drivers.sorter.base import BinFull, SorterEvent
-from kiosk.errors import DeviceError, KioskError
+from kiosk.circulation.returns import ReturnProcessor
+from kiosk.config import Config
+from kiosk.drivers.rfid.base import RFIDReader, uid_hex
+from kiosk.drivers.rfid.events import PadEvent, PadFault, PadRecovered, PadWatcher, TagPlaced
+from kiosk.drivers.sorter.base import Sorter, SorterEvent
+from kiosk.errors import KioskError
 from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
-from kiosk.store.replay import ReplayReport
-from kiosk.store.recovery import Recovery
+from kiosk.monitoring.sdnotify import SystemdNotifier
+from kiosk.returnbin.rules import BinRules
+from kiosk.returnbin.stages import ChuteItem, ItemSorted, SortingLine
 from kiosk.services.core import build_core
-from kiosk.returnbin.rules import BinRules, Decision, SortFacts
-from kiosk.circulation.returns import PendingReturn, ReturnOutcome, ReturnProcessor
+from kiosk.services.devices import RETURNBIN_FAMILIES, Devices
+from kiosk.services.link import LinkChange
+from kiosk.sip2.client import SIP2Client
+from kiosk.store.recovery import Recovery, RecoveryReport
+from kiosk.store.replay import ReplayReport
 from kiosk.tags import ItemTag, Unreadable
+
+if TYPE_CHECKING:
+    from kiosk.drivers.barcode.base import Scanner
+    from kiosk.drivers.display import StatusDisplay
+    from kiosk.drivers.printer.device import ReceiptPrinter
 
 log = logging.getLogger(__name__)
 
-#: A second part of a multi-part item (or the same tag bouncing back into the
-#: field) within this many seconds is secured and follows the first part.
-PART_WINDOW = 120.0
-
-
-@dataclass(frozen=True)
-class ChuteItem:
-    """One item at the chute: from a tag (``uids``) or a scanned barcode."""
-
-    item_id: str
-    uids: tuple[bytes, ...] = ()
-    afis: tuple[int, ...] = ()
-    reject_reason: str = ""      # unreadable, foreign, patron card: never sent to the ILS
-    part: int = 1
-    parts: int = 1
-    arrived: float = 0.0
-
-
-@dataclass(frozen=True)
-class ItemSorted:
-    """What happened to one item; listeners (tests, the chute simulator,
-    slips) hear it after the sorter took the item."""
-
-    item: ChuteItem
-    bin: str
-    reason: str
-    outcome: ReturnOutcome | None
-    routed: bool            # False: the item is still in the chute (every bin full / sorter failed)
-    seconds: float          # from arrival at the chute to routed
+__all__ = ["ChuteItem", "ItemSorted", "ReturnBin"]
 
 
 class ReturnBin:
     """The service. ``start()`` returns once it is taking items; ``stop()``
-    drains nothing and closes everything it opened."""
+    finishes the items already read and closes everything it opened.
 
-    def __init__(self, config: Any, *, client: Any = None, reader: Any = None, scanner: Any = None,
-                 sorter: Any = None, display: Any = None, printer: Any = None,
-                 journal_path: str | Path | None = None, monitor: Monitor | None = None,
-                 pad_timing: tuple[float, float] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    Devices not handed in are opened from ``[devices.*]`` by the shared
+    :class:`kiosk.services.devices.Devices`; the reader and the sorter are
+    required. The printer is used for slips only with ``returnbin.print_slip``."""
+
+    def __init__(self, config: Config, *, client: SIP2Client | None = None, reader: RFIDReader | None = None,
+                 scanner: Scanner | None = None, sorter: Sorter | None = None, display: StatusDisplay | None = None,
+                 printer: ReceiptPrinter | None = None, journal_path: str | Path | None = None,
+                 monitor: Monitor | None = None, pad_timing: tuple[float, float] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._clock = clock
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
-        self._owned: list[Any] = []
-        self.reader = reader if reader is not None else self._open("rfid", required=True)
-        self.scanner = scanner if scanner is not None else self._open("scanner")
-        self.sorter = sorter if sorter is not None else self._open("sorter", required=True)
-        self.display = display if display is not None else self._open("display")
-        self.printer = printer if printer is not None else (self._open("printer")
-                                                            if config.returnbin.print_slip else None)
+        families = tuple(f for f in RETURNBIN_FAMILIES
+                         if f != "printer" or config.returnbin.print_slip or printer is not None)
+        self.devices = Devices.from_config(config, families, needed=("rfid", "sorter"), service="the return bin",
+                                           given={"rfid": reader, "scanner": scanner, "sorter": sorter,
+                                                  "display": display, "printer": printer})
+        assert self.devices.rfid is not None and self.devices.sorter is not None  # needed: opened or raised
+        self.reader: RFIDReader = self.devices.rfid
+        self.sorter: Sorter = self.devices.sorter
+        self.scanner, self.display, self.printer = self.devices.scanner, self.devices.display, self.devices.printer
         self.monitor = monitor or Monitor.from_config(config)
-        self.rules = BinRules.from_config(config.returnbin, self.sorter.bins())
+        self.rules = BinRules.from_config(config, self.sorter.bins())
         problems = self.rules.problems()
         if problems:
+            self.devices.close_owned()
             raise KioskError("return bin rules name bins the sorter lacks: " + "; ".join(problems))
-        core = build_core(config, self.reader, client=client, journal_path=journal_path,
-                          is_offline=lambda: self._offline, go_offline=self._go_offline,
-                          on_replay_report=self._on_replay_report)
-        self.journal, self.client, self.policy = core.journal, core.client, core.policy
+        core = build_core(config, self.reader, client=client, journal_path=journal_path)
+        self.journal, self.client, self.policy, self.link = core.journal, core.client, core.policy, core.link
         self.isil = core.rules.isil
-        self.desk, self.ctx, self.replay_worker = core.desk, core.ctx, core.replay_worker
+        self.desk, self.ctx = core.desk, core.ctx
         self.processor = ReturnProcessor(self.ctx)
+        self.line = SortingLine(self.processor, core.security, self.rules, self.sorter, self.journal, self.monitor,
+                                printer=self.printer, library_name=str(config.station.library_name),
+                                ils_rtt=lambda: self.client.last_rtt, bin_full=self._stop_intake, clock=clock)
         poll, settle = pad_timing or (float(config.devices.rfid.poll_interval), 0.0)
         self.watcher = PadWatcher(self.reader, poll_interval=poll, settle_time=settle)
-        self._intake: queue.Queue[ChuteItem | None] = queue.Queue()
-        self._routing: queue.Queue[tuple[ChuteItem, Decision | PendingReturn] | None] = queue.Queue()
-        self._listeners: list[Callable[[ItemSorted], None]] = []
-        self._recent: dict[str, tuple[float, Decision, set[bytes]]] = {}
-        self._offline = False
+        self.link.add_listener(self._on_link)
+        self.link.add_replay_listener(self._on_replay_report)
         self._intake_stopped = ""           # why intake is stopped ("" = open)
         self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
         self._stopped = False
-        self.last_recovery: Any = None
-        self.processed = 0
-
-    # -- devices ---------------------------------------------------------------------
-    def _open(self, family: str, required: bool = False) -> Any:
-        section = getattr(self.config.devices, family)
-        if not section.driver:
-            if required:
-                raise DeviceError(f"the return bin needs [devices.{family}] driver", family)
-            return None
-        try:
-            device = open_device(family, section.driver, dict(section.options))
-        except DeviceError as exc:
-            if required or section.required:
-                raise
-            log.warning("%s disabled: %s", family, exc)
-            return None
-        self._owned.append(device)
-        return device
+        self.last_recovery: RecoveryReport | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
     def on_item(self, callback: Callable[[ItemSorted], None]) -> None:
-        self._listeners.append(callback)
+        self.line.on_item(callback)
+
+    @property
+    def processed(self) -> int:
+        return self.line.processed
 
     def start(self) -> None:
         self.monitor.start()
-        self.client.add_listener(self._on_sip2_state)
-        try:
-            self.client.connect()
-        except KioskError as exc:
-            self._go_offline(str(exc))
-        self.last_recovery = Recovery(self.journal, None if self._offline else self.client, self.reader,
+        self.link.connect()
+        self.last_recovery = Recovery(self.journal, None if self.link.offline else self.client, self.reader,
                                       self.policy).run()
         log.info("start-up recovery: %s", self.last_recovery.summary())
         self.sorter.on_event(self._on_sorter_event)
-        for name, target in (("returnbin-process", self._process_loop), ("returnbin-route", self._route_loop)):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        self.replay_worker.start()
+        self.line.start()
+        self.link.serve()
         self.watcher.start(self._on_pad_event)
         if self.scanner is not None:
             self.scanner.start(self.scan)
@@ -182,28 +139,14 @@ class ReturnBin:
         self.watcher.stop(timeout)
         if self.scanner is not None:
             self.scanner.stop()
-        self._intake.put(None)       # after the items already queued
-        if self._threads:
-            self._threads[0].join(timeout)
-        self._routing.put(None)
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
-        self.replay_worker.stop(timeout)
+        self.line.finish(timeout)
         self.monitor.metrics.in_service.set(0)
-        try:
-            self.client.close()
-        except KioskError as exc:
-            log.warning("closing the SIP2 client: %s", exc)
-        for device in self._owned:
-            try:
-                device.close()
-            except (KioskError, OSError) as exc:
-                log.warning("closing %s: %s", type(device).__name__, exc)
+        self.link.close(timeout)
+        self.devices.close_owned()
         self.monitor.stop()
         self.journal.close()
 
-    def run(self, notifier: Any = None, stop: threading.Event | None = None) -> None:
+    def run(self, notifier: SystemdNotifier | None = None, stop: threading.Event | None = None) -> None:
         """Serve until ``stop`` is set: start, tell systemd we are ready, and
         ping its watchdog from this loop (a hung loop gets restarted)."""
         stop = stop or threading.Event()
@@ -226,7 +169,7 @@ class ReturnBin:
     # -- state ---------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         counts = self.desk.status()
-        return {"offline": self._offline, "intake": "stopped" if self._intake_stopped else "open",
+        return {"offline": self.link.offline, "intake": "stopped" if self._intake_stopped else "open",
                 "intake_reason": self._intake_stopped, "processed": self.processed,
                 "queue": counts.get("pending", 0), "conflicts": counts.get("conflicts", 0),
                 "full_bins": list(self.sorter.full_bins())}
@@ -234,7 +177,7 @@ class ReturnBin:
     def status_line(self) -> str:
         if self._intake_stopped:
             return f"intake stopped: {self._intake_stopped}"
-        return ("offline, returns queued" if self._offline else "taking returns") + f"; {self.processed} items"
+        return ("offline, returns queued" if self.link.offline else "taking returns") + f"; {self.processed} items"
 
     @property
     def intake_open(self) -> bool:
@@ -246,7 +189,7 @@ class ReturnBin:
         try:
             if self._intake_stopped:
                 self.display.show("full", "Return bin full - please return items at the desk")
-            elif self._offline:
+            elif self.link.offline:
                 self.display.show("offline", "Insert items one at a time")
             else:
                 self.display.show("ready", "Insert items one at a time")
@@ -271,40 +214,21 @@ class ReturnBin:
         self.monitor.metrics.in_service.set(1)
         self._update_display()
 
-    def _go_offline(self, reason: str) -> None:
-        with self._lock:
-            if self._offline:
-                return
-            self._offline = True
-        self.monitor.metrics.ils_online.set(0)
-        self.monitor.event("ils_offline", reason=reason)
+    # -- what others tell us ---------------------------------------------------------------
+    def _on_link(self, change: LinkChange) -> None:
+        """The ILS link moved (on the link's threads): metrics, webhook, display.
+        The first report after start-up sets the gauge; only changes are events."""
+        self.monitor.metrics.ils_online.set(1 if change.online else 0)
+        if not change.online:
+            self.monitor.event("ils_offline", reason=change.reason)
+        elif not change.first:
+            self.monitor.event("ils_online")
         self._update_display()
-
-    def _go_online(self) -> None:
-        with self._lock:
-            if not self._offline:
-                return
-            self._offline = False
-        self.monitor.metrics.ils_online.set(1)
-        self.monitor.event("ils_online")
-        self._update_display()
-
-    def _on_sip2_state(self, state: str) -> None:
-        if state == "offline":
-            self._go_offline(str(getattr(self.client, "last_error", "") or "ILS unreachable"))
-        elif state == "online":
-            # Stay offline until the queue is replayed, so new returns cannot overtake it.
-            if self.journal.pending_offline():
-                self.replay_worker.trigger()
-            else:
-                self._go_online()
 
     def _on_replay_report(self, report: ReplayReport) -> None:
         if report.conflicts or report.flagged:
             self.monitor.event("offline_conflict", conflicts=report.conflicts, flagged=report.flagged,
                                summary=report.summary())
-        if report.complete and self.client.state == "online":
-            self._go_online()
 
     def _on_sorter_event(self, event: SorterEvent) -> None:
         if event.kind == "full":
@@ -316,10 +240,10 @@ class ReturnBin:
         elif event.kind == "jam":
             self.monitor.event("device_error", device="sorter", detail=event.detail or "jam")
 
-    # -- intake --------------------------------------------------------------------------
-    def _on_pad_event(self, event: Any) -> None:
+    # -- intake (stage 1) ----------------------------------------------------------------------
+    def _on_pad_event(self, event: PadEvent) -> None:
         if isinstance(event, TagPlaced):
-            self._intake.put(self._from_tag(event))
+            self.line.put(self._from_tag(event))
         elif isinstance(event, PadFault):
             self.monitor.metrics.device_up.set(0, device="rfid")
             self.monitor.event("device_error", device="rfid", detail=event.message)
@@ -341,136 +265,4 @@ class ReturnBin:
 
     def scan(self, barcode: str) -> None:
         """A barcode read at the chute (an item without a working tag)."""
-        self._intake.put(ChuteItem(barcode.strip(), arrived=self._clock()))
-
-    # -- processing ----------------------------------------------------------------------
-    def _process_loop(self) -> None:
-        while True:
-            item = self._intake.get()
-            if item is None:
-                return
-            try:
-                work: Decision | PendingReturn = self._check_in(item)
-            except Exception as exc:  # the boundary: one bad item must not stop the bin
-                log.exception("processing %s failed", item.item_id or "an unreadable item")
-                work = Decision(self.rules.reject_bin, f"internal error: {exc}")
-            self._routing.put((item, work))
-
-    def _check_in(self, item: ChuteItem) -> Decision | PendingReturn:
-        """Stage 2: a decision at once (rejects, further parts) or a checked-in
-        return whose security write stage 3 completes."""
-        if item.reject_reason:
-            return self.rules.choose(SortFacts(item.item_id, accepted=False, reject_reason=item.reject_reason))
-        recent = self._recent.get(item.item_id)
-        if (recent is not None and self._clock() - recent[0] < PART_WINDOW and item.uids
-                and (item.parts > 1 or set(item.uids) & recent[2])):
-            # Another part of an item just checked in (or the same tag again):
-            # secure it and send it after the first part; no second checkin.
-            result = self.ctx.security.write(item.uids, secured=True, afis=item.afis)
-            if not result.ok:
-                self.monitor.event("security_write_failed", item=item.item_id, detail=result.detail)
-                return Decision(self.rules.reject_bin, f"part not secured: {result.detail}")
-            return Decision(recent[1].bin, f"part {item.part} of {item.parts}, follows part 1")
-        pending = self.processor.check_in(item.item_id, item.uids, afis=item.afis)
-        if self.client.last_rtt is not None:
-            self.monitor.metrics.ils_rtt.observe(float(self.client.last_rtt))
-        # Remember the item now, so a second part arriving before this one is
-        # sorted is not checked in again; the bin is filled in by stage 3.
-        self._recent[item.item_id] = (self._clock(), Decision(self.rules.default_bin, "pending"), set(item.uids))
-        return pending
-
-    def _complete(self, item: ChuteItem, pending: PendingReturn) -> tuple[Decision, ReturnOutcome]:
-        """Stage 3: the security write, then the bin."""
-        outcome = pending.complete()
-        if outcome.secured is False:
-            self.monitor.event("security_write_failed", item=item.item_id, detail=outcome.detail)
-        facts = SortFacts(item.item_id, accepted=outcome.accepted and outcome.secured is not False,
-                          offline=outcome.offline,
-                          reject_reason=outcome.detail or ("refused by the ILS" if not outcome.accepted else ""),
-                          alert=outcome.alert or outcome.alert_type != "", alert_type=outcome.alert_type,
-                          sort_bin=outcome.sort_bin, location=outcome.permanent_location,
-                          media_type=outcome.media_type)
-        decision = self.rules.choose(facts)
-        if facts.accepted:
-            self._recent[item.item_id] = (self._clock(), decision, set(item.uids))
-            self._forget_old()
-        else:
-            self._recent.pop(item.item_id, None)
-        return decision, outcome
-
-    def _forget_old(self) -> None:
-        if len(self._recent) > 256:
-            cutoff = self._clock() - PART_WINDOW
-            for key in [k for k, (t, _, _) in self._recent.items() if t < cutoff]:
-                del self._recent[key]
-
-    # -- routing -------------------------------------------------------------------------
-    def _route_loop(self) -> None:
-        while True:
-            job = self._routing.get()
-            if job is None:
-                return
-            item, work = job
-            outcome: ReturnOutcome | None = None
-            try:
-                if isinstance(work, PendingReturn):
-                    decision, outcome = self._complete(item, work)
-                else:
-                    decision = work
-                bin_name, reason, routed = self._route(item, decision)
-            except Exception as exc:  # the boundary: keep sorting the next item
-                log.exception("sorting %s failed", item.item_id)
-                bin_name, reason, routed = self.rules.reject_bin, f"internal error: {exc}", False
-            self._finish(item, bin_name, reason, outcome, routed)
-
-    def _route(self, item: ChuteItem, decision: Decision) -> tuple[str, str, bool]:
-        candidates = [decision.bin] + ([self.rules.reject_bin] if decision.bin != self.rules.reject_bin else [])
-        reason = decision.reason
-        for bin_name in candidates:
-            try:
-                self.sorter.route(bin_name)
-                return bin_name, reason, True
-            except BinFull:
-                self.monitor.event("bin_full", bin=bin_name)
-                self._stop_intake(f"bin {bin_name} full")
-                reason = f"{decision.reason}; bin {bin_name} full, overflow to {self.rules.reject_bin}"
-            except DeviceError as exc:
-                self.monitor.event("device_error", device="sorter", detail=str(exc))
-                return bin_name, f"{decision.reason}; sorter failed: {exc}", False
-        return decision.bin, f"{decision.reason}; every bin full", False
-
-    def _finish(self, item: ChuteItem, bin_name: str, reason: str, outcome: ReturnOutcome | None,
-                routed: bool) -> None:
-        self.processed += 1
-        metrics = self.monitor.metrics
-        if routed:
-            metrics.bins.inc(bin=bin_name)
-        result = "ok" if outcome is not None and outcome.accepted else "rejected"
-        metrics.items.inc(action="return", result=result)
-        if result == "rejected":
-            metrics.refusals.inc(action="return")
-        if not routed:
-            entry = outcome.entry_id if outcome is not None else None
-            if entry is not None:
-                self.journal.flag_for_staff(entry, f"item left in the chute: {reason}")
-            self.monitor.event("device_error", device="sorter", item=item.item_id, detail=reason)
-        log.info("item=%s bin=%s reason=%s routed=%s", item.item_id or "?", bin_name, reason, routed)
-        if self.printer is not None and outcome is not None and outcome.accepted:
-            self._print_slip(outcome)
-        sorted_event = ItemSorted(item, bin_name, reason, outcome, routed, self._clock() - item.arrived)
-        for listener in list(self._listeners):
-            try:
-                listener(sorted_event)
-            except Exception:
-                log.exception("return bin listener failed")
-
-    def _print_slip(self, outcome: ReturnOutcome) -> None:
-        if self.printer is None:
-            return
-        try:
-            printer = self.printer.escpos
-            printer.text(f"{self.config.station.library_name}\nReturned: {outcome.title or outcome.item_id}\n"
-                         f"{time.strftime('%Y-%m-%d %H:%M')}\n")
-            printer.cut(mode="PART")
-        except (KioskError, OSError) as exc:
-            log.warning("return slip not printed: %s", exc)
+        self.line.put(ChuteItem(barcode.strip(), arrived=self._clock()))

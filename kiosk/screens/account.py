@@ -34,7 +34,7 @@ class AccountScreen(KioskScreen):
 
     def on_pre_enter(self, *_: Any) -> None:
         self.result = ""
-        if self.app.station.account() is None:
+        if self.station.account() is None:
             self.loading = True
 
     def show(self, account: AccountView) -> None:
@@ -83,7 +83,7 @@ class AccountScreen(KioskScreen):
         self.station.renew_all()
 
     def pay(self) -> None:
-        account = self.app.station.account()
+        account = self.station.account()
         if account is not None:
             self.station.pay(None, account.fines_total)
 

@@ -1,4 +1,4 @@
-"""The Kivy touchscreen app: a thin view over :class:`kiosk.station.facade.Station`.
+"""The Kivy touchscreen app: a thin view over the station (:class:`kiosk.station.api.StationAPI`).
 
 The station decides; the app routes its events to screens. Station events
 arrive on worker threads and are re-scheduled onto the Kivy clock here, in
@@ -35,13 +35,15 @@ from kivy.clock import Clock  # noqa: E402
 from kivy.config import Config as KivyConfig  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 
+from kiosk.config import Config  # noqa: E402
+from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
+from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
-from kiosk.events import ItemResult, StationEvent  # noqa: E402
-from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 from kiosk.config.overrides import save_overrides  # noqa: E402
-from kiosk.staff import StaffLocked  # noqa: E402
+from kiosk.staff import StaffAuth, StaffLocked  # noqa: E402
+from kiosk.station.api import StationAPI  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ class KioskApp(App):
     logo = StringProperty("")
     staff_mode = BooleanProperty(False)
 
-    def __init__(self, config: Any, station: Any, staff_auth: Any = None, *,
+    def __init__(self, config: Config, station: StationAPI, staff_auth: StaffAuth | None = None, *,
                  side_panel: Callable[["KioskApp"], Any] | None = None,
                  on_ready: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -291,19 +293,20 @@ class KioskApp(App):
 
     # -- staff mode ------------------------------------------------------------------------
     def open_staff_login(self) -> None:
-        if self.station.session_view().state != "idle":
+        if self.station.session_view().state is not SessionState.IDLE:
             self.station.end_session()
         self.router.show("staff_login")
 
-    def _check_staff(self, check: Callable[[], bool]) -> None:
+    def _check_staff(self, check: Callable[[StaffAuth], bool]) -> None:
         screen = self.root_screen("staff_login")
-        if self.staff_auth is None or not self.staff_auth.configured:
+        auth = self.staff_auth
+        if auth is None or not auth.configured:
             screen.message = self.tr("Staff access is not set up on this kiosk.")
             return
 
         def work() -> None:
             try:
-                ok, message = check(), ""
+                ok, message = check(auth), ""
             except StaffLocked as exc:
                 ok, message = False, self.nformat("Too many attempts. Staff mode is locked for {n} second.",
                                                   "Too many attempts. Staff mode is locked for {n} seconds.",
@@ -312,11 +315,11 @@ class KioskApp(App):
         threading.Thread(target=work, name="staff-auth", daemon=True).start()
 
     def staff_pin(self, pin: str) -> None:
-        self._check_staff(lambda: bool(self.staff_auth.check_pin(pin)))
+        self._check_staff(lambda auth: bool(auth.check_pin(pin)))
 
     def staff_badge(self, badge: str) -> None:
         self.router.show("staff_login")
-        self._check_staff(lambda: bool(self.staff_auth.check_badge(badge)))
+        self._check_staff(lambda auth: bool(auth.check_badge(badge)))
 
     def open_staff_from_badge(self) -> None:
         """A staff badge scanned or tapped on the idle kiosk (already verified by the core)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from kiosk.events import SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import KButton, load_kv
 
@@ -30,12 +31,12 @@ class AttractScreen(KioskScreen):
 
     def mark_language(self, code: str) -> None:
         for button in self.ids.languages.children:
-            button.selected = getattr(button, "code", "") == code
+            button.selected = button.code == code   # every child is a language button (on_languages)
 
     def start_return(self) -> None:
         self.station.start_return()
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         self.busy = view.message if view.state == "identifying" else ""
         self.mark_language(view.language)
 

@@ -8,6 +8,9 @@ from typing import Any
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
+from kiosk.events import SessionView
+from kiosk.station.api import StationAPI
+
 
 class KioskScreen(Screen):
     """Screens are thin: they lay out what the app hands them and forward taps."""
@@ -17,13 +20,14 @@ class KioskScreen(Screen):
         return App.get_running_app()
 
     @property
-    def station(self) -> Any:
-        return self.app.station
+    def station(self) -> StationAPI:
+        station: StationAPI = self.app.station
+        return station
 
     def tr(self, text: str) -> str:
         return self.app.tr(text)
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         """A new :class:`kiosk.events.SessionView` (on the UI thread)."""
 
     def on_touch_down(self, touch: Any) -> bool:

@@ -3,10 +3,9 @@ know first (holds ready, fines, a block and the ILS's own message)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.events import SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import load_kv
 
@@ -29,7 +28,7 @@ class HomeScreen(KioskScreen):
     def finish(self) -> None:
         self.station.finish()
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         p = view.patron
         if p is None:
             return

@@ -11,7 +11,7 @@ from typing import Any
 
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.events import Instruction, ItemResult, ItemStatus
+from kiosk.events import Instruction, ItemResult, ItemStatus, SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import ItemRow, load_kv
 
@@ -33,6 +33,7 @@ class ItemsScreen(KioskScreen):
     count = NumericProperty(0)
     count_text = StringProperty("")
     anonymous = NumericProperty(0)
+    _rows: dict[str, ItemRow] | None = None   # item id -> its line; made by reset()
 
     def on_pre_enter(self, *_: Any) -> None:
         self.refresh_count()
@@ -40,7 +41,7 @@ class ItemsScreen(KioskScreen):
     def reset(self, mode: str) -> None:
         self.mode = mode
         self.ids.rows.clear_widgets()
-        self._rows: dict[str, ItemRow] = {}
+        self._rows = {}
         self.refresh_count()
 
     def detail_for(self, r: ItemResult) -> str:
@@ -62,10 +63,10 @@ class ItemsScreen(KioskScreen):
         return app.shape("\n".join(parts))
 
     def add_result(self, r: ItemResult) -> None:
-        rows = getattr(self, "_rows", None)
-        if rows is None:
+        if self._rows is None:
             self.reset(self.mode)
-            rows = self._rows
+        rows = self._rows
+        assert rows is not None  # reset() made them
         key = r.item_id or ",".join(r.uids)
         row = rows.get(key)
         if row is None:
@@ -90,8 +91,8 @@ class ItemsScreen(KioskScreen):
         scroll.scroll_y = 0 if self.ids.rows.height > scroll.height else 1
 
     def refresh_count(self) -> None:
-        rows = getattr(self, "_rows", {})
-        done = sum(1 for row in rows.values() if getattr(row, "ok_result", False))
+        rows = self._rows or {}
+        done = sum(1 for row in rows.values() if row.ok_result)   # set with the row (add_result)
         self.count = done
         if self.mode == "borrow":
             text = self.app.ngettext("{n} item borrowed", "{n} items borrowed", done)
@@ -99,7 +100,7 @@ class ItemsScreen(KioskScreen):
             text = self.app.ngettext("{n} item returned", "{n} items returned", done)
         self.count_text = self.app.shape(text.format(n=done))
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         self.anonymous = 1 if view.patron is None else 0
         for item in view.items:
             if (self.mode == "borrow") == (item.action in ("borrow", "renew")):

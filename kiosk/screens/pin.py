@@ -7,6 +7,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.events import SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import load_kv
 
@@ -26,7 +27,7 @@ class PinScreen(KioskScreen):
         self.ids.pad.entry = ""
         self.station.end_session()
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         name = view.patron.display_name if view.patron else ""
         self.greeting = self.app.shape(self.tr("Hello, {name}").format(name=name)) if name else ""
         message = view.message

@@ -3,10 +3,9 @@ a printer out of paper removes "print", not the whole kiosk)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.events import SessionView
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import load_kv
 
@@ -17,7 +16,7 @@ class ReceiptScreen(KioskScreen):
     message = StringProperty("")
     busy = BooleanProperty(False)
 
-    def update(self, view: Any) -> None:
+    def update(self, view: SessionView) -> None:
         options = view.receipt_options or self.station.receipt_options()
         self.can_print = "print" in options
         self.can_email = "email" in options

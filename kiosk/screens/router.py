@@ -207,7 +207,7 @@ class Router:
         if self.offline and not cfg.offline.enabled:
             return self.app.tr(MSG_ILS_DOWN)
         for device in self.failed_devices:
-            if getattr(cfg.devices, device).required:
+            if cfg.devices[device].required:
                 return self.app.tr(MSG_DEVICE_DOWN).format(device=device)
         return ""
 

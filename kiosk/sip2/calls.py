@@ -15,13 +15,14 @@ from typing import Any
 from kiosk.errors import LocalProtocolError
 from kiosk.sip2 import messages as m
 from kiosk.sip2.fields import local_now
+from kiosk.sip2.settings import SIP2Settings
 
 
 def _now() -> datetime:
     return local_now()
 
 
-def format_amount(amount: Any) -> str:
+def format_amount(amount: object) -> str:
     """``12.5``, ``"12.50"`` or ``Decimal("12.5")`` -> ``"12.50"``."""
     try:
         value = Decimal(str(amount).strip())
@@ -35,7 +36,7 @@ def format_amount(amount: Any) -> str:
 class SIP2Calls:
     """Mixin: needs ``settings``, ``request(msg)`` and ``_read_acs_status(reply)``."""
 
-    settings: Any
+    settings: SIP2Settings
 
     def request(self, request: m.Message) -> m.Message:
         raise NotImplementedError
@@ -114,7 +115,7 @@ class SIP2Calls:
         assert isinstance(reply, m.EndSessionResponse)
         return reply
 
-    def fee_paid(self, patron: str, amount: Any, fee_type: str = "01", payment_type: str = "00",
+    def fee_paid(self, patron: str, amount: object, fee_type: str = "01", payment_type: str = "00",
                  currency: str = "USD", fee_id: str | None = None,
                  transaction_id: str | None = None, pin: str | None = None) -> m.FeePaidResponse:
         reply = self.request(m.FeePaidRequest(

@@ -17,15 +17,14 @@ Failure contract, which the circulation core relies on:
   request that changes nothing.
 * A *refusal* is not an error: it is a normal response with ``ok`` false.
 
-Error detection (3M SIP2 2.00, "Error detection"): with ``checksums`` on, each
-request carries ``AY`` 0-9 and ``AZ``. A reply with a bad checksum, or one that
-cannot be parsed at all, is answered with 97 (request ACS resend) up to
-``retries`` times; a 96 from the ILS makes us send our request again; a reply
-whose ``AY`` does not match is stale and skipped. The ACS status reply (98) can
-lower our resend count (``retries allowed``) and lengthen the reply wait
+Error detection (3M SIP2 2.00, "Error detection": checksums, sequence numbers,
+resends) is :class:`~kiosk.sip2.wire.Wire`'s job. The ACS status reply (98)
+can lower our resend count (``retries allowed``) and lengthen the reply wait
 (``timeout period``, tenths of a second): we never give up before the ILS said
 it may take. After any failure the connection is closed, so the next request
 starts on a clean, freshly logged-in link.
+
+Settings and the default TCP/TLS transport live in :mod:`kiosk.sip2.settings`.
 """
 
 from __future__ import annotations
@@ -33,22 +32,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from kiosk.errors import (
     KioskError, LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome,
 )
 from kiosk.sip2 import messages as m
-from kiosk.sip2.calls import SIP2Calls, format_amount  # noqa: F401 - format_amount: public here too
-from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
-from kiosk.sip2.transport import Transport, open_tcp
+from kiosk.sip2.api import LINK_STATES
+from kiosk.sip2.calls import SIP2Calls, format_amount
+from kiosk.sip2.settings import SIP2Settings, tcp_transport
+from kiosk.sip2.transport import Transport
+from kiosk.sip2.wire import RESPONSE_FOR, STATE_CHANGING, Wire
+
+# Names importers have always found here (the settings, the amount format and
+# the request tables moved to their own modules).
+__all__ = ["SIP2Client", "SIP2Settings", "LoginRefused", "tcp_transport", "format_amount", "STATES",
+           "RESPONSE_FOR", "STATE_CHANGING", "LOGIN_RETRY_INTERVAL"]
 
 log = logging.getLogger("kiosk.sip2.client")
-wire_log = logging.getLogger("kiosk.sip2.wire")  # every byte, secrets masked (debug level)
 LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
 
-STATES = ("disconnected", "connecting", "online", "offline")
+STATES = LINK_STATES
 # One table of legal state changes; anything else is a bug in this module.
 _TRANSITIONS: dict[tuple[str, str], str] = {
     ("disconnected", "connect"): "connecting",
@@ -66,72 +70,10 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
     ("offline", "close"): "disconnected",
 }
 
-# Request type -> the response type that answers it.
-RESPONSE_FOR: dict[type[m.Message], type[m.Message]] = {
-    m.LoginRequest: m.LoginResponse, m.SCStatus: m.ACSStatus,
-    m.PatronStatusRequest: m.PatronStatusResponse, m.BlockPatron: m.PatronStatusResponse,
-    m.PatronInformationRequest: m.PatronInformationResponse, m.CheckoutRequest: m.CheckoutResponse,
-    m.CheckinRequest: m.CheckinResponse, m.ItemInformationRequest: m.ItemInformationResponse,
-    m.RenewRequest: m.RenewResponse, m.RenewAllRequest: m.RenewAllResponse,
-    m.EndPatronSessionRequest: m.EndSessionResponse, m.FeePaidRequest: m.FeePaidResponse,
-    m.HoldRequest: m.HoldResponse, m.ItemStatusUpdateRequest: m.ItemStatusUpdateResponse,
-    m.PatronEnableRequest: m.PatronEnableResponse,
-}
-# Requests whose effect on the ILS is uncertain when no reply arrives.
-STATE_CHANGING = (m.CheckoutRequest, m.CheckinRequest, m.RenewRequest, m.RenewAllRequest,
-                  m.FeePaidRequest, m.HoldRequest, m.BlockPatron, m.ItemStatusUpdateRequest,
-                  m.PatronEnableRequest)
-
 
 class LoginRefused(TransportError):
     """The ILS answered the login (93) with ok=0: wrong SIP user or password,
     or the account is not allowed from this address. Nothing will work."""
-
-
-@dataclass
-class SIP2Settings:
-    """Everything the client needs; ``from_config`` reads ``[sip2]`` and ``[station]``."""
-
-    host: str = "127.0.0.1"
-    port: int = 6001
-    tls: bool = False
-    tls_verify: bool = True
-    cafile: str = ""
-    username: str = ""
-    password: str = field(default="", repr=False)
-    institution_id: str = ""
-    location_code: str = ""
-    encoding: str = "cp850"
-    terminator: str = "cr"
-    checksums: bool = True
-    connect_timeout: float = 5.0
-    read_timeout: float = 10.0
-    retries: int = 3
-    keepalive_interval: float = 60.0
-    reconnect_interval: float = 5.0
-    terminal_password: str = field(default="", repr=False)
-    honour_acs_timeout: bool = True  # wait at least the 98's timeout period (off: read_timeout is exact)
-
-    @classmethod
-    def from_config(cls, cfg: Any) -> "SIP2Settings":
-        sip, station = cfg.sip2, cfg.station
-        return cls(
-            host=sip.host, port=int(sip.port), tls=bool(sip.tls), tls_verify=bool(sip.tls_verify),
-            cafile=str(sip.cafile or ""), username=sip.username, password=sip.password,
-            institution_id=station.institution_id,
-            location_code=sip.location_code or station.location_code,
-            encoding=sip.encoding, terminator=sip.terminator, checksums=bool(sip.checksums),
-            connect_timeout=float(sip.connect_timeout), read_timeout=float(sip.read_timeout),
-            retries=int(sip.retries), keepalive_interval=float(sip.keepalive_interval),
-            reconnect_interval=float(getattr(sip, "reconnect_interval", 5.0)),
-            terminal_password=str(getattr(sip, "terminal_password", "") or ""),
-        )
-
-
-def tcp_transport(settings: SIP2Settings) -> Transport:
-    """The default transport factory: TCP, or TLS when ``settings.tls``."""
-    return open_tcp(settings.host, settings.port, timeout=settings.connect_timeout, tls=settings.tls,
-                    tls_verify=settings.tls_verify, cafile=settings.cafile or None)
 
 
 class SIP2Client(SIP2Calls):
@@ -147,9 +89,7 @@ class SIP2Client(SIP2Calls):
         self._supervise = supervise
         self._lock = threading.RLock()
         self._state_lock = threading.Lock()
-        self._transport: Transport | None = None
-        self._decoder = Decoder(settings.encoding)
-        self._seq = 0
+        self._wire = Wire(settings)
         self._state = "disconnected"
         self._listeners: list[Callable[[str], None]] = []
         self._stop = threading.Event()
@@ -209,8 +149,7 @@ class SIP2Client(SIP2Calls):
         self._drop_transport()
         self._step("connect")
         try:
-            self._transport = self._factory(self.settings)
-            self._decoder = Decoder(self.settings.encoding)
+            self._wire.attach(self._factory(self.settings))
             if self.settings.username:
                 self.login()
             self._read_acs_status(self._roundtrip(m.SCStatus(), m.ACSStatus, uncertain=False))
@@ -267,10 +206,7 @@ class SIP2Client(SIP2Calls):
         self.close()
 
     def _drop_transport(self) -> None:
-        transport, self._transport = self._transport, None
-        if transport is not None:
-            transport.close()
-        self._decoder.clear()
+        self._wire.drop()
 
     def _fail(self, exc: KioskError) -> None:
         """The link is unusable: close it so the next call starts clean."""
@@ -343,9 +279,9 @@ class SIP2Client(SIP2Calls):
             raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
         uncertain = isinstance(request, STATE_CHANGING)
         with self._lock:
-            if self._transport is None or self._state != "online":
+            if self._wire.transport is None or self._state != "online":
                 self._open()
-            elif not self._link_alive():
+            elif not self._wire.alive():
                 log.info("SIP2 connection was closed by the ILS; reconnecting")
                 self._open()
             try:
@@ -358,49 +294,20 @@ class SIP2Client(SIP2Calls):
                 self._open()
                 return self._roundtrip(request, expect, uncertain=False)
 
-    def _link_alive(self) -> bool:
-        """Poll without waiting: drop stale bytes, detect a peer that hung up."""
-        assert self._transport is not None
-        self._decoder.clear()
-        for _ in range(16):  # bounded: a chatty peer cannot keep us here
-            try:
-                stale = self._transport.read(0)
-            except TransportTimeout:
-                return True
-            except TransportError:
-                self._drop_transport()
-                return False
-            wire_log.debug("<- (stale, dropped) %s", show_bytes(stale, encoding=self.settings.encoding))
-        return True
-
-    def _next_seq(self) -> int | None:
-        if not self.settings.checksums:
-            return None
-        seq = self._seq
-        self._seq = (seq + 1) % 10
-        return seq
-
-    def _send(self, data: bytes) -> None:
-        assert self._transport is not None
-        if wire_log.isEnabledFor(logging.DEBUG):  # masking costs more than the send itself
-            wire_log.debug("-> %s", show_bytes(data, encoding=self.settings.encoding))
-        self._transport.write(data)
-
     def _roundtrip(self, request: m.Message, expect: type[m.Message], *, uncertain: bool) -> m.Message:
-        if self._transport is None:
+        if self._wire.transport is None:
             raise TransportError("not connected to the ILS")
-        s = self.settings
-        seq = self._next_seq()
-        data = encode(request, seq=seq, checksum=s.checksums, encoding=s.encoding, terminator=s.terminator)
+        data, seq = self._wire.frame(request)
         name = type(request).__name__
         started = time.monotonic()
         try:
-            self._send(data)
+            self._wire.send(data)
         except TransportError as exc:
             self._fail(exc)
             raise  # not sent: nothing happened on the ILS
         try:
-            reply = self._await(data, seq, expect)
+            reply = self._wire.await_reply(data, seq, expect, reply_timeout=self.reply_timeout,
+                                           max_resends=self.max_resends)
         except (TransportError, RemoteProtocolError) as exc:
             self._fail(exc)
             if uncertain:
@@ -409,51 +316,3 @@ class SIP2Client(SIP2Calls):
         self.last_rtt = time.monotonic() - started
         self._last_activity = time.monotonic()
         return reply
-
-    def _await(self, data: bytes, seq: int | None, expect: type[m.Message]) -> m.Message:
-        """Read until the reply to ``data`` arrives; bounded by the reply timeout
-        (restarted after each resend) and by ``max_resends``."""
-        assert self._transport is not None
-        s = self.settings
-        resends = 0
-        deadline = time.monotonic() + self.reply_timeout
-        while True:
-            try:
-                frame = self._decoder.next_frame()
-            except (ChecksumError, MalformedMessage):
-                # Corrupted on the way (or garbled by the ILS): ask for it again
-                # rather than give up on a reply that may say "checked out".
-                if resends >= self.max_resends:
-                    raise
-                resends += 1
-                self._send(encode(m.RequestACSResend(), checksum=s.checksums, encoding=s.encoding,
-                                  terminator=s.terminator))
-                deadline = time.monotonic() + self.reply_timeout
-                continue
-            if frame is None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TransportTimeout(f"no reply from the ILS within {self.reply_timeout:.1f} s")
-                chunk = self._transport.read(remaining)
-                if wire_log.isEnabledFor(logging.DEBUG):
-                    wire_log.debug("<- %s", show_bytes(chunk, encoding=self.settings.encoding))
-                self._decoder.feed(chunk)
-                continue
-            reply = frame.message
-            if isinstance(reply, m.RequestSCResend):
-                if resends >= self.max_resends:
-                    raise MalformedMessage("the ILS keeps asking for resends (96)", frame.raw)
-                resends += 1
-                self._send(data)
-                deadline = time.monotonic() + self.reply_timeout
-                continue
-            if seq is not None and frame.sequence is not None and frame.sequence != seq:
-                log.warning("SIP2: skipped a reply with sequence %s (expected %s)", frame.sequence, seq)
-                continue
-            if type(reply) is not expect:
-                if frame.sequence is None:
-                    log.warning("SIP2: skipped an unexpected %s", type(reply).__name__)
-                    continue
-                raise MalformedMessage(
-                    f"expected {expect.__name__} ({expect.COMMAND}), got {type(reply).__name__}", frame.raw)
-            return reply

@@ -164,6 +164,7 @@ class PatronStatus:
         return cls(*flags)
 
     def format(self) -> str:
+        # The flags are this dataclass's fields, in the spec's order: walked by name.
         return "".join("Y" if getattr(self, f.name) else " " for f in dc_fields(self))
 
     def active(self) -> tuple[str, ...]:
@@ -371,7 +372,8 @@ def encode_fixed(spec: Fixed, value: Any) -> str:
     if kind == "int":
         return str(value).zfill(spec.length)
     if kind == "status":
-        return value.format()
+        flags: str = value.format()
+        return flags
     return str(value)
 
 

@@ -33,7 +33,6 @@ from kiosk.sip2.messages_items import (
     CheckinRequest, CheckinResponse, CheckoutRequest, CheckoutResponse, HoldRequest, HoldResponse,
     ItemInformationRequest, ItemInformationResponse, ItemStatusUpdateRequest, ItemStatusUpdateResponse,
     RenewAllRequest, RenewAllResponse, RenewRequest, RenewResponse,
-    _CirculationResult,  # the shape shared by 12 and 30; the ILS simulator annotates with it
 )
 from kiosk.sip2.messages_patron import (
     ACSStatus, BlockPatron, EndPatronSessionRequest, EndSessionResponse, FeePaidRequest, FeePaidResponse,

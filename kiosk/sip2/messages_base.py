@@ -89,7 +89,7 @@ class Message:
         field, else the first vendor extension with that code, else ``default``."""
         vspec = self.spec_for(code)
         if vspec is not None:
-            return getattr(self, vspec.name)
+            return getattr(self, vspec.name)  # the layout table names the field that holds the code
         for ext_code, value in self.extensions:
             if ext_code == code:
                 return value

@@ -34,262 +34,31 @@ secret is refused with :class:`~kiosk.errors.LocalProtocolError`.
 Thread-safe: one connection guarded by a lock; call from any worker thread.
 """
 
+
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-import threading
-import time
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from kiosk.errors import KioskError, LocalProtocolError
+from kiosk.errors import LocalProtocolError
+from kiosk.store.database import JournalDatabase
+from kiosk.store.entries import (FINISHED, UNFINISHED, Entry, JournalError, Kind, Outcome, Replay, StoredReceipt,
+                                 age)
 
 __all__ = [
     "Kind", "Outcome", "Replay", "Entry", "StoredReceipt", "Journal", "JournalError",
-    "UNFINISHED", "FINISHED",
+    "UNFINISHED", "FINISHED", "default_journal_path", "age",
 ]
 
-
-class JournalError(KioskError):
-    """The journal cannot be opened or written (disk full, corrupt file, bad path).
-
-    The kiosk must not take transactions it cannot journal: the station goes
-    out of service on this error rather than risk losing a loan.
-    """
-
-
-class Kind(StrEnum):
-    """What a journal entry does on the ILS (the SIP2 message it sends)."""
-
-    CHECKOUT = "checkout"   # 11
-    CHECKIN = "checkin"     # 09
-    RENEW = "renew"         # 29
-    RENEW_ALL = "renew_all" # 65
-    FEE_PAID = "fee_paid"   # 37
-
-
-class Outcome(StrEnum):
-    """The ``status`` of an entry; see the module docstring for the lifecycle."""
-
-    INTENT = "intent"
-    ILS_OK = "ils_ok"
-    DONE = "done"
-    REFUSED = "refused"
-    UNDONE = "undone"
-    UNKNOWN = "unknown"
-    FAILED = "failed"
-    STAFF = "staff"
-
-
-UNFINISHED = frozenset({Outcome.INTENT, Outcome.ILS_OK, Outcome.UNKNOWN})
-FINISHED = frozenset(Outcome) - UNFINISHED
-
-
-class Replay(StrEnum):
-    """Where an offline entry stands in the store-and-forward queue."""
-
-    PENDING = "pending"
-    REPLAYED = "replayed"
-    ALREADY = "already"
-    CONFLICT = "conflict"
-    CANCELLED = "cancelled"
-
-
-# Payload keys that would carry a secret; refused outright.
-_SECRET_KEYS = ("pin", "password", "passwd", "secret", "patron_password")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One journal entry as stored. ``created`` is the transaction date (UTC),
-    which an offline replay sends to the ILS as the original date."""
-
-    id: int
-    kind: Kind
-    patron_id: str
-    item_id: str
-    payload: Mapping[str, Any]
-    status: Outcome
-    detail: str
-    created: datetime
-    updated: datetime
-    session_id: str = ""
-    offline: bool = False
-    replay: Replay | None = None
-    replay_detail: str = ""
-    replay_attempts: int = 0
-    staff_reason: str = ""
-    resolved_at: datetime | None = None
-    resolution: str = ""
-
-    @property
-    def unfinished(self) -> bool:
-        return self.status in UNFINISHED
-
-    @property
-    def needs_staff(self) -> bool:
-        """Flagged for staff and not yet resolved."""
-        return bool(self.staff_reason) and self.resolved_at is None
-
-    @property
-    def uids(self) -> tuple[str, ...]:
-        """Hex UIDs of the entry's tag(s) (payload ``uid`` / ``uids``)."""
-        uids = self.payload.get("uids") or ([self.payload["uid"]] if self.payload.get("uid") else [])
-        return tuple(str(u) for u in uids)
-
-
-@dataclass(frozen=True)
-class StoredReceipt:
-    """A receipt kept for reprint: ``body`` is the receipt model as plain data
-    (see :meth:`kiosk.receipts.model.Receipt.to_dict`)."""
-
-    id: int
-    created: datetime
-    session_id: str
-    body: Mapping[str, Any] = field(default_factory=dict)
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    kind TEXT NOT NULL,
-    patron_id TEXT NOT NULL DEFAULT '',
-    item_id TEXT NOT NULL DEFAULT '',
-    payload TEXT NOT NULL DEFAULT '{}',
-    session_id TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT '',
-    offline INTEGER NOT NULL DEFAULT 0,
-    replay TEXT,
-    replay_detail TEXT NOT NULL DEFAULT '',
-    replay_attempts INTEGER NOT NULL DEFAULT 0,
-    staff_reason TEXT NOT NULL DEFAULT '',
-    resolved_at REAL,
-    resolution TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS entries_status ON entries(status);
-CREATE INDEX IF NOT EXISTS entries_replay ON entries(replay);
-CREATE TABLE IF NOT EXISTS receipts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created REAL NOT NULL,
-    session_id TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL
-);
-"""
-_SCHEMA_VERSION = 1
 _KEEP_RECEIPTS = 20  # enough for "reprint", few enough to respect privacy
 
 
-def _plain(value: object) -> str:
-    """JSON for the few non-JSON types a payload may carry (dates, amounts)."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not plain data")
-
-
-def _ts(value: float) -> datetime:
-    return datetime.fromtimestamp(value, tz=timezone.utc)
-
-
-class Journal:
-    """The station's durable transaction log (SQLite, WAL, synchronous=FULL).
-
-    ``path`` is a file (its folder is created) or ``":memory:"`` for tests
-    that do not need durability. ``clock`` returns Unix time; tests may inject
-    one.
+class Journal(JournalDatabase):
+    """The station's durable transaction log (SQLite, WAL, synchronous=FULL;
+    see :mod:`kiosk.store.database`). ``Journal(path, clock=...)``: ``path`` a
+    file or ``":memory:"``; ``clock`` returns Unix time (tests inject one).
+    The entries' types live in :mod:`kiosk.store.entries`.
     """
-
-    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
-        self.path = str(path)
-        self._clock = clock
-        self._lock = threading.RLock()
-        try:
-            created = False
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                created = not Path(self.path).exists()
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > _SCHEMA_VERSION:
-                raise JournalError(f"journal {self.path} was written by a newer kiosk (schema {version})")
-            self._db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-            if created:
-                os.chmod(self.path, 0o600)  # patron ids: readable by the kiosk's own user only
-        except (sqlite3.Error, OSError) as exc:
-            raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
-
-    # -- plumbing -----------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> "Journal":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
-        """One statement in its own committed transaction (fsync'd before return)."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    cur = self._db.execute(sql, params)
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-                return cur
-            except sqlite3.Error as exc:
-                raise JournalError(f"journal write failed: {exc}") from exc
-
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise JournalError(f"journal read failed: {exc}") from exc
-
-    @staticmethod
-    def _entry(row: sqlite3.Row) -> Entry:
-        return Entry(
-            id=row["id"], kind=Kind(row["kind"]), patron_id=row["patron_id"], item_id=row["item_id"],
-            payload=json.loads(row["payload"]), status=Outcome(row["status"]), detail=row["detail"],
-            created=_ts(row["created"]), updated=_ts(row["updated"]), session_id=row["session_id"],
-            offline=bool(row["offline"]), replay=Replay(row["replay"]) if row["replay"] else None,
-            replay_detail=row["replay_detail"], replay_attempts=row["replay_attempts"],
-            staff_reason=row["staff_reason"],
-            resolved_at=_ts(row["resolved_at"]) if row["resolved_at"] is not None else None,
-            resolution=row["resolution"],
-        )
-
-    @staticmethod
-    def _payload_json(payload: Mapping[str, Any] | None) -> str:
-        payload = dict(payload or {})
-        for key in payload:
-            if any(secret in key.lower() for secret in _SECRET_KEYS):
-                raise LocalProtocolError(f"journal payload key {key!r} looks like a secret; PINs are never journaled")
-        try:
-            return json.dumps(payload, sort_keys=True, ensure_ascii=False, allow_nan=False, default=_plain)
-        except (TypeError, ValueError) as exc:
-            raise LocalProtocolError(f"journal payload is not plain data: {exc}") from exc
 
     # -- transactions -------------------------------------------------------------
 
@@ -427,10 +196,7 @@ class Journal:
 
     def store_receipt(self, body: Mapping[str, Any], session_id: str = "") -> int:
         """Keep a receipt (plain data) for reprint; only the last few are kept."""
-        try:
-            text = json.dumps(dict(body), ensure_ascii=False, allow_nan=False, default=_plain)
-        except (TypeError, ValueError) as exc:
-            raise LocalProtocolError(f"receipt is not plain data: {exc}") from exc
+        text = self._receipt_json(body)
         cur = self._write("INSERT INTO receipts (created, session_id, body) VALUES (?,?,?)",
                           (self._clock(), session_id, text))
         receipt_id = int(cur.lastrowid or 0)
@@ -449,11 +215,6 @@ class Journal:
         rows = self._query("SELECT * FROM receipts WHERE session_id=? ORDER BY id DESC LIMIT 1", (session_id,))
         return self._receipt(rows[0]) if rows else None
 
-    @staticmethod
-    def _receipt(row: sqlite3.Row) -> StoredReceipt:
-        return StoredReceipt(id=row["id"], created=_ts(row["created"]), session_id=row["session_id"],
-                             body=json.loads(row["body"]))
-
     def iter_all(self) -> Iterator[Entry]:
         """Every entry, oldest first (export, tests)."""
         for row in self._query("SELECT * FROM entries ORDER BY id"):
@@ -463,7 +224,3 @@ class Journal:
 def default_journal_path(data_dir: str | Path) -> Path:
     """Where a station keeps its journal inside ``station.data_dir``."""
     return Path(data_dir) / "journal.sqlite3"
-
-
-def age(entry: Entry, now: datetime | None = None) -> timedelta:
-    return (now or datetime.now(timezone.utc)) - entry.created

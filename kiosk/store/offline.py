@@ -24,8 +24,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from kiosk.config import Config
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
@@ -73,7 +74,7 @@ class OfflineDecision:
     limit: int = 0
     left: int = 0
 
-    def text(self, gettext: Any) -> str:
+    def text(self, gettext: Callable[[str], str]) -> str:
         return gettext(self.message).format(limit=self.limit, left=self.left)
 
 
@@ -86,11 +87,10 @@ class OfflinePolicy:
     rules: BarcodeRules = BarcodeRules()
 
     @classmethod
-    def from_config(cls, config: Any) -> "OfflinePolicy":
+    def from_config(cls, config: Config) -> "OfflinePolicy":
         section = config.offline
-        return cls(enabled=bool(section.enabled), allow_checkout=bool(section.allow_checkout),
-                   max_items=int(section.max_items), loan_days=int(getattr(section, "loan_days", 14)),
-                   rules=BarcodeRules.from_config(config))
+        return cls(enabled=section.enabled, allow_checkout=section.allow_checkout, max_items=section.max_items,
+                   loan_days=section.loan_days, rules=BarcodeRules.from_config(config))
 
     def may_return(self) -> OfflineDecision:
         if not self.enabled:
@@ -147,7 +147,7 @@ class OfflineDesk:
         self.policy = policy
 
     @classmethod
-    def from_config(cls, config: Any, journal: Journal) -> "OfflineDesk":
+    def from_config(cls, config: Config, journal: Journal) -> "OfflineDesk":
         return cls(journal, OfflinePolicy.from_config(config))
 
     def borrowed_offline(self, patron_id: str) -> int:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
+from kiosk.sip2.api import ILSClient
 from kiosk.sip2.fields import CirculationStatus
 
 __all__ = ["LoanState", "ItemTruth", "item_truth", "patron_has_item", "CHARGED_STATUSES"]
@@ -61,12 +60,12 @@ def _matches(entry: str, item_id: str) -> bool:
     return entry == item_id or entry.startswith(item_id + " ")
 
 
-def patron_has_item(client: Any, patron_id: str, item_id: str) -> bool:
+def patron_has_item(client: ILSClient, patron_id: str, item_id: str) -> bool:
     """Is ``item_id`` among ``patron_id``'s charged items (63, summary "charged")?"""
     start = 1
     while start <= _MAX_LOANS:
         info = client.patron_information(patron_id, summary="charged", start=start, end=start + _PAGE - 1)
-        items = tuple(getattr(info, "charged_items", ()) or ())
+        items = tuple(info.charged_items or ())
         if any(_matches(entry, item_id) for entry in items):
             return True
         if len(items) < _PAGE:
@@ -75,7 +74,7 @@ def patron_has_item(client: Any, patron_id: str, item_id: str) -> bool:
     return False
 
 
-def item_truth(client: Any, item_id: str, patron_id: str = "") -> ItemTruth:
+def item_truth(client: ILSClient, item_id: str, patron_id: str = "") -> ItemTruth:
     """What the ILS says about ``item_id`` now, and whether ``patron_id`` has it.
 
     Raises what the SIP2 client raises (TransportError when the ILS is down).
@@ -85,18 +84,20 @@ def item_truth(client: Any, item_id: str, patron_id: str = "") -> ItemTruth:
     title = info.title_identifier or ""
     messages = tuple(info.screen_message or ())
     holds = int(info.hold_queue_length or 0)
-    common = dict(circulation_status=status, title=title, due_date=info.due_date or "",
-                  hold_queue_length=holds, screen_message=messages)
+
+    def truth(state: LoanState) -> ItemTruth:
+        return ItemTruth(state, circulation_status=status, title=title, due_date=info.due_date or "",
+                         hold_queue_length=holds, screen_message=messages)
+
     if not title and status == CirculationStatus.OTHER:
-        return ItemTruth(LoanState.UNKNOWN_ITEM, **common)  # type: ignore[arg-type]
+        return truth(LoanState.UNKNOWN_ITEM)
     if status not in CHARGED_STATUSES:
-        return ItemTruth(LoanState.NOT_CHARGED, **common)  # type: ignore[arg-type]
+        return truth(LoanState.NOT_CHARGED)
     if not patron_id:
-        return ItemTruth(LoanState.CHARGED, **common)  # type: ignore[arg-type]
-    holder = info.get("AA") if hasattr(info, "get") else None
+        return truth(LoanState.CHARGED)
+    holder = info.get("AA")  # a vendor field some ILSs add: who has the item
     if holder:
         mine = holder == patron_id
     else:
         mine = patron_has_item(client, patron_id, item_id)
-    state = LoanState.CHARGED_TO_PATRON if mine else LoanState.CHARGED_TO_OTHER
-    return ItemTruth(state, **common)  # type: ignore[arg-type]
+    return truth(LoanState.CHARGED_TO_PATRON if mine else LoanState.CHARGED_TO_OTHER)

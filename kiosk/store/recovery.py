@@ -28,11 +28,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
+from kiosk.drivers.rfid.base import RFIDReader
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
+from kiosk.sip2.api import ILSClient
 from kiosk.store.journal import Entry, Journal, JournalError, Kind, Outcome
-from kiosk.store.reconcile import LoanState, item_truth
+from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
@@ -80,10 +82,10 @@ class _Wait(Exception):
 
 
 class Recovery:
-    """Settles unfinished journal entries. ``client`` is a SIP2Client (None
-    when there is no ILS link yet), ``reader`` an RFIDReader (None: no pad)."""
+    """Settles unfinished journal entries. ``client`` is the ILS link (None
+    when there is none yet), ``reader`` the pad's RFIDReader (None: no pad)."""
 
-    def __init__(self, journal: Journal, client: Any = None, reader: Any = None,
+    def __init__(self, journal: Journal, client: ILSClient | None = None, reader: RFIDReader | None = None,
                  security: SecurityPolicy | None = None, *, min_age: float = 0.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.journal = journal
@@ -152,6 +154,7 @@ class Recovery:
         """Bring the tags to the wanted state; returns a problem or ""."""
         for uid in uids:
             need = self.security.needs_write(secured, self._tags.get(uid))
+            assert self.reader is not None  # the tags in uids were seen on it
             try:
                 if need.afi is not None:
                     self.reader.write_afi(bytes.fromhex(uid), need.afi)
@@ -164,7 +167,7 @@ class Recovery:
 
     # -- the ILS ------------------------------------------------------------------
 
-    def _truth(self, entry: Entry, with_patron: bool) -> Any:
+    def _truth(self, entry: Entry, with_patron: bool) -> ItemTruth:
         if self.client is None:
             raise _Wait("no connection to the ILS")
         if self._ils_down:
@@ -230,6 +233,7 @@ class Recovery:
         if not present:
             return ("the ILS still shows this item on loan and it is not on the pad: if it is in the returns, "
                     "check it in at the desk"), Outcome.STAFF
+        assert self.client is not None  # _truth waits for a link
         try:
             reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)
         except (TransportError, RemoteProtocolError) as exc:

@@ -33,13 +33,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Callable, Iterable, Literal, TextIO
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
 from kiosk.store.offline import nb_due_datetime
 from kiosk.store.reconcile import LoanState, item_truth
+from kiosk.store.recovery import Recovery
 from kiosk.sip2 import messages as m
+from kiosk.sip2.api import ILSClient
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +77,14 @@ class _Stop(Exception):
     """End the pass; the current entry stays pending."""
 
 
-def _ils_words(messages: Any) -> str:
+def _ils_words(messages: Iterable[str] | None) -> str:
     return " / ".join(str(x) for x in (messages or ()) if x)
 
 
 class Replayer:
-    """Replays ``journal``'s offline queue through ``client`` (a SIP2Client)."""
+    """Replays ``journal``'s offline queue through ``client``."""
 
-    def __init__(self, journal: Journal, client: Any, *, settle_seconds: float = 120.0,
+    def __init__(self, journal: Journal, client: ILSClient, *, settle_seconds: float = 120.0,
                  max_attempts: int = 5, clock: Callable[[], float] = time.time) -> None:
         self.journal = journal
         self.client = client
@@ -90,7 +92,7 @@ class Replayer:
         self.max_attempts = max_attempts
         self._clock = clock
         self._busy = threading.Lock()
-        self._patrons: dict[str, Any] = {}
+        self._patrons: dict[str, m.PatronStatusResponse] = {}
 
     def replay(self, limit: int | None = None, stop: threading.Event | None = None) -> ReplayReport:
         """One pass over the queue (at most ``limit`` entries). Never raises for
@@ -123,14 +125,14 @@ class Replayer:
                 done += 1
             report.remaining = len(self.journal.pending_offline())
         finally:
-            if lock_file is not None and lock_file is not False:
+            if lock_file is not None:
                 lock_file.close()  # closing releases the flock
             self._busy.release()
         if report.replayed or report.conflicts or report.stopped not in ("", "busy"):
             log.info("offline replay: %s", report.summary())
         return report
 
-    def _lock_other_processes(self) -> Any:
+    def _lock_other_processes(self) -> TextIO | None | Literal[False]:
         """An exclusive flock beside the journal, so the kiosk and a staff
         ``kiosk journal replay`` never replay the same queue at once. Returns
         the open lock file, None (no file journal), or False (held elsewhere)."""
@@ -222,13 +224,14 @@ class Replayer:
                          + (f": {_ils_words(status.screen_message)}" if status.screen_message else ""))
         due_text = str(entry.payload.get("due_date", ""))
         due = nb_due_datetime(date.fromisoformat(due_text)) if due_text else None
-        settings = getattr(self.client, "settings", None)
+        settings = self.client.settings
         request = m.CheckoutRequest(
             sc_renewal_policy=False, no_block=True, transaction_date=entry.created, nb_due_date=due,
-            institution_id=getattr(settings, "institution_id", ""), patron_identifier=entry.patron_id,
-            item_identifier=entry.item_id, terminal_password=getattr(settings, "terminal_password", ""))
+            institution_id=settings.institution_id, patron_identifier=entry.patron_id,
+            item_identifier=entry.item_id, terminal_password=settings.terminal_password)
         self.journal.mark_replay_attempt(entry.id)
         reply = self.client.request(request)
+        assert isinstance(reply, m.CheckoutResponse)  # the client answers a 11 with a 12 or raises
         if not reply.ok:
             words = _ils_words(reply.screen_message) or "refused"
             return self._conflict(entry, report, "; ".join([f"the library system refused the offline loan: {words}"]
@@ -248,11 +251,11 @@ class Replayer:
             words = _ils_words(reply.screen_message) or "refused"
             return self._conflict(entry, report, f"the library system refused the offline return: {words}")
         notes = []
-        alert_type = str(getattr(reply, "alert_type", "") or "")
+        alert_type = str(reply.alert_type or "")
         if reply.alert or alert_type in _HOLD_ALERTS:
             what = _HOLD_ALERTS.get(alert_type, "needs attention")
-            words = _ils_words(getattr(reply, "screen_message", ()))
-            where = f", sort bin {reply.sort_bin}" if getattr(reply, "sort_bin", "") else ""
+            words = _ils_words(reply.screen_message)
+            where = f", sort bin {reply.sort_bin}" if reply.sort_bin else ""
             notes.append(f"returned offline; the item is {what}{where}: fetch it from the returns"
                          + (f" ({words})" if words else ""))
         self._applied(entry, report, Replay.REPLAYED, "discharged", notes)
@@ -269,7 +272,8 @@ class ReplayWorker:
     recovery had to leave waiting while the ILS was down."""
 
     def __init__(self, replayer: Replayer, interval: float, is_online: Callable[[], bool],
-                 on_report: Callable[[ReplayReport], None] | None = None, recovery: Any = None) -> None:
+                 on_report: Callable[[ReplayReport], None] | None = None,
+                 recovery: Recovery | None = None) -> None:
         self.replayer = replayer
         self.interval = interval
         self.is_online = is_online

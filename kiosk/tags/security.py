@@ -56,9 +56,9 @@ class SecurityPolicy:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", SecurityMode.parse(self.mode))
-        for name in ("afi_secured", "afi_on_loan"):
-            if not 0 <= getattr(self, name) <= 0xFF:
-                raise ValueError(f"{name} {getattr(self, name)} is not a byte")
+        for name, value in (("afi_secured", self.afi_secured), ("afi_on_loan", self.afi_on_loan)):
+            if not 0 <= value <= 0xFF:
+                raise ValueError(f"{name} {value} is not a byte")
         if self.afi_secured == self.afi_on_loan:
             raise ValueError("afi_secured and afi_on_loan must differ, or the gates cannot tell them apart")
 

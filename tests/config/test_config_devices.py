@@ -63,6 +63,13 @@ BAD: list[tuple[str, str, dict[str, object], str]] = [
     ("display", "serial:/dev/ttyUSB2,speed=9600", {}, "unknown option 'speed=9600'"),
     ("display", "sim:on", {}, "takes no argument"),
     ("payment", "sim:explode", {}, "unknown option 'explode'"),
+    ("keypad", "serial:", {}, "no port given"),
+    ("keypad", "serial:/dev/ttyUSB3,baud=12", {}, "12 is not a standard baud rate"),
+    ("keypad", "serial:/dev/ttyUSB3,framing=word", {}, "option framing: 'word' is not one of byte, line"),
+    ("keypad", "serial:/dev/ttyUSB3", {"keymap": ["xy=HELP"]}, "'xy=HELP': 'xy' is not one character"),
+    ("keypad", "evdev:", {}, "evdev needs a device path or name=TEXT"),
+    ("keypad", "evdev:/dev/input/event4", {"keymap": ["KEY_NOPE=HELP"]}, "no evdev key name"),
+    ("keypad", "sim:x", {}, "takes no argument"),
     ("payment", "sim:decline_over=lots", {}, "lots"),
 ]
 
@@ -81,6 +88,8 @@ GOOD: list[tuple[str, str, dict[str, object]]] = [
     ("sorter", "serial:/dev/ttyUSB1,baud=115200", {}), ("sorter", "sim", {}),
     ("display", "serial:/dev/ttyUSB2", {"baud": 9600}), ("display", "sim", {}),
     ("payment", "sim:decline_over=10.00,refund_fail", {}),
+    ("keypad", "serial:/dev/ttyUSB3,baud=19200,framing=line", {}), ("keypad", "evdev:name=AudioNav", {}),
+    ("keypad", "evdev:/dev/input/event4", {"keymap": ["KEY_F5=REPEAT"]}), ("keypad", "sim", {}),
 ]
 
 
@@ -100,7 +109,7 @@ def test_good_strings_pass_the_check(family: str, spec: str, options: dict[str, 
 
 
 def test_every_registered_driver_has_a_bad_and_a_good_example() -> None:
-    families = ("rfid", "scanner", "nfc", "printer", "sorter", "display", "payment")
+    families = tuple(registry.FAMILY_MODULES)
     registered = {(e.family, e.scheme) for f in families for e in registry.drivers(f)}
     tested_bad = {(f, registry.split_spec(s)[0]) for f, s, _, _ in BAD}
     tested_good = {(f, registry.split_spec(s)[0]) for f, s, _ in GOOD}

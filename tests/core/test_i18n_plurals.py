@@ -106,6 +106,5 @@ def test_check_reports_missing_plural_forms(tmp_path: Path) -> None:
 def test_patron_strings_never_write_counts_without_plural_forms() -> None:
     single = [key for (_, key), entry in extract_messages().items() if isinstance(entry.msgid, str)]
     assert not [k for k in single if "(s)" in k]
-    # A bare count belongs in a plural message; "Label: {n}" (staff status lines) reads right in any number.
-    bare = [k for k in single if ("{n}" in k or "{count}" in k) and ": {n}" not in k and ": {count}" not in k]
-    assert bare == []
+    # A heading with its count in brackets ("Borrowed (2)") agrees with it only as a plural message.
+    assert not [k for k in single if "({n})" in k or "({count})" in k]

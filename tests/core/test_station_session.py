@@ -247,7 +247,7 @@ def test_items_returned_in_the_session_are_not_borrowed_again_from_the_pad(kit: 
 
 def test_a_stale_tap_is_refused_by_the_table_and_logged(kit: Kit, caplog: pytest.LogCaptureFixture) -> None:
     import logging
-    caplog.set_level(logging.WARNING, logger="kiosk.station.facade")
+    caplog.set_level(logging.WARNING, logger="kiosk.station.worker")
     kit.station.enter_pin("1234")        # no session: the PIN pad is not even showing
     kit.station.renew_all()
     kit.station.set_language("es")       # a later action still runs: the worker survived

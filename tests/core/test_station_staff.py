@@ -150,7 +150,7 @@ def test_stop_ends_the_session_and_leaves_no_threads(tmp_path: Path) -> None:
     assert kit.results(1)[ITEMS[1]].status is ItemStatus.BORROWED
     kit.stop()
     assert kit.station.session.state is SessionState.IDLE
-    eventually(lambda: not ({"station", "borrow-writer", "borrow-recorder", "pad-watcher", "offline-replay"}
+    eventually(lambda: not ({"station", "borrow-writer", "borrow-recorder", "pad-watcher", "offline-replay", "ils-link"}
                             & ({t.name for t in threading.enumerate()} - before)), timeout=5)
 
 
@@ -170,7 +170,7 @@ def test_back_online_when_the_ils_answers_again_without_a_state_change(tmp_path:
     the worker's link check brings it back once nothing is queued."""
     kit = start_kit(tmp_path)
     try:
-        kit.station._go_offline("a request timed out")
+        kit.station.link.go_offline("a request timed out")
         kit.wait(lambda e: isinstance(e, OfflineChanged) and e.offline)
         kit.wait(lambda e: isinstance(e, OfflineChanged) and not e.offline, timeout=5)
         assert not kit.station.offline

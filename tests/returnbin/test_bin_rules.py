@@ -34,7 +34,7 @@ location = "Children"
 bin = "2"
 item_pattern = '39\\d+'
 """)
-    return BinRules.from_config(load_config(path, check_devices=False, apply_override_file=False).returnbin, BINS)
+    return BinRules.from_config(load_config(path, check_devices=False, apply_override_file=False), BINS)
 
 
 @pytest.mark.parametrize("facts,expected", [

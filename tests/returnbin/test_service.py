@@ -150,3 +150,25 @@ def test_stop_finishes_the_items_already_read(rig_factory) -> None:  # type: ign
     rig.ils.faults.clear()
     for item in items:
         assert not rig.charged(item)
+
+
+def test_the_ils_is_reported_online_from_the_first_connect(rig_factory, webhook_capture) -> None:  # type: ignore[no-untyped-def]
+    """The gauge says the ILS answers as soon as the first connect works, not
+    only after a first outage; and the start is not an "ils_online" event."""
+    monitor = Monitor("bin-1", webhook_url=webhook_capture.url, webhook_backoff=0.01)
+    rig = rig_factory(monitor=monitor)
+    assert rig.service.monitor.metrics.ils_online.value() == 1
+    assert rig.service.status()["offline"] is False and rig.display.history[-1][0] == "ready"
+    rig.lend("31000000000001")
+    rig.ils.set_down(True)
+    rig.chute.drop("31000000000001", owner_isil="US-RPL")
+    (returned,) = rig.chute.wait_for(1)
+    assert returned.outcome is not None and returned.outcome.offline
+    assert rig.service.monitor.metrics.ils_online.value() == 0
+    rig.ils.set_down(False)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and rig.service.status()["offline"]:
+        time.sleep(0.05)
+    assert rig.service.monitor.metrics.ils_online.value() == 1
+    assert monitor.webhooks is not None and monitor.webhooks.wait_idle(5)
+    assert [n for n in webhook_capture.names() if n.startswith("ils_")] == ["ils_offline", "ils_online"]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 CHECK_SCHEMES = ("none", "codabar14", "ean13", "isbn10", "isbn")
 Kind = Literal["patron", "item"]
@@ -154,6 +154,20 @@ class BarcodeCheck:
         return "; ".join(f"{k}: {', '.join(p)}" for k, p in self.problems.items() if p)
 
 
+class BarcodeKeys(Protocol):
+    """The ``[barcodes]`` keys as a section or a mapping offers them."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+@runtime_checkable
+class HasBarcodeKeys(Protocol):
+    """A whole config (:class:`kiosk.config.Config`): drivers are handed it, never load it."""
+
+    @property
+    def barcodes(self) -> BarcodeKeys: ...
+
+
 @dataclass(frozen=True)
 class BarcodeRules:
     """Patron and item rules; patron is tried first, so a code that fits both
@@ -166,13 +180,13 @@ class BarcodeRules:
     strip_codabar_delimiters: bool = True
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "BarcodeRules":
-        """Build from a loaded config (``cfg.barcodes``) or the section itself."""
-        section = getattr(cfg, "barcodes", cfg)
+    def from_config(cls, cfg: HasBarcodeKeys | BarcodeKeys) -> "BarcodeRules":
+        """Build from a loaded config (``cfg.barcodes``), the section itself, or
+        a mapping with some of its keys (tools and tests)."""
+        section = cfg.barcodes if isinstance(cfg, HasBarcodeKeys) else cfg
 
         def get(name: str, default: Any) -> Any:
-            getter = getattr(section, "get", None)
-            return getter(name, default) if callable(getter) else getattr(section, name, default)
+            return section.get(name, default)
 
         shared_check = get("check_digit", "none")
 

@@ -17,7 +17,27 @@ a burst may arrive in clumps a frame apart; 50 ms covers 20 fps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
+
+
+class _WedgeKeys(Protocol):
+    @property
+    def wedge_max_gap(self) -> float: ...
+
+    @property
+    def wedge_min_length(self) -> int: ...
+
+
+class _Devices(Protocol):
+    @property
+    def scanner(self) -> _WedgeKeys: ...
+
+
+class HasScannerKeys(Protocol):
+    """A whole config (:class:`kiosk.config.Config`): drivers are handed it, never load it."""
+
+    @property
+    def devices(self) -> _Devices: ...
 
 
 @dataclass(frozen=True)
@@ -56,11 +76,10 @@ class WedgeRecogniser:
             raise ValueError("WedgeRecogniser: max_gap must be > 0 and min_length >= 1")
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "WedgeRecogniser":
+    def from_config(cls, cfg: HasScannerKeys) -> "WedgeRecogniser":
         """Tuned by ``[devices.scanner] wedge_max_gap`` / ``wedge_min_length``."""
-        options = cfg.devices.scanner.options
-        return cls(max_gap=float(options.get("wedge_max_gap", 0.05)),
-                   min_length=int(options.get("wedge_min_length", 4)))
+        scanner = cfg.devices.scanner
+        return cls(max_gap=scanner.wedge_max_gap, min_length=scanner.wedge_min_length)
 
     @property
     def pending(self) -> bool:

@@ -82,10 +82,12 @@ class ReceiptPrinter:
     @property
     def output(self) -> bytes:
         """Bytes printed so far (simulated/dummy printer only)."""
+        # python-escpos backends differ: only the dummy ones keep what was printed.
         return bytes(getattr(self.escpos, "output", b""))
 
     @property
     def can_read_status(self) -> bool:
+        # python-escpos backends differ: some cannot read at all, ours say whether they can now.
         return hasattr(self.escpos, "read_status") and getattr(self.escpos, "can_read", True)
 
     @contextlib.contextmanager

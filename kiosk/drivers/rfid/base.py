@@ -95,8 +95,7 @@ class TagInfo:
     def __post_init__(self) -> None:
         if not isinstance(self.uid, bytes) or len(self.uid) != 8:
             raise ValueError(f"TagInfo.uid must be 8 bytes, got {self.uid!r}")
-        for name in ("dsfid", "afi"):
-            value = getattr(self, name)
+        for name, value in (("dsfid", self.dsfid), ("afi", self.afi)):
             if not 0 <= value <= 0xFF:
                 raise ValueError(f"TagInfo.{name} must be a byte, got {value!r}")
 

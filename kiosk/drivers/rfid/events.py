@@ -27,7 +27,7 @@ from typing import Any, Callable, Union
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, TagError
-from kiosk.tags import Unreadable, decode_tag
+from kiosk.tags import ItemTag, Unreadable, decode_tag
 
 log = logging.getLogger("kiosk.drivers.rfid.watcher")
 
@@ -35,7 +35,7 @@ log = logging.getLogger("kiosk.drivers.rfid.watcher")
 @dataclass(frozen=True)
 class TagPlaced:
     tag: TagInfo
-    data: Any            # kiosk.tags.ItemTag | kiosk.tags.Unreadable
+    data: ItemTag | Unreadable
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ class PadRecovered:
 PadEvent = Union[TagPlaced, TagRemoved, StackSettled, PadFault, PadRecovered]
 
 
-def decode(data: bytes, dsfid: int) -> Any:
+def decode(data: bytes, dsfid: int) -> ItemTag | Unreadable:
     return decode_tag(data, dsfid)
 
 
-def unreadable(reason: str, raw: bytes = b"") -> Any:
+def unreadable(reason: str, raw: bytes = b"") -> Unreadable:
     return Unreadable(reason, raw)
 
 
@@ -203,7 +203,7 @@ class PadWatcher:
         self._last_change = now
         self._emit(event)
 
-    def _read_longer(self, tag: TagInfo, raw: bytes, data: Any) -> Any:
+    def _read_longer(self, tag: TagInfo, raw: bytes, data: ItemTag | Unreadable) -> ItemTag | Unreadable:
         """ISO 28560-2 records can outgrow the first blocks: read on, four
         blocks at a time, up to ``max_blocks`` or the end of the tag's memory."""
         while len(raw) // 4 < self.max_blocks:
@@ -221,7 +221,7 @@ class PadWatcher:
             longer = decode(raw, tag.dsfid)
             if not _incomplete(longer):
                 return longer
-            if hasattr(longer, "primary_item_id"):
+            if isinstance(longer, ItemTag):
                 data = longer                     # better than before, maybe still truncated
         return data
 
@@ -233,11 +233,11 @@ class PadWatcher:
             log.exception("rfid pad: event handler failed on %s", _describe(event))
 
 
-def _incomplete(data: Any) -> bool:
+def _incomplete(data: ItemTag | Unreadable) -> bool:
     """Unreadable, or decoded but the codec says the record runs past what was read."""
-    if not hasattr(data, "primary_item_id"):
+    if not isinstance(data, ItemTag):
         return True
-    return any("read more blocks" in note for note in getattr(data, "notes", ()))
+    return any("read more blocks" in note for note in data.notes)
 
 
 def _describe(event: PadEvent) -> str:

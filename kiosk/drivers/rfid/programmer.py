@@ -60,7 +60,7 @@ class TagProgrammer:
             old = decode_tag(self.reader.read_blocks(uid, 0, len(data) // 4), tag.dsfid)
         except TagError as exc:
             return WriteReport(label, False, f"cannot read the tag before writing (nothing written): {exc}", uid)
-        old_id = getattr(old, "primary_item_id", "")
+        old_id = old.primary_item_id if isinstance(old, ItemTag) else ""
         if old_id and old_id != item_id and not self.force:
             return WriteReport(label, False, f"the tag already holds item {old_id}; nothing written "
                                              f"(use --force to overwrite it)", uid)
@@ -75,7 +75,7 @@ class TagProgrammer:
             return WriteReport(label, False, f"written but could not be verified ({exc}); put it back and "
                                              f"program it again", uid, True)
         decoded = decode_tag(back, tag.dsfid)
-        if back != data or getattr(decoded, "primary_item_id", None) != item_id:
+        if back != data or not isinstance(decoded, ItemTag) or decoded.primary_item_id != item_id:
             return WriteReport(label, False, "VERIFY FAILED: the tag does not read back what was written; "
                                              "program it again or discard it", uid, True)
         try:

@@ -55,7 +55,7 @@ class SerialLink:
             return open_port(self.port_name, baudrate=self.baudrate, parity=PARITIES[self.parity],
                                          bytesize=8, stopbits=1, timeout=POLL, write_timeout=2.0, exclusive=True)
         except serial.SerialException as exc:
-            if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK):
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):   # SerialException is an OSError
                 raise DeviceError(f"{self.device}: {self.port_name} is busy: another program has it open "
                                   "(is the kiosk or the return bin running?)", self.device) from exc
             raise DeviceError(f"{self.device}: cannot open {self.port_name}: {exc}", self.device) from exc

@@ -207,7 +207,7 @@ def make_faults(faults: "Faults | dict[str, object] | Iterable[str] | None") -> 
         return faults
     if isinstance(faults, dict):
         made = Faults()
-        made.set(**faults)  # type: ignore[arg-type]
+        made.set(**faults)
         return made
     if isinstance(faults, str):
         return Faults.parse([faults])

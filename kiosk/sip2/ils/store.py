@@ -405,4 +405,5 @@ class Store:
             out = {}
             for table in ("patrons", "items", "loans", "holds", "fines", "payments"):
                 out[table] = [dict(row) for row in self._db.execute(f"SELECT * FROM {table}")]
-            return json.loads(json.dumps(out))
+            plain: dict[str, list[dict[str, Any]]] = json.loads(json.dumps(out))
+            return plain
