@@ -23,10 +23,9 @@ from typing import Callable, Sequence
 from kiosk.config import Config
 from kiosk.drivers.rfid.base import RFIDReader, uid_hex
 from kiosk.errors import DeviceError, TagError
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, Translator, parse_due_date
 from kiosk.store.journal import Journal
 from kiosk.store.offline import OfflineDesk
-from kiosk.receipts.model import parse_due_date
 from kiosk.sip2.api import ILSClient
 from kiosk.tags.security import SecurityPolicy
 

@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from kiosk.config.installed import RETURNBIN_CONFIG, installed_config
 from kiosk.logs import mask_patron_id
 from kiosk.store.journal import Entry, Journal, default_journal_path
@@ -74,7 +74,7 @@ class JournalNotFound(Exception):
     """What to tell staff when there is no config or no journal to read."""
 
 
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> Config | None:
     """The station's config: ``--config``, else the installed one. None when
     only ``--journal`` is needed (a read-only action on a given file)."""
     if args.config:
@@ -88,8 +88,13 @@ def _config(args: argparse.Namespace) -> Any:
                           f"pass --config FILE (a return bin: --config {RETURNBIN_CONFIG}) or --journal FILE")
 
 
-def _journal_path(args: argparse.Namespace, config: Any) -> Path:
-    path = Path(args.journal) if args.journal else default_journal_path(config.data_dir)
+def _journal_path(args: argparse.Namespace, config: Config | None) -> Path:
+    if args.journal:
+        path = Path(args.journal)
+    elif config is not None:
+        path = default_journal_path(config.data_dir)
+    else:
+        raise JournalNotFound("no --config and no --journal given")
     if args.journal_command in READ_ONLY and not path.is_file():
         source = f" (station.data_dir of {config.source})" if config is not None and not args.journal else ""
         raise JournalNotFound(f"no journal at {path}{source}: this station has recorded nothing there yet; "
@@ -160,12 +165,15 @@ def run(args: argparse.Namespace) -> int:
         if action == "purge":
             print(f"{journal.purge(args.days)} settled entries deleted")
             return 0
+        if config is None:      # only the read-only actions go without the station's config
+            print(f"kiosk journal: {action} needs the station's config (--config FILE)", file=sys.stderr)
+            return 2
         if action == "reprint":
             return _reprint(config, journal, args.id)
         return _with_ils(config, journal, action, getattr(args, "min_age", 120.0))
 
 
-def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
+def _reprint(config: Config, journal: Journal, receipt_id: int | None) -> int:
     # Per-action import: the receipt desk and the printer drivers, for `reprint` only.
     from kiosk.drivers.registry import open_device
     from kiosk.receipts.desk import ReceiptDesk
@@ -183,7 +191,7 @@ def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
     return 0 if result.ok else 1
 
 
-def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0) -> int:
+def _with_ils(config: Config, journal: Journal, action: str, min_age: float = 120.0) -> int:
     # Per-action imports: the SIP2 client here, then the replayer or recovery.
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 

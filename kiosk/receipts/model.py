@@ -16,7 +16,6 @@ chose.
 
 from __future__ import annotations
 
-import re
 import textwrap
 import unicodedata
 from dataclasses import asdict, dataclass, replace
@@ -27,9 +26,11 @@ from typing import Any, Iterable, Mapping, Sequence
 from kiosk.config import Config
 from kiosk.config.typed import ReceiptSection
 from kiosk.events import AccountView, ItemResult, SessionView
-from kiosk.i18n import N_, NP_, Translator, format_time, translator
+from kiosk.i18n import N_, NP_, Translator, format_time, parse_due_date, translator
 from kiosk.logs import mask_patron_id
 
+# parse_due_date lives in kiosk.i18n (the engines read due dates too) and is
+# still found here.
 __all__ = [
     "ItemOutcome", "ReceiptItem", "Receipt", "Line", "layout", "as_text", "parse_due_date", "DEFAULT_FOOTER",
 ]
@@ -230,27 +231,6 @@ def receipt_item(result: ItemResult) -> ReceiptItem | None:
         message = message if result.instruction not in ("none", "") else ""
     return ReceiptItem(item_id=result.item_id, title=result.title, outcome=outcome,
                        due_date=result.due_date or None, message=message, offline=result.offline)
-
-
-_SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-
-
-def parse_due_date(text: str | date | None) -> date | str | None:
-    """A due date from an ILS: SIP2's ``YYYYMMDDZZZZHHMMSS`` or ISO ``2026-12-07``
-    become a :class:`date` (formatted per language later); anything else is
-    kept as the ILS's own text and printed unchanged."""
-    if text is None or isinstance(text, date):
-        return text
-    value = text.strip()
-    for pattern in (_SIP2_DATE, _ISO_DATE):
-        match = pattern.match(value)
-        if match:
-            try:
-                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
-                break
-    return value or None
 
 
 # -- layout -------------------------------------------------------------------------

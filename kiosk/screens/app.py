@@ -36,6 +36,7 @@ from kivy.config import Config as KivyConfig  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 
 from kiosk.config import Config  # noqa: E402
+from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
@@ -58,7 +59,7 @@ FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~
 ITEMS_PER_FRAME = 2
 
 
-def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
+def configure_kivy(ui: UISection, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
     """Window settings from ``[ui]`` (must run before the window exists).
     ``size`` forces a windowed size (demo, tests, benchmark)."""
     KivyConfig.set("kivy", "exit_on_escape", "0")

@@ -57,7 +57,7 @@ from kiosk.logs import mask_patron_id, set_patron_pattern
 from kiosk.receipts.desk import ReceiptDesk
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
-from kiosk.sip2.client import SIP2Client
+from kiosk.sip2.api import ILSClient
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber
 from kiosk.station.hub import EventHub
@@ -74,8 +74,9 @@ __all__ = ["Station"]
 class Station:
     """See the module docstring.
 
-    ``sip2_client``: a :class:`kiosk.sip2.client.SIP2Client` (built from
-    ``config.sip2`` when None). ``devices``: a :class:`kiosk.services.devices.Devices`
+    ``sip2_client``: the ILS connection, an :class:`~kiosk.sip2.api.ILSClient`
+    such as :class:`kiosk.sip2.client.SIP2Client` (built from ``config.sip2``
+    when None). ``devices``: a :class:`kiosk.services.devices.Devices`
     or a dict ``{"rfid": reader, "scanner": ..., "nfc": ..., "printer": ...,
     "payment": ...}``; None opens what ``[devices.*]`` names. ``journal_path``:
     default ``station.data_dir/journal.sqlite3``. ``timeouts`` overrides the
@@ -84,7 +85,7 @@ class Station:
     start-up and when the ILS is back.
     """
 
-    def __init__(self, config: Config, *, sip2_client: SIP2Client | None = None,
+    def __init__(self, config: Config, *, sip2_client: ILSClient | None = None,
                  devices: Devices | dict[str, Any] | None = None, journal_path: str | Path | None = None,
                  timeouts: Timeouts | None = None, pad_timing: tuple[float, float] | None = None,
                  clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True) -> None:
