@@ -106,6 +106,7 @@ class UISection(SectionValues, Protocol):
     primary_colour: str
     accent_colour: str
     footer_text: str
+    footer_text_by_language: dict[str, str]
     timeout_pin: float
     timeout_home: float
     timeout_borrow: float
@@ -126,6 +127,7 @@ class CirculationSection(SectionValues, Protocol):
     multipart: Literal["refuse", "warn", "desk"]
     anonymous_return: bool
     barcode_items: bool
+    return_place: Literal["pad", "slot", "desk"]
 
 
 class BarcodesSection(SectionValues, Protocol):
@@ -179,6 +181,7 @@ class StaffSection(SectionValues, Protocol):
     badge_hashes: tuple[str, ...]
     max_failures: int
     lockout_seconds: int
+    badge_pattern: str
 
 
 class MonitoringSection(SectionValues, Protocol):

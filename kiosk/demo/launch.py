@@ -17,7 +17,6 @@ from kivy.clock import Clock
 from kiosk.config import Config
 from kiosk.demo.driver import UIDriver
 from kiosk.screens.app import KioskApp, configure_kivy
-from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
@@ -33,8 +32,8 @@ def make_app(config: Config, station: StationAPI, *, side_panel: Callable[[Kiosk
              on_ready: Callable[[KioskApp], None] | None = None) -> KioskApp:
     """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
     configure_kivy(config.ui, size, headless=headless)
-    return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
-                    on_ready=on_ready)
+    # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
+    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready)
 
 
 def run_script(app: KioskApp, script: Callable[[UIDriver], int], result: dict[str, int], limit: float) -> None:

@@ -33,10 +33,14 @@ from kiosk.logs import mask_patron_id
 # still found here.
 __all__ = [
     "ItemOutcome", "ReceiptItem", "Receipt", "Line", "layout", "as_text", "parse_due_date", "DEFAULT_FOOTER",
+    "HOLD_RETURNED",
 ]
 
 # The config's default footer; translated when left as shipped.
 DEFAULT_FOOTER = N_("Thank you for using the self-service kiosk.")
+# A returned item on hold for another patron: for the patron and for staff reading a reprint
+# (the patron's on-screen instruction, where to leave it, is stale once they have left).
+HOLD_RETURNED = N_("On hold for another patron: staff will set it aside.")
 SECTION_RULE = "-"
 
 
@@ -131,7 +135,8 @@ class Receipt:
         pending are left out; refused ones carry the patron message and the
         ILS's own words."""
         patron = view.patron
-        items = [item for item in (receipt_item(result) for result in view.items) if item]
+        tr = translator(view.language)
+        items = [item for item in (receipt_item(result, tr) for result in view.items) if item]
         fines = account.fines_total if account is not None else patron.fines_total if patron else ""
         holds = [h.title or h.item_id for h in account.holds_ready] if account is not None else []
         values: dict[str, Any] = dict(lang=view.language, items=items, fines_total=fines, holds_ready=holds,
@@ -212,9 +217,9 @@ _OUTCOME_OF_STATUS = {"borrowed": ItemOutcome.BORROWED, "renewed": ItemOutcome.R
                       "already_yours": ItemOutcome.BORROWED, "returned": ItemOutcome.RETURNED}
 
 
-def receipt_item(result: ItemResult) -> ReceiptItem | None:
+def receipt_item(result: ItemResult, tr: Translator | None = None) -> ReceiptItem | None:
     """A :class:`ReceiptItem` from a :class:`kiosk.events.ItemResult` (None
-    for an item still pending)."""
+    for an item still pending); ``tr`` translates the receipt's own lines."""
     status = str(result.status)
     if status == "pending":
         return None
@@ -227,6 +232,8 @@ def receipt_item(result: ItemResult) -> ReceiptItem | None:
             message = f"{message} ({ils})" if message else ils
     elif outcome in (ItemOutcome.BORROWED, ItemOutcome.RENEWED):
         message = result.warning
+    elif outcome == ItemOutcome.RETURNED and result.instruction == "hold_shelf":
+        message = tr(HOLD_RETURNED) if tr is not None else HOLD_RETURNED
     elif outcome == ItemOutcome.RETURNED:
         message = message if result.instruction not in ("none", "") else ""
     return ReceiptItem(item_id=result.item_id, title=result.title, outcome=outcome,

@@ -36,6 +36,7 @@ from kivy.config import Config as KivyConfig  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 
 from kiosk.config import Config  # noqa: E402
+from kiosk.config.sections import TextByLanguage  # noqa: E402
 from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
@@ -103,6 +104,7 @@ class KioskApp(App):
                  side_panel: Callable[["KioskApp"], Any] | None = None,
                  on_ready: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.shell: Any = None                           # the KioskShell, from build()
         self.kiosk_config = config
         self.station = station
         self.staff_auth = staff_auth
@@ -146,8 +148,7 @@ class KioskApp(App):
         from kiosk.screens.shell import KioskShell
 
         self.theme.dpi = float(self.kiosk_config.ui.dpi or Metrics.dpi or 96)
-        self.shell = KioskShell(library_name=self.library_name, logo=self.logo,
-                                footer=self.kiosk_config.ui.footer_text)
+        self.shell = KioskShell(library_name=self.library_name, logo=self.logo, footer=self.footer_for(self.language))
         for screen in load_screens():
             self.shell.sm.add_widget(screen)
         self.root_screen("attract").anonymous_return = bool(self.kiosk_config.circulation.anonymous_return)
@@ -229,6 +230,13 @@ class KioskApp(App):
         self.tr = t.gettext
         self.ngettext = t.ngettext
         self.nformat = t.nformat
+        if self.shell is not None:                       # built in build(), after the first call
+            self.shell.footer = self.footer_for(t.lang)
+
+    def footer_for(self, lang: str) -> str:
+        """``[ui] footer_text`` in ``lang`` (``footer_text_by_language``), else as written."""
+        ui = self.kiosk_config.ui
+        return TextByLanguage.pick(ui.footer_text_by_language, ui.footer_text, lang)
 
     def set_language(self, code: str) -> None:
         """Switch at once on screen; the station switches the session too."""

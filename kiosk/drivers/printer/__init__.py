@@ -20,7 +20,8 @@ __all__ = ["PrinterStatus", "ReceiptPrinter"]
 
 def open_printer(target: PrinterTarget, options: dict[str, Any]) -> ReceiptPrinter:
     escpos = make_backend(target, options)
-    name = f"{target.kind} printer" + (f" {target.argument}" if target.argument else "")
+    name = {"sim": "simulated", "dummy": "recording"}.get(target.kind, target.kind) + " printer" \
+        + (f" {target.argument}" if target.argument else "")
     return ReceiptPrinter(escpos, name, options)
 
 

@@ -127,7 +127,7 @@ class SimulatedPad(RFIDReader):
     def self_test(self) -> SelfTestResult:
         if self.closed:
             return SelfTestResult.failed("simulated pad is closed")
-        return SelfTestResult.passed(f"simulated pad; {tags_on_pad(len(self.field.tags()))}"
+        return SelfTestResult.passed(f"simulated pad: {tags_on_pad(len(self.field.tags()))}"
                                      + (", air-time model on" if self.airtime else ""))
 
     def close(self) -> None:
