@@ -229,3 +229,31 @@ def test_kiosk_sip2_process_escapes_control_characters_in_a_reply(as_json: bool)
         assert fields["AJ"] == ESC_TITLE  # the data itself, escaped only in its JSON form
     else:
         assert b"\\x1b]0;pwned\\x07" in out and b"\\u202e" in out
+
+
+def test_rate_limited_log_counts_what_it_holds_back() -> None:
+    from kiosk.sip2.ratelog import RateLimitedLog
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("kiosk.sip2.test_ratelog")
+    logger.addHandler(Keep())
+    logger.propagate = False
+    now = [100.0]
+    limited = RateLimitedLog(logger, interval=10.0, clock=lambda: now[0])
+    try:
+        assert limited.warning("stale", "stale %s", 1)
+        assert not any(limited.warning("stale", "stale %s", n) for n in range(2, 1000))
+        assert limited.warning("other", "another kind goes through")
+        assert limited.held("stale") == 998
+        now[0] += 10.0
+        assert limited.warning("stale", "stale %s", 1000)
+        assert records == ["stale 1", "another kind goes through",
+                           "stale 1000 (998 more like it in the last 10 s not logged)"]
+    finally:
+        logger.handlers.clear()
+        logger.propagate = True
