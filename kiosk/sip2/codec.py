@@ -269,7 +269,7 @@ def _parse(text: str, frame: bytes) -> Message:
                 raise FieldError(f"{name} {value!r} is not one of {choices!r}")
             values[name] = value
         lists: dict[str, list[str]] = {}
-        seen: set[str] = set()
+        got: dict[str, Any] = {}
         by_code = layout.by_code
         for piece in text[layout.fixed_len:].split("|"):
             entry = by_code.get(piece[:2])
@@ -286,11 +286,11 @@ def _parse(text: str, frame: bytes) -> Message:
             name, convert = entry
             if convert is _LIST:
                 lists.setdefault(name, []).append(piece[2:])
-            elif name in seen:
+            elif name in got:
                 extensions.append((piece[:2], piece[2:]))  # a duplicate of a single field: keep, do not guess
             else:
-                seen.add(name)
-                values[name] = piece[2:] if convert is _TEXT else convert(piece[2:])
+                got[name] = piece[2:] if convert is _TEXT else convert(piece[2:])
+        values.update(got)
         for name, items in lists.items():
             values[name] = tuple(items)
     except FieldError as exc:

@@ -88,6 +88,24 @@ def parse_date(text: str) -> datetime | None:
     """Decode a SIP2 date; blank gives ``None``. Liberal: accepts a 14-digit
     ``YYYYMMDDHHMMSS`` without zone, blanks for digits of the time, and zone
     names such as ``UTC`` or ``CET``."""
+    known = _PARSED.get(text)
+    if known is not None:
+        return known
+    value = _parse_date(text)
+    if value is not None:
+        if len(_PARSED) >= 1024:
+            _PARSED.clear()
+        _PARSED[text] = value
+    return value
+
+
+# The same dates come back again and again (a due date on every loan of a
+# stack, the ACS clock within one second): datetimes are immutable, so each
+# text is worked out once. Bounded; local-time offsets are settled per hour.
+_PARSED: dict[str, datetime] = {}
+
+
+def _parse_date(text: str) -> datetime | None:
     if len(text) == DATE_LENGTH:
         day, zone, clock = text[:8], text[8:12], text[12:]
         if day.isdigit() and clock.isdigit():  # the usual case, kept quick
