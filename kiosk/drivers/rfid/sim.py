@@ -178,20 +178,28 @@ def next_uid() -> bytes:
         return make_uid(f"blank:{_serial[0]}")
 
 
-@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...][,hang_while=PATH]", "simulated pad (demo and tests)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedPad:
-    airtime, items, hang = False, [], None
+def parse_sim(argument: str, options: dict[str, Any]) -> tuple[bool, tuple[str, ...], str]:
+    """``[airtime][,tags=ID;ID...][,hang_while=PATH]`` -> (airtime, item ids, hang file or "") (pure)."""
+    airtime, hang = False, ""
+    items: tuple[str, ...] = ()
     for part in filter(None, (p.strip() for p in argument.split(","))):
         if part == "airtime":
             airtime = True
         elif part.startswith("tags="):
-            items = [i for i in part[5:].split(";") if i]
+            items = tuple(i for i in part[5:].split(";") if i)
         elif part.startswith("hang_while=") and part[11:]:
             hang = part[11:]
         else:
             raise ValueError(f"unknown sim option {part!r}; use sim, sim:airtime, sim:tags=ID;ID "
                              "or sim:hang_while=PATH")
-    pad = SimulatedPad(airtime=airtime, hang_while=hang)
+    return airtime, items, hang
+
+
+@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...][,hang_while=PATH]", "simulated pad (demo and tests)",
+          parse_sim)
+def open_sim(settings: tuple[bool, tuple[str, ...], str], options: dict[str, Any]) -> SimulatedPad:
+    airtime, items, hang = settings
+    pad = SimulatedPad(airtime=airtime, hang_while=hang or None)
     for item in items:
         pad.place_item(item)
     return pad
