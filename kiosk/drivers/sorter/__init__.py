@@ -2,9 +2,7 @@
 
 Device strings (``[devices.sorter] driver``):
 
-* ``sim[:hang_while=PATH]``: simulated bins with full sensors (``capacity``
-  items each; 0 = unlimited); ``hang_while``: routing blocks while PATH exists
-  (the hang fault, :mod:`kiosk.drivers.sorter.sim`).
+* ``sim``: simulated bins with full sensors (``capacity`` items each; 0 = unlimited).
 * ``serial:PORT[,baud=N]``: a relay/controller board speaking the line protocol
   in :mod:`kiosk.drivers.sorter.serial_board`; PORT is a device path or any
   pyserial URL (``socket://127.0.0.1:7001``).
@@ -29,18 +27,9 @@ def parse_serial(argument: str, options: dict[str, Any]) -> tuple[str, int]:
     return port, opts.get("baud") or arguments.table_option(options, "baud", arguments.baud, 9600)
 
 
-def parse_sim(argument: str, options: dict[str, Any]) -> str:
-    """``[hang_while=PATH]`` -> the hang file or "" (pure)."""
-    hang = argument[len("hang_while="):] if argument.startswith("hang_while=") else ""
-    if argument and not hang:
-        raise ValueError(f"unknown sim option {argument!r} (expected hang_while=PATH)")
-    return hang
-
-
-@register("sorter", "sim", "sim[:hang_while=PATH]", "simulated sorter bins with full sensors", parse_sim)
-def _open_sim(settings: str, options: dict[str, Any]) -> SimulatedSorter:
-    return SimulatedSorter(list(options.get("bins", ("1", "2", "holds", "reject"))), int(options.get("capacity", 0)),
-                           hang_while=settings or None)
+@register("sorter", "sim", "sim", "simulated sorter bins with full sensors")
+def _open_sim(settings: None, options: dict[str, Any]) -> SimulatedSorter:
+    return SimulatedSorter(list(options.get("bins", ("1", "2", "holds", "reject"))), int(options.get("capacity", 0)))
 
 
 @register("sorter", "serial", "serial:PORT[,baud=N]", "relay/controller board, line protocol over serial",

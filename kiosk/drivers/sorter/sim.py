@@ -1,9 +1,9 @@
 """A simulated sorter: bins with a capacity and full sensors, for the demo,
 tests and benchmarks. Staff "empty" a bin with :meth:`SimulatedSorter.empty`;
-``jam_next`` injects a jam on the next route. ``hang_while`` (device string
-``sim:hang_while=PATH``): while that file exists, routing an item blocks, as a
-board that never answers with a driver stuck in its read would; it wedges the
-return bin's sorting stage, which the systemd watchdog must notice."""
+``jam_next`` injects a jam on the next route. ``hang_while=PATH``: while that
+file exists, routing an item blocks, as a board that never answers with a
+driver stuck in its read would; it wedges the return bin's sorting stage,
+which the systemd watchdog must notice (tests/returnbin)."""
 
 from __future__ import annotations
 
