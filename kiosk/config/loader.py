@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
 
 from kiosk.config.schema import Section, Values, suggest
 from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
-from kiosk.config.typed import (BarcodesSection, CirculationSection, DevicesSection, MonitoringSection,
+from kiosk.config.typed import (AccessibilitySection, BarcodesSection, CirculationSection, DevicesSection, MonitoringSection,
                                 OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section, StaffSection,
                                 StationSection, UISection)
 from kiosk.config.types import PathValue
@@ -80,6 +80,10 @@ class Config:
     @property
     def ui(self) -> UISection:
         return cast(UISection, self._sections["ui"])
+
+    @property
+    def accessibility(self) -> AccessibilitySection:
+        return cast(AccessibilitySection, self._sections["accessibility"])
 
     @property
     def circulation(self) -> CirculationSection:

@@ -18,10 +18,11 @@ from __future__ import annotations
 from typing import Any, Iterator, Literal, Protocol
 
 __all__ = [
-    "SectionValues", "StationSection", "SIP2Section", "UISection", "CirculationSection", "BarcodesSection",
+    "SectionValues", "StationSection", "SIP2Section", "UISection", "AccessibilitySection", "CirculationSection",
+    "BarcodesSection",
     "ReceiptSection", "OfflineSection", "StaffSection", "MonitoringSection", "ReturnBinSection",
     "DeviceSection", "RFIDDevice", "ScannerDevice", "NFCDevice", "PrinterDevice", "SorterDevice",
-    "DisplayDevice", "PaymentDevice", "DevicesSection", "SECTION_TYPES", "DEVICE_TYPES",
+    "DisplayDevice", "PaymentDevice", "KeypadDevice", "DevicesSection", "SECTION_TYPES", "DEVICE_TYPES",
 ]
 
 
@@ -114,6 +115,22 @@ class UISection(SectionValues, Protocol):
     timeout_receipt: float
     warning_seconds: float
     goodbye_seconds: float
+
+
+class AccessibilitySection(SectionValues, Protocol):
+    """``[accessibility]``: Speech, keypad operation, more time, zoom and low reach (EN 301 549 5.1)."""
+
+    speech_default: bool
+    speech_on_keypad: bool
+    speech_rate: int
+    speech_volume: float
+    audio_device: str
+    voices: tuple[str, ...]
+    speech_timeout_factor: float
+    large_text_timeout_factor: float
+    zoom_max: float
+    zoom_step: float
+    low_layout: bool
 
 
 class CirculationSection(SectionValues, Protocol):
@@ -274,6 +291,14 @@ class PaymentDevice(DeviceSection, Protocol):
     """``[devices.payment]``: Payment terminal for fines."""
 
 
+class KeypadDevice(DeviceSection, Protocol):
+    """``[devices.keypad]``: Keypad for patrons who use the kiosk without touch or sight (numeric or audio-nav)."""
+
+    keymap: tuple[str, ...]
+    baud: int
+    framing: Literal["byte", "line"]
+
+
 class DevicesSection(Protocol):
     """``[devices]``: one table per device family."""
 
@@ -284,6 +309,7 @@ class DevicesSection(Protocol):
     sorter: SorterDevice
     display: DisplayDevice
     payment: PaymentDevice
+    keypad: KeypadDevice
 
     def __getitem__(self, family: str) -> DeviceSection: ...
 
@@ -294,12 +320,13 @@ class DevicesSection(Protocol):
 
 #: Section name -> its typed face (the drift test walks these).
 SECTION_TYPES: dict[str, type[Any]] = {
-    "station": StationSection, "sip2": SIP2Section, "ui": UISection, "circulation": CirculationSection,
+    "station": StationSection, "sip2": SIP2Section, "ui": UISection, "accessibility": AccessibilitySection,
+    "circulation": CirculationSection,
     "barcodes": BarcodesSection, "receipt": ReceiptSection, "offline": OfflineSection, "staff": StaffSection,
     "monitoring": MonitoringSection, "returnbin": ReturnBinSection,
 }
 #: Device family -> its typed face.
 DEVICE_TYPES: dict[str, type[Any]] = {
     "rfid": RFIDDevice, "scanner": ScannerDevice, "nfc": NFCDevice, "printer": PrinterDevice,
-    "sorter": SorterDevice, "display": DisplayDevice, "payment": PaymentDevice,
+    "sorter": SorterDevice, "display": DisplayDevice, "payment": PaymentDevice, "keypad": KeypadDevice,
 }
