@@ -28,11 +28,32 @@ def has_display() -> bool:
 
 def make_app(config: Any, station: Any, *, side_panel: Callable[[Any], Any] | None = None,
              size: tuple[int, int] | None = None, headless: bool = False,
-             on_ready: Callable[[Any], None] | None = None) -> Any:
-    """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
+             on_ready: Callable[[Any], None] | None = None, keypad: Any = None, speech_output: Any = None) -> Any:
+    """Configure Kivy's window from ``[ui]`` and build the app (not run yet).
+    ``keypad``: the patron keypad (a :class:`~kiosk.drivers.keypad.base.Keypad`);
+    ``speech_output``: where speech goes instead of ``[accessibility] audio_device``."""
     configure_kivy(config.ui, size, headless=headless)
     return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
-                    on_ready=on_ready)
+                    on_ready=on_ready, keypad=keypad, speech_output=speech_output)
+
+
+def open_keypad(config: Any) -> Any:
+    """The patron keypad of ``[devices.keypad]``, or None when none is fitted.
+    A keypad that cannot be opened is a warning (the kiosk still works by
+    touch), unless the section says ``required = true``."""
+    from kiosk.drivers.registry import open_device
+    from kiosk.errors import DeviceError
+
+    section = config.devices.keypad
+    if not section.driver:
+        return None
+    try:
+        return open_device("keypad", section.driver, dict(section.options))
+    except DeviceError as exc:
+        if section.required:
+            raise
+        log.warning("keypad disabled: %s", exc)
+        return None
 
 
 def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], limit: float) -> None:
@@ -63,7 +84,7 @@ def run_kiosk(config: Any) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
     Exit code 0 after "exit to desktop"; a restart re-executes the process."""
     station = Station(config)
-    app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
+    app = make_app(config, station, keypad=open_keypad(config))   # first: it takes over SIGTERM/SIGINT
     station.start()
     try:
         app.run()

@@ -68,7 +68,7 @@ EXPECTED_EN = {
                       "keys to move, Select to choose, and Help to hear more. Finish, button, 6 of 6.",
     Screen.INACTIVITY_WARNING: "Are you still there? Your session ends in 15 seconds. Press Select for more time. "
                                "Use the arrow keys to move, Select to choose, and Help to hear more. "
-                               "Yes, I'm still here, button, 1 of 2.",
+                               "More time, button, 1 of 2.",
     Screen.GOODBYE: "Thank you, goodbye! Remember to take your card and your items. Done, button, 1 of 1.",
 }
 
