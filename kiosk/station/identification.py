@@ -61,7 +61,9 @@ class Identification:
             if s.patron is None or s.patron.patron_id != barcode:
                 log.info("card presented during a session (state %s); ignored", s.state.value)
             return
-        if self.is_staff_badge(barcode):
+        # A number typed on the patron keypad is never a staff badge: staff
+        # mode stays behind the badge itself and the logo's staff PIN.
+        if source != "keyboard" and self.is_staff_badge(barcode):
             log.info("staff badge presented by %s", source)
             return live.emit(StaffBadge(source))
         s.step("identify")
