@@ -338,6 +338,49 @@ def zoom_low(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_for(lambda: k.access.zoom == 1.0, "zoom back to 1x")
 
 
+def staff_speech(d: UIDriver, rig: Any, out: Path) -> None:
+    """Staff see the speech status and the voice fallback, make speech the
+    default for every patron (saved), and a long press turns speech on."""
+    from kivy.tests.common import UnitTestTouch
+
+    k = Keys(d, rig)
+    access = k.access
+    d.wait_screen("attract")
+    for _ in range(5):
+        d.tap(lambda: d.app.shell.ids.logo)
+    d.wait_screen("staff_login")
+    for digit in "2468":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("staff", timeout=15)
+    d.wait_text("No voice for Tagalog: speaking English.", timeout=20)
+    d.screenshot(out / "staff-speech-status.png")
+    d.tap_id("staff", "nav_settings")
+    d.tap_text("Speech for every patron: off")
+    d.wait_text("Speech for every patron: on")
+    d.tap_text("Save settings")
+    d.wait_text("Saved to", timeout=15)
+    d.screenshot(out / "staff-speech-default.png")
+    check(access.speech_default, "the saved default is not in force")
+    saved = Path(d.call(lambda: str(d.app.kiosk_config.override_path))).read_text(encoding="utf-8")
+    check("speech_default = true" in saved, f"not saved: {saved!r}")
+    d.tap_id("staff", "leave")
+    d.wait_screen("attract")
+    d.wait_for(lambda: any(t.startswith("Welcome screen.") for t in k.output.texts), "the welcome announced")
+    check(d.call(lambda: access.speech), "speech is not on by default")
+    # A patron who cannot see: a long press on the welcome screen turns speech on.
+    d.call(lambda: setattr(access, "speech_default", False))
+    d.call(access.reset)
+    check(not d.call(lambda: access.speech), "speech still on")
+    label = d.call(lambda: next(w for w in walk(d.app.root_screen("attract")) if getattr(w, "role", "") == "hero"))
+    touch = d.call(lambda: UnitTestTouch(*label.to_window(*label.center)))
+    d.call(touch.touch_down)
+    time.sleep(2.4)
+    d.call(touch.touch_up)
+    d.wait_for(lambda: access.speech, "speech on after a long press")
+    d.wait_for(lambda: k.output.texts[-1].startswith("Speech on. Welcome screen."), "speech on announced")
+
+
 def accessible_tour(d: UIDriver, rig: Any, out: Path) -> None:
     from kiosk.demo.accessible import AccessibleTour
 
@@ -345,7 +388,8 @@ def accessible_tour(d: UIDriver, rig: Any, out: Path) -> None:
 
 
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "keypad_walk": keypad_walk, "more_time": more_time, "zoom_low": zoom_low, "accessible_tour": accessible_tour}
+    "keypad_walk": keypad_walk, "more_time": more_time, "zoom_low": zoom_low, "staff_speech": staff_speech,
+    "accessible_tour": accessible_tour}
 CONFIG = {
     "more_time": "[ui]\ntimeout_home = 5.0\nwarning_seconds = 12.0\ngoodbye_seconds = 1.0\n[accessibility]\nspeech_timeout_factor = 1.0\n",
 }

@@ -55,6 +55,12 @@ def test_low_layout_keeps_controls_low_and_zoom_magnifies(tmp_path: Path) -> Non
     assert all(png(out / f"{shot}.png") for shot in ("attract-low", "home-low", "home-zoom"))
 
 
+@pytest.mark.timeout(240)
+def test_staff_see_the_voice_fallback_and_make_speech_the_default_and_a_long_press_starts_it(tmp_path: Path) -> None:
+    out = run(tmp_path, "staff_speech")
+    assert png(out / "staff-speech-status.png") and png(out / "staff-speech-default.png")
+
+
 @pytest.mark.timeout(300)
 def test_accessible_tour_borrows_returns_renews_and_prints_in_every_language_by_keypad(tmp_path: Path) -> None:
     out = run(tmp_path, "accessible_tour", timeout=280.0)
