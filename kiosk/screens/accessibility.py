@@ -137,8 +137,8 @@ class Accessibility(EventDispatcher):
         if on:
             self._announced = None          # the screen is announced after "Speech on"
             self.refresh(prefix=speech_toggled(True, self.speech_tr))
-        else:
-            self.say(speech_toggled(False, self.speech_tr))
+        elif self.speaker is not None:      # the last words: said although speech is now off
+            self.speaker.speak(speech_toggled(False, self.speech_tr), self.speech_language)
 
     def toggle_low_layout(self) -> None:
         self.low_layout = not self.low_layout

@@ -379,6 +379,8 @@ def staff_speech(d: UIDriver, rig: Any, out: Path) -> None:
     d.call(touch.touch_up)
     d.wait_for(lambda: access.speech, "speech on after a long press")
     d.wait_for(lambda: k.output.texts[-1].startswith("Speech on. Welcome screen."), "speech on announced")
+    k.press("speech")
+    check(k.output.texts[-1] == "Speech off." and not d.call(lambda: access.speech), "the Speech key did not stop it")
 
 
 def accessible_tour(d: UIDriver, rig: Any, out: Path) -> None:
