@@ -29,6 +29,7 @@ import functools
 import gettext as _gettext
 import io
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,7 +45,7 @@ __all__ = [
     "LANGUAGES", "DEFAULT_LANGUAGE", "DOMAIN", "LOCALE_DIR", "Language", "Translator",
     "N_", "translator", "language", "available_languages", "reload_catalogs", "from_sip2_language",
     "to_sip2_language", "normalize", "is_rtl", "direction",
-    "format_date", "format_datetime", "format_time", "format_money", "format_number",
+    "format_date", "format_datetime", "format_time", "format_money", "format_number", "parse_due_date",
 ]
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,27 @@ def _babel_locale(lang: str | None) -> Locale:
 
 
 # -- formatting -------------------------------------------------------------------
+
+_SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_due_date(text: str | date | None) -> date | str | None:
+    """A due date from an ILS: SIP2's ``YYYYMMDDZZZZHHMMSS`` or ISO ``2026-12-07``
+    become a :class:`date` (formatted per language later); anything else is
+    kept as the ILS's own text and printed unchanged."""
+    if text is None or isinstance(text, date):
+        return text
+    value = text.strip()
+    for pattern in (_SIP2_DATE, _ISO_DATE):
+        match = pattern.match(value)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                break
+    return value or None
+
 
 def format_date(value: date | datetime | None, lang: str | None, format: str = "medium") -> str:
     """A date as people of ``lang`` write it (``Dec 7, 2026``, ``7 dic 2026``);

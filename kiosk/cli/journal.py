@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from kiosk.logs import mask_patron_id
 from kiosk.store.journal import Entry, Journal, default_journal_path
 
@@ -60,11 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> Config:
     return load_config(args.config)
 
 
-def _journal(args: argparse.Namespace, config: Any) -> Journal:
+def _journal(args: argparse.Namespace, config: Config) -> Journal:
     path = Path(args.journal) if args.journal else default_journal_path(config.data_dir)
     return Journal(path)
 
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         return _with_ils(config, journal, action, getattr(args, "min_age", 120.0))
 
 
-def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
+def _reprint(config: Config, journal: Journal, receipt_id: int | None) -> int:
     # Per-action import: the receipt desk and the printer drivers, for `reprint` only.
     from kiosk.drivers.registry import open_device
     from kiosk.receipts.desk import ReceiptDesk
@@ -147,7 +147,7 @@ def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
     return 0 if result.ok else 1
 
 
-def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0) -> int:
+def _with_ils(config: Config, journal: Journal, action: str, min_age: float = 120.0) -> int:
     # Per-action imports: the SIP2 client here, then the replayer or recovery.
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 

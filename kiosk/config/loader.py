@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
 
 from kiosk.config.schema import Section, Values, suggest
 from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
-from kiosk.config.typed import (AccessibilitySection, BarcodesSection, CirculationSection, DevicesSection, MonitoringSection,
-                                OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section, StaffSection,
-                                StationSection, UISection)
+from kiosk.config.typed import (AccessibilitySection, BarcodesSection, CirculationSection, DevicesSection,
+                                MonitoringSection, OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section,
+                                StaffSection, StationSection, UISection)
 from kiosk.config.types import PathValue
 from kiosk.drivers import registry
 from kiosk.errors import ConfigError
@@ -82,10 +82,6 @@ class Config:
         return cast(UISection, self._sections["ui"])
 
     @property
-    def accessibility(self) -> AccessibilitySection:
-        return cast(AccessibilitySection, self._sections["accessibility"])
-
-    @property
     def circulation(self) -> CirculationSection:
         return cast(CirculationSection, self._sections["circulation"])
 
@@ -112,6 +108,10 @@ class Config:
     @property
     def returnbin(self) -> ReturnBinSection:
         return cast(ReturnBinSection, self._sections["returnbin"])
+
+    @property
+    def accessibility(self) -> AccessibilitySection:
+        return cast(AccessibilitySection, self._sections["accessibility"])
 
     def section_names(self) -> list[str]:
         return list(self._sections)

@@ -6,18 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from kiosk.config import Config
+from kiosk.demo.driver import UIDriver
 from kiosk.demo.launch import make_app, run_script
 from kiosk.demo.panel import HardwarePanel
 from kiosk.demo.rig import DemoRig
 from kiosk.demo.tour import Tour
+from kiosk.screens.app import KioskApp
 from kiosk.speech.output import RecordingOutput
 
 PANEL_WIDTH = 440     # keeps the window a multiple of 4 pixels wide (screenshots read whole words per row)
 
 
 def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
-             script: Callable[[Any, Any], int] | None = None, limit: float = 60.0, panel: bool = True,
-             config: Any = None, rig_options: dict[str, Any] | None = None, accessible: bool = False,
+             script: Callable[[UIDriver, DemoRig], int] | None = None, limit: float = 60.0, panel: bool = True,
+             config: Config | None = None, rig_options: dict[str, Any] | None = None, accessible: bool = False,
              tour: bool = True) -> int:
     """The demo: ILS simulator, simulated devices, the kiosk UI and the
     virtual hardware panel. ``headless``: run the scripted tour into ``out``.
@@ -26,9 +29,10 @@ def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
     Headless, speech is recorded (text and WAV) under ``out/speech`` instead
     of played; ``accessible`` adds the keypad-only tour (``tour=False``: only it)."""
     with DemoRig(config, **(rig_options or {})) as rig:
+        assert rig.station is not None   # started by the with
         side_panel = None
         if panel:
-            def side_panel(app: Any) -> Any:
+            def side_panel(app: KioskApp) -> HardwarePanel:
                 panel = HardwarePanel(rig)
                 app.panel = panel
                 app.bind(on_stop=lambda *_: panel.stop())

@@ -223,7 +223,7 @@ def test_built_from_the_stations_session_view() -> None:
     assert receipt.items[0].due_date == date(2026, 12, 7)
     text = as_text(layout(receipt))
     for expected in ("Riverside Public Library", "Vence el 7 dic 2026", "No se presta. (Item is not for loan)",
-                     "Déjelo en el estante de reservas.", "Rayuela", "2,50"):
+                     "Reservado para otra persona: el personal", "Rayuela", "2,50"):
         assert expected in text, expected
 
 

@@ -100,3 +100,10 @@ def test_sigterm_stops_the_locked_down_kiosk(tmp_path) -> None:
             proc.kill()
             proc.wait(10)
     assert proc.returncode is not None and proc.returncode != -signal.SIGKILL
+
+
+def test_words_on_the_screen(scenario) -> None:
+    """Issue 12's words, read off the real screens (screenshots in the test's tmp dir)."""
+    _, out = scenario("words")
+    for name in ("attract-es", "home", "return-hold", "renew", "receipt", "staff-devices", "staff-transactions"):
+        assert png_ok(out / f"{name}.png"), name

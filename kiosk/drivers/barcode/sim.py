@@ -15,8 +15,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedScanner(SimulatedInput, Scanner):
-    INJECT = "codes come from scan()"
-
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = dict(options or {})
         options.setdefault("repeat_window", 0.0)  # tests scan the same code on purpose

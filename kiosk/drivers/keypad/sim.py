@@ -19,8 +19,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedKeypad(SimulatedInput, Keypad):
-    INJECT = "keys come from press()"
-
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__("simulated keypad", options)
         self._init_simulated()

@@ -15,8 +15,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedCardReader(SimulatedInput, CardReader):
-    INJECT = "cards come from present()"
-
     def __init__(self) -> None:
         super().__init__("simulated card reader")
         self._init_simulated()

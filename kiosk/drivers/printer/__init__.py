@@ -20,7 +20,7 @@ __all__ = ["PrinterStatus", "ReceiptPrinter"]
 def _opener(kind: str) -> Any:
     def open_printer(argument: str, options: dict[str, Any]) -> ReceiptPrinter:
         escpos = make_backend(kind, argument, options)
-        name = f"{kind} printer" + (f" {argument}" if argument else "")
+        name = {"sim": "simulated", "dummy": "recording"}.get(kind, kind) + " printer" + (f" {argument}" if argument else "")
         return ReceiptPrinter(escpos, name, options)
     return open_printer
 

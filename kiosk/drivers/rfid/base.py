@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.selftest import SelfTestResult, tags_on_pad
 from kiosk.errors import DeviceError, RemoteProtocolError, TagError, TransportTimeout
 
 __all__ = [
@@ -178,7 +178,7 @@ class RFIDReader(abc.ABC):
         except DeviceError as exc:
             text = str(exc)   # driver errors usually name the reader already
             return SelfTestResult.failed(text if self.describe() in text else f"{self.describe()}: {text}")
-        return SelfTestResult.passed(f"{self.describe()}: {ident}; inventory ok, {len(tags)} tag(s) on the pad")
+        return SelfTestResult.passed(f"{self.describe()}: {ident}; inventory ok, {tags_on_pad(len(tags))}")
 
     def close(self) -> None:
         """Release the port; further calls raise :class:`DeviceError`."""

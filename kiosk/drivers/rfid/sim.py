@@ -23,7 +23,7 @@ from typing import Any
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid.base import RFIDReader, TagFailed, TagInfo, iso_error_text, uid_hex
 from kiosk.drivers.rfid.field import FieldTag, NoTag, TagFault, TagField
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.selftest import SelfTestResult, tags_on_pad
 from kiosk.errors import DeviceError
 from kiosk.tags import ItemTag, Usage, dsfid_for, encode_tag
 
@@ -127,7 +127,7 @@ class SimulatedPad(RFIDReader):
     def self_test(self) -> SelfTestResult:
         if self.closed:
             return SelfTestResult.failed("simulated pad is closed")
-        return SelfTestResult.passed(f"simulated pad; {len(self.field.tags())} tag(s) on the pad"
+        return SelfTestResult.passed(f"simulated pad: {tags_on_pad(len(self.field.tags()))}"
                                      + (", air-time model on" if self.airtime else ""))
 
     def close(self) -> None:
