@@ -18,11 +18,10 @@ from __future__ import annotations
 from typing import Any, Iterator, Literal, Protocol
 
 __all__ = [
-    "SectionValues", "StationSection", "SIP2Section", "UISection", "AccessibilitySection", "CirculationSection",
-    "BarcodesSection",
+    "SectionValues", "StationSection", "SIP2Section", "UISection", "CirculationSection", "BarcodesSection",
     "ReceiptSection", "OfflineSection", "StaffSection", "MonitoringSection", "ReturnBinSection",
     "DeviceSection", "RFIDDevice", "ScannerDevice", "NFCDevice", "PrinterDevice", "SorterDevice",
-    "DisplayDevice", "PaymentDevice", "KeypadDevice", "DevicesSection", "SECTION_TYPES", "DEVICE_TYPES",
+    "DisplayDevice", "PaymentDevice", "DevicesSection", "SECTION_TYPES", "DEVICE_TYPES",
 ]
 
 
@@ -116,22 +115,6 @@ class UISection(SectionValues, Protocol):
     timeout_receipt: float
     warning_seconds: float
     goodbye_seconds: float
-
-
-class AccessibilitySection(SectionValues, Protocol):
-    """``[accessibility]``: Speech, keypad operation, more time, zoom and low reach (EN 301 549 5.1)."""
-
-    speech_default: bool
-    speech_on_keypad: bool
-    speech_rate: int
-    speech_volume: float
-    audio_device: str
-    voices: tuple[str, ...]
-    speech_timeout_factor: float
-    large_text_timeout_factor: float
-    zoom_max: float
-    zoom_step: float
-    low_layout: bool
 
 
 class CirculationSection(SectionValues, Protocol):
@@ -344,8 +327,7 @@ class DevicesSection(Protocol):
 
 #: Section name -> its typed face (the drift test walks these).
 SECTION_TYPES: dict[str, type[Any]] = {
-    "station": StationSection, "sip2": SIP2Section, "ui": UISection, "accessibility": AccessibilitySection,
-    "circulation": CirculationSection,
+    "station": StationSection, "sip2": SIP2Section, "ui": UISection, "circulation": CirculationSection,
     "barcodes": BarcodesSection, "receipt": ReceiptSection, "offline": OfflineSection, "staff": StaffSection,
     "monitoring": MonitoringSection, "returnbin": ReturnBinSection, "accessibility": AccessibilitySection,
 }

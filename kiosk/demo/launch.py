@@ -19,7 +19,9 @@ from kiosk.demo.driver import UIDriver
 from kiosk.drivers.keypad.base import Keypad
 from kiosk.screens.accessibility import KeySource
 from kiosk.screens.app import KioskApp, configure_kivy
+from kiosk.i18n import normalize
 from kiosk.speech.output import AudioOutput
+from kiosk.speech.settings import AccessibilitySettings, build_speaker
 from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
@@ -38,9 +40,13 @@ def make_app(config: Config, station: StationAPI, *, side_panel: Callable[[Kiosk
     ``keypad``: the patron keypad (a :class:`~kiosk.drivers.keypad.base.Keypad`);
     ``speech_output``: where speech goes instead of ``[accessibility] audio_device``."""
     configure_kivy(config.ui, size, headless=headless)
+    # Speech: espeak-ng to the configured audio device (never raises: a missing
+    # engine or device leaves a silent speaker that says why in staff mode).
+    speaker = build_speaker(AccessibilitySettings.from_config(config), normalize(config.station.default_language),
+                            speech_output)
     # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
     return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready, keypad=keypad,
-                    speech_output=speech_output)
+                    speaker=speaker)
 
 
 def open_keypad(config: Config) -> Keypad | None:

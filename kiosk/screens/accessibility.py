@@ -32,16 +32,14 @@ from kivy.clock import Clock
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.drivers.keypad.keys import Key, KeyPress
 from kiosk.events import ItemResult, SessionState, SessionView, StationEvent
 from kiosk.i18n import LANGUAGES, N_, Translator, translator
 from kiosk.screens.focus_ring import FocusRing
-from kiosk.speech.focus import (Action, Activate, Adjust, Control, Effect, Focus, Repeat, Role, Screen, Submit,
-                                ToggleSpeech, controls_for, focus_on, press)
-from kiosk.speech.output import AudioOutput
+from kiosk.speech.focus import (Action, Activate, Adjust, Control, Effect, Focus, Key, KeyPress, Repeat, Role, Screen,
+                                Submit, ToggleSpeech, controls_for, focus_on, press)
 from kiosk.speech.phrases import join
 from kiosk.speech.script import announce_event, announce_screen, control_text, feedback, speech_toggled
-from kiosk.speech.settings import AccessibilitySettings, build_speaker
+from kiosk.speech.settings import AccessibilitySettings
 from kiosk.speech.speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -73,15 +71,14 @@ class Accessibility(EventDispatcher):
     card_entry = StringProperty("")        # a card number typed on the keypad (never a PIN)
 
     def __init__(self, app: Any, settings: AccessibilitySettings, *, keypad: KeySource | None = None,
-                 speech_output: AudioOutput | None = None, **kwargs: Any) -> None:
+                 speaker: Speaker | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app = app
         self.settings = settings
         self.keypad = keypad
         self.speech_default = settings.speech_default      # staff may change it in staff mode
         self.focus: Focus | None = None
-        self.speaker: Speaker | None = None
-        self._speech_output = speech_output
+        self.speaker = speaker              # None: no speech on this kiosk (keys still work)
         self._woken = False                 # the patron's first key has been taken
         self._announced: tuple[Screen, str, bool] | None = None   # screen, language, account shown
         self._time_factor = 1.0
@@ -91,9 +88,8 @@ class Accessibility(EventDispatcher):
 
     # -- life ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Once the shell is built: the speaker, the keypad, and the station's settings."""
+        """Once the shell is built: the keypad, and the station's settings."""
         app = self.app
-        self.speaker = build_speaker(self.settings, app.default_language, self._speech_output)
         self.ring = FocusRing(app.theme)
         app.shell.sm.bind(current=lambda *_: self._refresh_soon())
         app.shell.bind(size=lambda *_: self._apply_layout())
@@ -278,7 +274,7 @@ class Accessibility(EventDispatcher):
     def key(self, key: KeyPress) -> None:
         """One key from the keypad (UI thread). Never logs which key: it may be a PIN digit."""
         app = self.app
-        if app.staff_mode or self.speaker is None:
+        if app.staff_mode:
             return
         self.keys_used = True
         if not self._woken:
@@ -292,7 +288,7 @@ class Accessibility(EventDispatcher):
             return
         if focus.screen is not Screen.INACTIVITY_WARNING:
             app.touched()                   # activity; on the warning only "more time" is
-        if key.key is not Key.REPEAT:
+        if key.key is not Key.REPEAT and self.speaker is not None:
             self.speaker.stop()
         self.focus, effects = press(focus, key)
         said = [self._carry_out(effect) for effect in effects]
@@ -302,7 +298,7 @@ class Accessibility(EventDispatcher):
 
     def _carry_out(self, effect: Effect) -> str | None:
         """Do ``effect``; what to say about it (None: the next screen speaks)."""
-        assert self.speaker is not None and self.focus is not None
+        assert self.focus is not None
         tr = self.speech_tr
         if isinstance(effect, Activate):
             self.actions[effect.action](effect.target)
@@ -318,12 +314,13 @@ class Accessibility(EventDispatcher):
                 self.app.root_screen("pin").submit(effect.value)
             return None
         if isinstance(effect, Repeat):
-            self.speaker.repeat()
+            if self.speaker is not None:
+                self.speaker.repeat()
             return None
         if isinstance(effect, ToggleSpeech):
             self.set_speech(not self.speech)
             return None
-        if isinstance(effect, Adjust):
+        if isinstance(effect, Adjust) and self.speaker is not None:
             change = {"volume": (self.speaker.louder, self.speaker.quieter),
                       "rate": (self.speaker.faster, self.speaker.slower)}[effect.setting]
             change[0 if effect.step > 0 else 1]()

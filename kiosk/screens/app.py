@@ -46,8 +46,8 @@ from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 from kiosk.config.overrides import save_overrides  # noqa: E402
 from kiosk.staff import StaffAuth, StaffLocked  # noqa: E402
-from kiosk.speech.output import AudioOutput  # noqa: E402
 from kiosk.speech.settings import AccessibilitySettings  # noqa: E402
+from kiosk.speech.speaker import Speaker  # noqa: E402
 from kiosk.station.api import StationAPI  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ class KioskApp(App):
     ``side_panel``: a callable returning a widget placed beside the kiosk
     screen (the demo's virtual hardware). ``on_ready(app)`` runs once the
     attract screen has been drawn. ``keypad``: the patron keypad, if one is
-    fitted; ``speech_output``: where speech goes instead of ``[accessibility]
-    audio_device`` (the demo's recorder).
+    fitted; ``speaker``: what says things in speech mode (the app closes it).
     """
 
     theme = ObjectProperty(None)
@@ -107,7 +106,7 @@ class KioskApp(App):
     def __init__(self, config: Config, station: StationAPI, staff_auth: StaffAuth | None = None, *,
                  side_panel: Callable[["KioskApp"], Any] | None = None,
                  on_ready: Callable[["KioskApp"], None] | None = None, keypad: KeySource | None = None,
-                 speech_output: AudioOutput | None = None, **kwargs: Any) -> None:
+                 speaker: Speaker | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shell: Any = None                           # the KioskShell, from build()
         self.kiosk_config = config
@@ -132,7 +131,7 @@ class KioskApp(App):
         self.router = Router(self)
         access = AccessibilitySettings.from_config(config)
         self.settings["speech_default"] = access.speech_default
-        self.access = Accessibility(self, access, keypad=keypad, speech_output=speech_output)
+        self.access = Accessibility(self, access, keypad=keypad, speaker=speaker)
         self.exit_code = 0
         self.restart_requested = False
         self.shutting_down = False
