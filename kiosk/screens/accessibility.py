@@ -9,8 +9,8 @@ carries it out:
 
 * keys arrive from the keypad's thread and are handed to the UI thread with
   ``Clock.schedule_once``; :func:`~kiosk.speech.focus.press` turns each into
-  effects, and :data:`Accessibility.actions` maps every activated control to
-  the same screen method (and so the same station call) a tap would make;
+  effects, and :func:`~kiosk.screens.control_actions.control_actions` maps every activated
+  control to the same screen method (and so the same station call) a tap would make;
 * every patron screen is announced when it appears, every station event the
   patron needs is spoken as it happens (queued after the announcement), a
   key stops what is being said and a new screen replaces it;
@@ -25,6 +25,7 @@ The speaker runs on its own thread: nothing here waits for speech.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from typing import Any, Callable, Protocol
 
@@ -34,10 +35,11 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from kiosk.events import ItemResult, SessionState, SessionView, StationEvent
 from kiosk.i18n import LANGUAGES, N_, Translator, translator
+from kiosk.screens.control_actions import control_actions
 from kiosk.screens.focus_ring import FocusRing
 from kiosk.speech.focus import (Action, Activate, Adjust, Control, Effect, Focus, Key, KeyPress, Repeat, Role, Screen,
                                 Submit, ToggleSpeech, controls_for, focus_on, press)
-from kiosk.speech.phrases import join
+from kiosk.speech.phrases import join, language_name
 from kiosk.speech.script import announce_event, announce_screen, control_text, feedback, speech_toggled
 from kiosk.speech.settings import AccessibilitySettings
 from kiosk.speech.speaker import Speaker
@@ -84,7 +86,7 @@ class Accessibility(EventDispatcher):
         self._time_factor = 1.0
         self.ring: FocusRing | None = None
         self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
-        self.actions: dict[Action, Callable[[str], None]] = self._action_table()
+        self.actions: dict[Action, Callable[[str], None]] = control_actions(app, self.toggle_low_layout)
 
     # -- life ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -96,6 +98,10 @@ class Accessibility(EventDispatcher):
         app.theme.bind(large_text=lambda *_: self._push_time_factor())
         if self.keypad is not None:
             self.keypad.start(lambda key: Clock.schedule_once(lambda _dt: self.key(key)))
+        # The first announcement names every language in the patron's: CLDR data, loaded off
+        # the UI thread now rather than as a frame's hitch when speech is first turned on.
+        languages = tuple(app.offered_languages())
+        threading.Thread(target=_warm_up, args=(languages,), name="speech-warm-up", daemon=True).start()
         self.reset()
 
     def close(self) -> None:
@@ -183,9 +189,13 @@ class Accessibility(EventDispatcher):
         if not self.active or self.app.staff_mode:
             return
         try:
-            self.refresh()
-            if isinstance(event, ItemResult) and self.focus is not None and self.focus.screen is Screen.ACCOUNT:
-                return              # a renewal: said whole with its RenewResult
+            if isinstance(event, ItemResult) and self.focus is not None:
+                # A stack settles as a burst of these: the list's controls follow once a frame.
+                self._refresh_soon()
+                if self.focus.screen is Screen.ACCOUNT:
+                    return          # a renewal: said whole with its RenewResult
+            else:
+                self.refresh()      # a new screen is announced before what follows it
             self.say(announce_event(event, self.speech_tr), queue=True)
         except Exception:  # speech must never break the screens
             log.exception("speech: %s not announced", type(event).__name__)
@@ -326,41 +336,6 @@ class Accessibility(EventDispatcher):
             change[0 if effect.step > 0 else 1]()
         return feedback(effect, self.focus, tr)
 
-    def _action_table(self) -> dict[Action, Callable[[str], None]]:
-        """Every control's action: the screen method its button's tap calls."""
-        app = self.app
-
-        def screen(name: str) -> Any:
-            return app.root_screen(name)
-
-        def warning(method: str) -> Callable[[str], None]:
-            def act(_target: str) -> None:
-                dialog = app.router.warning
-                if dialog is not None and dialog.parent is not None:
-                    {"still_here": dialog.still_here, "end_now": dialog.end_now}[method]()
-            return act
-        return {
-            Action.IDENTIFY: lambda _t: None, Action.ENTER_PIN: lambda _t: None,   # by Submit
-            Action.CANCEL: lambda _t: screen("pin").cancel(),
-            Action.START_RETURN: lambda _t: screen("attract").start_return(),
-            Action.SET_LANGUAGE: lambda code: app.set_language(code),
-            Action.LOW_LAYOUT: lambda _t: self.toggle_low_layout(),
-            Action.BORROW: lambda _t: screen("home").borrow(),
-            Action.RETURN: lambda _t: screen("home").return_items(),
-            Action.ACCOUNT: lambda _t: screen("home").account(),
-            Action.FINISH: lambda _t: app.station.finish(),
-            Action.GO_HOME: lambda _t: app.station.go_home(),
-            Action.ACCEPT_FEE: lambda item_id: app.station.accept_fee(item_id),
-            Action.RENEW: lambda item_id: screen("account").renew(item_id),
-            Action.RENEW_ALL: lambda _t: screen("account").renew_all(),
-            Action.PAY: lambda _t: screen("account").pay(),
-            Action.RECEIPT: lambda choice: screen("receipt").choose(choice),
-            Action.DONE: lambda _t: screen("goodbye").done(),
-            Action.MORE_TIME: warning("still_here"),
-            Action.END_SESSION: warning("end_now"),
-            Action.READ: lambda _t: None,
-        }
-
     # -- staff ----------------------------------------------------------------------------------
     def staff_status(self) -> list[str]:
         """Speech for staff mode: the engine and device, and every offered
@@ -376,3 +351,10 @@ class Accessibility(EventDispatcher):
                 lines.append(self.app.tr(NO_VOICE).format(language=LANGUAGES.get(code, code),
                                                           fallback=LANGUAGES.get(fallback, fallback)))
         return lines
+
+
+def _warm_up(languages: tuple[str, ...]) -> None:
+    for lang in languages:
+        tr = translator(lang)
+        for code in languages:
+            language_name(code, tr)
