@@ -52,6 +52,8 @@ def item_text(result: ItemResult, tr: Translator) -> str:
         if result.ok and result.due_display and result.action != "return":
             said = join(said, tr.gettext("Due back {date}").format(date=result.due_display))
     extra = [m for m in result.ils_message if m and m not in said]
+    if result.title and result.title in said:
+        title = ""          # the station's message names the item already ("Renewed: Dune. ...")
     return join(title, said, result.warning, *extra)
 
 

@@ -141,6 +141,8 @@ def test_help_and_speech_toggle() -> None:
                              ils_message=("Renewed. 1 renewal left.",)),),
                  message="Renewed. Due Dec 23, 2026.", ils_message=("Renewed. 1 renewal left.",)),
      "Dune. Renewed. Due Dec 23, 2026. Renewed. 1 renewal left."),           # each thing said once
+    (ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed: Dune. Due Dec 23, 2026."),
+     "Renewed: Dune. Due Dec 23, 2026."),                                   # the title once
     (Notice("The library system is offline. You can still return items.", "warning"),
      "The library system is offline. You can still return items."),
     (InactivityWarning(10), "Your session ends in 10 seconds. Press Select for more time."),
