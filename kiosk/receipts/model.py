@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from kiosk.config import Config
 from kiosk.config.typed import ReceiptSection
 from kiosk.events import AccountView, ItemResult, SessionView
-from kiosk.i18n import N_, Translator, format_time, parse_due_date, translator
+from kiosk.i18n import N_, NP_, Translator, format_time, parse_due_date, translator
 from kiosk.logs import mask_patron_id
 
 # parse_due_date lives in kiosk.i18n (the engines read due dates too) and is
@@ -55,12 +55,14 @@ class ItemOutcome:
     ALL = (BORROWED, RENEWED, RETURNED, REFUSED, NOT_RETURNED)
 
 
+# Section headings carry the count, so the word agrees with it ("Prestados (2)").
 _SECTION_TITLES = {
-    ItemOutcome.BORROWED: N_("Borrowed"),
-    ItemOutcome.RENEWED: N_("Renewed"),
-    ItemOutcome.RETURNED: N_("Returned"),
-    ItemOutcome.REFUSED: N_("Not borrowed"),
-    ItemOutcome.NOT_RETURNED: N_("Not returned"),
+    # Translators: receipt heading over the items borrowed, with their number
+    ItemOutcome.BORROWED: NP_("Borrowed ({n})", "Borrowed ({n})"),
+    ItemOutcome.RENEWED: NP_("Renewed ({n})", "Renewed ({n})"),
+    ItemOutcome.RETURNED: NP_("Returned ({n})", "Returned ({n})"),
+    ItemOutcome.REFUSED: NP_("Not borrowed ({n})", "Not borrowed ({n})"),
+    ItemOutcome.NOT_RETURNED: NP_("Not returned ({n})", "Not returned ({n})"),
 }
 
 
@@ -290,7 +292,7 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
         if not group:
             continue
         lines.append(Line(SECTION_RULE * width, "rule"))
-        lines.append(Line(f"{_(_SECTION_TITLES[outcome])} ({tr.format_number(len(group))})", "heading"))
+        lines.append(Line(tr.plural(_SECTION_TITLES[outcome], len(group)), "heading"))
         for item in group:
             lines += [Line(t) for t in _wrap(item.title or item.item_id, width)]
             if item.title:
@@ -304,8 +306,8 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
         lines.append(Line(_("Fines owed: {amount}").format(amount=amount), "heading"))
     if receipt.holds_ready:
         lines.append(Line(SECTION_RULE * width, "rule"))
-        lines.append(Line(_("Holds ready for pickup ({count})").format(
-            count=tr.format_number(len(receipt.holds_ready))), "heading"))
+        lines.append(Line(tr.nformat("Hold ready for pickup ({n})", "Holds ready for pickup ({n})",
+                                     len(receipt.holds_ready)), "heading"))
         for title in receipt.holds_ready:
             lines += [Line(t) for t in _wrap(title, width, "  ")]
     if any(item.offline for item in receipt.items):

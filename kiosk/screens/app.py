@@ -98,6 +98,7 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     tr = ObjectProperty(None)             # kv: app.tr("Borrow") re-renders when the language changes
     ngettext = ObjectProperty(None)
+    nformat = ObjectProperty(None)        # kv: app.nformat("{n} second", "{n} seconds", n)
     language = StringProperty("en")
     library_name = StringProperty("")
     logo = StringProperty("")
@@ -238,6 +239,7 @@ class KioskApp(App):
         self.theme.rtl = is_rtl(t.lang)
         self.tr = t.gettext
         self.ngettext = t.ngettext
+        self.nformat = t.nformat
         if self.shell is not None:                       # built in build(), after the first call
             self.shell.footer = self.footer_for(t.lang)
 
@@ -326,8 +328,9 @@ class KioskApp(App):
             try:
                 ok, message = check(auth), ""
             except StaffLocked as exc:
-                ok, message = False, self.tr("Too many attempts. Staff mode is locked for {n} seconds.").format(
-                    n=int(exc.seconds_left + 0.999))
+                ok, message = False, self.nformat("Too many attempts. Staff mode is locked for {n} second.",
+                                                  "Too many attempts. Staff mode is locked for {n} seconds.",
+                                                  int(exc.seconds_left + 0.999))
             Clock.schedule_once(lambda _dt: self._staff_result(ok, message))
         threading.Thread(target=work, name="staff-auth", daemon=True).start()
 

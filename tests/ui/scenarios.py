@@ -456,15 +456,16 @@ SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
 
 
 def main(argv: list[str]) -> int:
-    import tempfile
-
     from kiosk.config import load_config
     from kiosk.demo.run import run_demo
 
     name, out = argv[0], Path(argv[1])
     size = tuple(int(v) for v in argv[2].split("x")) if len(argv) > 2 else (1280, 800)
     out.mkdir(parents=True, exist_ok=True)
-    data = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+    # The station's data folder (staff overrides) lives in the test's own folder,
+    # which pytest removes; a folder in the system temp dir outlived every run.
+    data = out / "data"
+    data.mkdir(exist_ok=True)
     settings = out / "settings.toml"
     timeouts = "timeout_home = 5.0\nwarning_seconds = 3.0\n" if name == "inactivity" else ""
     offline_on = "false" if name == "out_of_service" else "true"

@@ -33,5 +33,5 @@ class SimulatedScanner(SimulatedInput, Scanner):
 
 
 @register("scanner", "sim", "sim", "simulated scanner; codes injected with scan(code)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedScanner:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedScanner:
     return SimulatedScanner(options)

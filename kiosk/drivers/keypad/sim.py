@@ -50,5 +50,5 @@ class SimulatedKeypad(SimulatedInput, Keypad):
 
 
 @register("keypad", "sim", "sim", "simulated keypad; keys injected with press(key)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedKeypad:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedKeypad:
     return SimulatedKeypad(options)

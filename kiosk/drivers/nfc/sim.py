@@ -29,5 +29,5 @@ class SimulatedCardReader(SimulatedInput, CardReader):
 
 
 @register("nfc", "sim", "sim", "simulated patron card reader; cards injected with present(card_id)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedCardReader:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedCardReader:
     return SimulatedCardReader()
