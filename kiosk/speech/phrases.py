@@ -32,7 +32,7 @@ ASK_AT_DESK = N_("Please ask at the desk.")
 def sentence(text: str) -> str:
     """``text`` ending in a full stop (or its own ?, !, …), for a voice to pause on."""
     text = text.strip()
-    return text if not text or text[-1] in ".?!\u2026:\u061f" else text + "."
+    return text if not text or text[-1] in ".?!\u2026:\u061f\u201d\u00bb" else text + "."
 
 
 def join(*parts: str) -> str:

@@ -15,6 +15,7 @@ they are. PIN digits are never spoken: a digit typed into a secret field is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from kiosk.events import (AccountView, InactivityWarning, ItemResult, ItemStatus, Notice, OfflineChanged,
@@ -245,8 +246,10 @@ def _item(event: ItemResult, tr: Translator) -> str | None:
 
 
 def _renewal(event: RenewResult, tr: Translator) -> str | None:
-    said = [item_text(r, tr) for r in event.results]
-    # Each item's line already carries the station's and the ILS's words more often than not.
+    # The event's own ILS lines are the ones the station chose to pass on (each once,
+    # "Message from the library: ..."); an item's raw ILS lines would say them again.
+    said = [item_text(replace(r, ils_message=()), tr) for r in event.results]
+    # Each item's line already carries the station's words more often than not.
     head = "" if any(event.message.strip().rstrip(".") in s for s in said) else event.message
     extra = [m for m in event.ils_message if not any(m.strip().rstrip(".") in s for s in said)]
     return join(head, *said, *extra) or None

@@ -143,6 +143,11 @@ def test_help_and_speech_toggle() -> None:
      "Dune. Renewed. Due Dec 23, 2026. Renewed. 1 renewal left."),           # each thing said once
     (ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed: Dune. Due Dec 23, 2026."),
      "Renewed: Dune. Due Dec 23, 2026."),                                   # the title once
+    (RenewResult((ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed: Dune. Due Dec 23, 2026.",
+                             ils_message=("Renewed. 1 renewal left.",)),),
+                 message="Renewed: Dune. Due Dec 23, 2026.",
+                 ils_message=("Message from the library: \u201cRenewed. 1 renewal left.\u201d",)),
+     "Renewed: Dune. Due Dec 23, 2026. Message from the library: \u201cRenewed. 1 renewal left.\u201d"),
     (Notice("The library system is offline. You can still return items.", "warning"),
      "The library system is offline. You can still return items."),
     (InactivityWarning(10), "Your session ends in 10 seconds. Press Select for more time."),
