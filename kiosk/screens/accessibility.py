@@ -33,7 +33,7 @@ from kivy.clock import Clock
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.events import ItemResult, SessionState, SessionView, StationEvent
+from kiosk.events import ItemResult, SessionChanged, SessionState, SessionView, StationEvent
 from kiosk.i18n import LANGUAGES, N_, Translator, translator
 from kiosk.screens.control_actions import control_actions
 from kiosk.screens.focus_ring import FocusRing
@@ -84,6 +84,10 @@ class Accessibility(EventDispatcher):
         self._woken = False                 # the patron's first key has been taken
         self._announced: tuple[Screen, str, bool] | None = None   # screen, language, account shown
         self._time_factor = 1.0
+        self._voice_language: dict[str, str] = {}
+        self._translators: dict[str, Translator] = {}
+        self._results: dict[tuple[str, str], ItemResult] = {}    # item results since the last view
+        self.languages: tuple[str, ...] = ()       # offered at this station (set at start)
         self.ring: FocusRing | None = None
         self._refresh_soon = Clock.create_trigger(lambda _dt: self.refresh(), 0)
         self.actions: dict[Action, Callable[[str], None]] = control_actions(app, self.toggle_low_layout)
@@ -100,8 +104,8 @@ class Accessibility(EventDispatcher):
             self.keypad.start(lambda key: Clock.schedule_once(lambda _dt: self.key(key)))
         # The first announcement names every language in the patron's: CLDR data, loaded off
         # the UI thread now rather than as a frame's hitch when speech is first turned on.
-        languages = tuple(app.offered_languages())
-        threading.Thread(target=_warm_up, args=(languages,), name="speech-warm-up", daemon=True).start()
+        self.languages = tuple(app.offered_languages())
+        threading.Thread(target=_warm_up, args=(self.languages,), name="speech-warm-up", daemon=True).start()
         self.reset()
 
     def close(self) -> None:
@@ -171,14 +175,22 @@ class Accessibility(EventDispatcher):
             self.app.station.set_time_factor(factor)
 
     # -- speech --------------------------------------------------------------------------------
+    # Both asked several times per station event: looked up once per language (finding a
+    # voice walks espeak-ng's list; a translator's look-up reads the locale folder).
     @property
     def speech_language(self) -> str:
         """The session's language, or the fallback when there is no voice for it."""
-        return self.speaker.language_for(self.app.language) if self.speaker is not None else self.app.language
+        lang = self.app.language
+        if lang not in self._voice_language:
+            self._voice_language[lang] = self.speaker.language_for(lang) if self.speaker is not None else lang
+        return self._voice_language[lang]
 
     @property
     def speech_tr(self) -> Translator:
-        return translator(self.speech_language)
+        lang = self.speech_language
+        if lang not in self._translators:
+            self._translators[lang] = translator(lang)
+        return self._translators[lang]
 
     def say(self, text: str | None, queue: bool = False) -> None:
         if text and self.speech and self.speaker is not None:
@@ -186,6 +198,10 @@ class Accessibility(EventDispatcher):
 
     def on_event(self, event: StationEvent) -> None:
         """After the router has shown ``event``: follow the screen, then say the change."""
+        if isinstance(event, SessionChanged):
+            self._results.clear()           # its view holds every result so far
+        elif isinstance(event, ItemResult):
+            self._results[(event.item_id, event.action)] = event
         if not self.active or self.app.staff_mode:
             return
         try:
@@ -218,10 +234,13 @@ class Accessibility(EventDispatcher):
         return KIVY_SCREENS.get(name)
 
     def _view(self, screen: Screen) -> SessionView:
-        station = self.app.station
-        view = self.app.router.view or station.session_view()
-        if screen in (Screen.BORROWING, Screen.RETURNING, Screen.INACTIVITY_WARNING):
-            view = replace(view, items=station.session_view().items)   # item results come as their own events
+        view = self.app.router.view or self.app.station.session_view()
+        if self._results and screen in (Screen.BORROWING, Screen.RETURNING, Screen.INACTIVITY_WARNING):
+            # Item results come as their own events after the last view: merged here, not asked
+            # of the station (its lock is the borrow engine's too).
+            items = {(r.item_id, r.action): r for r in view.items}
+            items.update(self._results)
+            view = replace(view, items=tuple(items.values()))
         if screen is Screen.GOODBYE and view.state is not SessionState.ENDING:
             view = replace(view, message=self.app.root_screen("goodbye").message)
         return view
@@ -239,7 +258,7 @@ class Accessibility(EventDispatcher):
         app, tr = self.app, self.speech_tr
         view = self._view(screen)
         account = app.station.account() if screen is Screen.ACCOUNT else None
-        controls = controls_for(screen, view, tr, account=account, languages=app.offered_languages(),
+        controls = controls_for(screen, view, tr, account=account, languages=self.languages,
                                 anonymous_return=bool(app.kiosk_config.circulation.anonymous_return),
                                 low_layout=bool(self.low_layout))
         shown = (screen, app.language, account is not None)
@@ -346,7 +365,7 @@ class Accessibility(EventDispatcher):
         status = speaker.status()
         lines = [status.detail]
         fallback = speaker.fallback_language
-        for code, voice in speaker.voices(tuple(self.app.offered_languages())).items():
+        for code, voice in speaker.voices(self.languages).items():
             if voice is None:
                 lines.append(self.app.tr(NO_VOICE).format(language=LANGUAGES.get(code, code),
                                                           fallback=LANGUAGES.get(fallback, fallback)))
