@@ -144,20 +144,25 @@ class ReturnProcessor:
         if self.ctx.is_offline():
             return self._offline(item_id, tags, patron_id, session_id, tr)
         payload = {"uids": [uid_hex(u) for u in tags], "security": self.ctx.policy.mode.value}
+        entry = self.ctx.journal.record_intent(Kind.CHECKIN, patron_id, item_id, payload, session_id=session_id)
+        return self._send(item_id, tags, entry, patron_id, session_id, tr, retried=False)
+
+    def _send(self, item_id: str, tags: tuple[bytes, ...], entry: int, patron_id: str, session_id: str,
+              tr: Translator, *, retried: bool) -> PendingReturn:
+        """Send the checkin journaled as ``entry`` (a second time when ``retried``) and act on the reply."""
         journal = self.ctx.journal
-        entry = journal.record_intent(Kind.CHECKIN, patron_id, item_id, payload, session_id=session_id)
         try:
             reply = self.ctx.client.checkin(item_id)
         except UnknownOutcome as exc:
             journal.record_outcome(entry, Outcome.UNKNOWN, f"no reply to checkin: {exc}")
-            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr)
+            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr, retried)
         except TransportError as exc:
             journal.record_outcome(entry, Outcome.FAILED, f"ILS unreachable: {exc}")
             self.ctx.go_offline(str(exc))
             return self._offline(item_id, tags, patron_id, session_id, tr)
         except RemoteProtocolError as exc:
             journal.record_outcome(entry, Outcome.UNKNOWN, f"unreadable reply to checkin: {exc}")
-            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr)
+            return self._reconcile(item_id, tags, entry, patron_id, session_id, tr, retried)
         words = ils_words(reply.screen_message)
         if not reply.ok:
             journal.record_outcome(entry, Outcome.REFUSED, " / ".join(words) or "refused")
@@ -228,7 +233,7 @@ class ReturnProcessor:
         return self._secure(item_id, tags, entry, Instruction.NONE, tr, offline=True)
 
     def _reconcile(self, item_id: str, tags: tuple[bytes, ...], entry: int, patron_id: str, session_id: str,
-                   tr: Translator) -> PendingReturn:
+                   tr: Translator, retried: bool) -> PendingReturn:
         """The checkin's reply never came: is the item still on loan?"""
         journal = self.ctx.journal
         try:
@@ -243,7 +248,16 @@ class ReturnProcessor:
         if not truth.charged:
             journal.record_outcome(entry, Outcome.ILS_OK, "reconciled: no longer on loan")
             return self._secure(item_id, tags, entry, Instruction.NONE, tr, offline=False, title=truth.title)
-        journal.record_outcome(entry, Outcome.FAILED, "reconciled: still on loan after an unknown outcome")
+        if not retried:
+            # Still on loan, so the checkin never took effect (a dropped connection):
+            # sending it again cannot return anything twice. The entry stays unfinished
+            # until the second answer, so a crash here is settled by recovery.
+            log.info("checkin of %s: still on loan after an unknown outcome; sending it again", item_id)
+            journal.record_outcome(entry, Outcome.UNKNOWN, "still on loan after an unknown outcome; sent again")
+            return self._send(item_id, tags, entry, patron_id, session_id, tr, retried=True)
+        reason = ("the return could not be confirmed: the item is still on loan after two attempts whose answers "
+                  "were lost; check it in at the desk")
+        journal.record_outcome(entry, Outcome.STAFF, reason)
         return PendingReturn(done=ReturnOutcome(
             item_id, False, False, False, None, Instruction.DESK, tr(M.RETURN_UNCONFIRMED), title=truth.title,
-            entry_id=entry, detail="checkin outcome unknown; still on loan", uids=tuple(uid_hex(u) for u in tags)))
+            entry_id=entry, detail=reason, uids=tuple(uid_hex(u) for u in tags)))
