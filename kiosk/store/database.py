@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_status ON entries(status);
 CREATE INDEX IF NOT EXISTS entries_replay ON entries(replay);
+CREATE INDEX IF NOT EXISTS entries_item ON entries(item_id);
 CREATE TABLE IF NOT EXISTS receipts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created REAL NOT NULL,

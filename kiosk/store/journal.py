@@ -115,6 +115,19 @@ class Journal(JournalDatabase):
         """The last ``n`` entries, newest first (staff screen)."""
         return [self._entry(r) for r in self._query("SELECT * FROM entries ORDER BY id DESC LIMIT ?", (n,))]
 
+    def later_entries(self, entry: Entry) -> list[Entry]:
+        """Entries for the same item made after ``entry``, oldest first: what
+        recovery and replay check before acting on an item whose story went on."""
+        return [self._entry(r) for r in self._query(
+            "SELECT * FROM entries WHERE item_id=? AND id>? ORDER BY id", (entry.item_id, entry.id))]
+
+    def successor(self, entry_id: int) -> Entry | None:
+        """The offline entry queued in place of online entry ``entry_id``
+        (payload ``supersedes``; see :mod:`kiosk.store.superseded`)."""
+        rows = self._query("SELECT * FROM entries WHERE offline=1 AND json_extract(payload, '$.supersedes')=?"
+                           " ORDER BY id LIMIT 1", (entry_id,))
+        return self._entry(rows[0]) if rows else None
+
     def session_entries(self, session_id: str) -> list[Entry]:
         return [self._entry(r) for r in self._query(
             "SELECT * FROM entries WHERE session_id=? ORDER BY id", (session_id,))]

@@ -17,6 +17,12 @@ was on hold for someone else, the patron turns out blocked, the item is
 unknown, a returned item must go to the hold shelf or another branch), is
 kept on the staff list (:meth:`Journal.conflicts`) with the ILS's own words.
 
+An offline loan that replaced an online checkout whose reply was lost
+(payload ``supersedes``) first settles that checkout from the ILS as it is
+before anything is sent (:mod:`kiosk.store.superseded`): a loan the ILS has is
+this one (``already``), unless this one was undone at the kiosk, and then
+staff must know that the patron was told "not borrowed".
+
 Checkouts replay with SIP2's no-block flag, the original transaction date and
 the due date promised offline (3M SIP2 2.00, Checkout: "no block", "nb due
 date"); checkins with the original return date.
@@ -38,8 +44,9 @@ from typing import Callable, Iterable, Literal, TextIO
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
 from kiosk.store.offline import nb_due_datetime
-from kiosk.store.reconcile import LoanState, item_truth
+from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
 from kiosk.store.recovery import Recovery
+from kiosk.store.superseded import LOCAL_FAILURES as _LOCAL_FAILURES, settle_replaced
 from kiosk.sip2 import messages as m
 from kiosk.sip2.api import ILSClient
 
@@ -47,7 +54,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Replayer", "ReplayReport", "ReplayWorker"]
 
-_LOCAL_FAILURES = (Outcome.UNDONE, Outcome.FAILED, Outcome.REFUSED)
 _HOLD_ALERTS = {"01": "on hold at this branch", "02": "on hold at another branch", "04": "in transit",
                 "05": "in transit for a hold"}
 
@@ -153,19 +159,19 @@ class Replayer:
     # -- one entry ----------------------------------------------------------------
 
     def _one(self, entry: Entry, report: ReplayReport) -> None:
-        if entry.status in _LOCAL_FAILURES:
-            self.journal.mark_replayed(entry.id, Replay.CANCELLED, f"not completed at the kiosk ({entry.status})")
-            report.cancelled += 1
-            return
-        if entry.unfinished:
-            age = self._clock() - entry.created.timestamp()
-            if age < self.settle_seconds:
-                raise _Stop(f"waiting for entry {entry.id} to finish at the kiosk")
-            self._conflict(entry, report, "the kiosk never finished this transaction; check the item and the "
-                                          "patron's account")
-            return
+        if entry.unfinished and self._clock() - entry.created.timestamp() < self.settle_seconds:
+            raise _Stop(f"waiting for entry {entry.id} to finish at the kiosk")
         try:
-            if entry.kind is Kind.CHECKOUT:
+            if entry.status in _LOCAL_FAILURES:
+                self._settle_replaced(entry, None, report)
+                self.journal.mark_replayed(entry.id, Replay.CANCELLED,
+                                           f"not completed at the kiosk ({entry.status})")
+                report.cancelled += 1
+            elif entry.unfinished:
+                self._settle_replaced(entry, None, report)
+                self._conflict(entry, report, "the kiosk never finished this transaction; check the item and the "
+                                              "patron's account")
+            elif entry.kind is Kind.CHECKOUT:
                 self._checkout(entry, report)
             elif entry.kind is Kind.CHECKIN:
                 self._checkin(entry, report)
@@ -181,6 +187,23 @@ class Replayer:
             else:
                 self.journal.mark_replay_attempt(entry.id)
                 raise _Stop(f"unreadable answer from the ILS: {exc}") from exc
+
+    def _settle_replaced(self, entry: Entry, truth: ItemTruth | None, report: ReplayReport) -> None:
+        """``entry`` replaced an online checkout whose reply was lost: settle that one
+        first, from the ILS as it is before ``entry`` is sent (see kiosk.store.superseded)."""
+        replaced = entry.payload.get("supersedes")
+        if entry.kind is not Kind.CHECKOUT or not isinstance(replaced, int):
+            return
+        online = self.journal.get(replaced)
+        if not online.unfinished:
+            return
+        if truth is None:
+            truth = item_truth(self.client, entry.item_id, entry.patron_id)
+        outcome, detail = settle_replaced(online, entry, truth)
+        self.journal.record_outcome(online.id, outcome, detail)
+        if outcome is Outcome.STAFF:
+            report.flagged += 1
+            report.details.append(f"{online.id} {online.kind} {online.item_id}: {detail}")
 
     def _conflict(self, entry: Entry, report: ReplayReport, reason: str) -> None:
         self.journal.mark_replayed(entry.id, Replay.CONFLICT, reason)
@@ -201,6 +224,7 @@ class Replayer:
 
     def _checkout(self, entry: Entry, report: ReplayReport) -> None:
         truth = item_truth(self.client, entry.item_id, entry.patron_id)
+        self._settle_replaced(entry, truth, report)
         if truth.state is LoanState.UNKNOWN_ITEM:
             return self._conflict(entry, report, "borrowed offline but the library system does not know this item"
                                   + (f": {_ils_words(truth.screen_message)}" if truth.screen_message else ""))

@@ -9,7 +9,6 @@ from typing import Iterator
 
 import pytest
 
-from kiosk.config import load_config
 from kiosk.drivers.display import SimulatedDisplay
 from kiosk.drivers.rfid.sim import SimulatedPad
 from kiosk.drivers.sorter import SimulatedSorter
@@ -19,7 +18,7 @@ from kiosk.returnbin.chute import SimulatedChute
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
 
-PATRON = "21000000000001"
+from bin_kit import PATRON, make_config
 
 
 @dataclass
@@ -49,45 +48,6 @@ class Rig:
             return client.item_information(item).circulation_status == "04"
         finally:
             client.close()
-
-
-def make_config(tmp_path: Path, port: int, extra: str = "") -> object:
-    path = tmp_path / "returnbin.toml"
-    path.write_text(f"""
-[station]
-mode = "returnbin"
-institution_id = "DEMO"
-isil = "US-RPL"
-country = "US"
-data_dir = "{tmp_path / 'data'}"
-
-[sip2]
-host = "127.0.0.1"
-port = {port}
-username = "kiosk"
-password = "kiosk-pass"
-encoding = "utf-8"
-connect_timeout = 1.0
-read_timeout = 1.0
-reconnect_interval = 0.2
-keepalive_interval = 0
-
-[devices.rfid]
-driver = "sim"
-
-[devices.sorter]
-driver = "sim"
-
-[offline]
-replay_interval = 0.2
-
-[returnbin]
-default_bin = "1"
-holds_bin = "holds"
-reject_bin = "reject"
-{extra}
-""")
-    return load_config(path, check_devices=False, apply_override_file=False)
 
 
 @pytest.fixture
