@@ -8,6 +8,12 @@ the journal recorded it) and is marked ``already`` instead of being sent
 again. An attempt is journaled before each send; a send whose outcome is
 unknown leaves the entry pending, and the next pass asks the ILS again.
 
+A queued return is sent only for the loan it ended: the item may have been
+checked in and lent again at the desk meanwhile, and checking in whatever loan
+the ILS shows would discharge the newer one. When the ILS's loan is not
+provably the one returned (:mod:`kiosk.store.loans`), the return is held as a
+conflict for staff with the reason.
+
 In order: entries go by journal id; the pass stops (entry still pending) when
 the ILS cannot be reached, and waits when an earlier entry is still being
 completed at the kiosk.
@@ -43,6 +49,7 @@ from typing import Callable, Iterable, Literal, TextIO
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
+from kiosk.store.loans import doubt, known_loan
 from kiosk.store.offline import nb_due_datetime
 from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
 from kiosk.store.recovery import Recovery
@@ -91,9 +98,10 @@ class Replayer:
     """Replays ``journal``'s offline queue through ``client``."""
 
     def __init__(self, journal: Journal, client: ILSClient, *, settle_seconds: float = 120.0,
-                 max_attempts: int = 5, clock: Callable[[], float] = time.time) -> None:
+                 max_attempts: int = 5, shortest_loan_days: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.journal = journal
         self.client = client
+        self.shortest_loan_days = shortest_loan_days   # see kiosk.store.loans
         self.settle_seconds = settle_seconds
         self.max_attempts = max_attempts
         self._clock = clock
@@ -211,8 +219,9 @@ class Replayer:
         report.details.append(f"{entry.id} {entry.kind} {entry.item_id}: {reason}")
 
     def _applied(self, entry: Entry, report: ReplayReport, result: Replay, detail: str,
-                 notes: list[str]) -> None:
-        self.journal.mark_replayed(entry.id, result, detail)
+                 notes: list[str], ils_due: str = "") -> None:
+        self.journal.mark_replayed(entry.id, result, detail,
+                                   payload_update={"ils_due_date": ils_due} if ils_due else None)
         if result is Replay.ALREADY:
             report.already += 1
         else:
@@ -229,7 +238,8 @@ class Replayer:
             return self._conflict(entry, report, "borrowed offline but the library system does not know this item"
                                   + (f": {_ils_words(truth.screen_message)}" if truth.screen_message else ""))
         if truth.state is LoanState.CHARGED_TO_PATRON:
-            return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [])
+            return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [],
+                                 ils_due=truth.due_date)
         if truth.state is LoanState.CHARGED_TO_OTHER:
             return self._conflict(entry, report, "borrowed offline but the library system has it on loan to "
                                   "another patron")
@@ -261,14 +271,20 @@ class Replayer:
             return self._conflict(entry, report, "; ".join([f"the library system refused the offline loan: {words}"]
                                                            + notes))
         detail = f"charged, due {reply.due_date}" if reply.due_date else "charged"
-        self._applied(entry, report, Replay.REPLAYED, detail, notes)
+        self._applied(entry, report, Replay.REPLAYED, detail, notes, ils_due=reply.due_date or "")
 
     def _checkin(self, entry: Entry, report: ReplayReport) -> None:
-        truth = item_truth(self.client, entry.item_id)
+        known = known_loan(self.journal.item_history(entry.item_id), entry)
+        truth = item_truth(self.client, entry.item_id, known.patron_id if known else "")
         if truth.state is LoanState.UNKNOWN_ITEM:
             return self._conflict(entry, report, "returned offline but the library system does not know this item")
         if not truth.charged:
             return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system", [])
+        # The item may have moved since (checked in and lent again at the desk):
+        # discharge only the loan that was handed back.
+        reason = doubt(entry, known, truth, self.shortest_loan_days)
+        if reason:
+            return self._conflict(entry, report, reason)
         self.journal.mark_replay_attempt(entry.id)
         reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)
         if not reply.ok:

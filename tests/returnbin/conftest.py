@@ -17,6 +17,7 @@ from kiosk.returnbin import ReturnBin
 from kiosk.returnbin.chute import SimulatedChute
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
+from kiosk.sip2.ils.desk import Desk
 
 from bin_kit import PATRON, make_config
 
@@ -31,8 +32,14 @@ class Rig:
     display: SimulatedDisplay
     config: object
 
-    def lend(self, *items: str) -> None:
-        """Put items on loan on the ILS, as if borrowed earlier."""
+    def lend(self, *items: str, overdue: bool = False) -> None:
+        """Put items on loan on the ILS, as if borrowed earlier; ``overdue``:
+        lent at the desk and due yesterday, so a return queued offline is
+        provably of that loan (kiosk.store.loans)."""
+        if overdue:
+            for item in items:
+                assert Desk(self.ils.circulation).lend(item, PATRON, due_in_days=-1).ok, item
+            return
         client = SIP2Client(SIP2Settings.from_config(self.config), supervise=False)
         client.connect()
         try:

@@ -21,6 +21,7 @@ from kiosk.monitoring import Monitor
 from kiosk.returnbin import ReturnBin
 from kiosk.returnbin.chute import SimulatedChute
 from kiosk.sip2.ils import ILSSimulator
+from kiosk.sip2.ils.desk import Desk
 from kiosk.store.journal import Journal, Kind, Outcome
 from kiosk.tags import AFI_SECURED
 
@@ -49,7 +50,7 @@ def test_an_item_read_again_after_a_restart_in_an_outage_is_not_flagged(tmp_path
     ils = ILSSimulator().start()
     service: ReturnBin | None = None
     try:
-        ils.circulation.checkout(PATRON, ITEM, pin="1234")
+        Desk(ils.circulation).lend(ITEM, PATRON, due_in_days=-1)  # overdue: a queued return is provably of it
         config = make_config(tmp_path, ils.port)
         uid, data = make_item_tag(ITEM, owner_isil="US-RPL")
         # What the killed bin left: the checkin journaled, the tag still on loan on the reader.

@@ -77,7 +77,7 @@ def test_multipart_set_is_checked_in_once_and_follows_its_first_part(rig_factory
 def test_ils_down_mid_stream_then_back(rig_factory) -> None:  # type: ignore[no-untyped-def]
     rig = rig_factory()
     items = [f"310000000000{n:02d}" for n in range(1, 9)]
-    rig.lend(*items)
+    rig.lend(*items, overdue=True)  # returns queued offline are provably of these loans
     for item in items[:3]:
         rig.chute.drop(item, owner_isil="US-RPL")
     rig.chute.wait_for(3)
