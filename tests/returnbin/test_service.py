@@ -172,3 +172,22 @@ def test_the_ils_is_reported_online_from_the_first_connect(rig_factory, webhook_
     assert rig.service.monitor.metrics.ils_online.value() == 1
     assert monitor.webhooks is not None and monitor.webhooks.wait_idle(5)
     assert [n for n in webhook_capture.names() if n.startswith("ils_")] == ["ils_offline", "ils_online"]
+
+
+def test_an_item_lent_again_and_returned_within_minutes_is_checked_in_again(rig_factory) -> None:  # type: ignore[no-untyped-def]
+    """Found by the chaos run: checked in at the bin, borrowed again at a kiosk
+    a minute later, dropped in the bin again. Its tag reads "on loan": it is
+    a new return, not the same tag bouncing back, so it must be checked in."""
+    rig = rig_factory()
+    rig.lend("31000000000005")
+    rig.chute.drop("31000000000005", owner_isil="US-RPL")
+    rig.chute.wait_for(1)
+    assert not rig.charged("31000000000005")
+    rig.lend("31000000000005")                              # borrowed again at once (tag set on loan)
+    time.sleep(0.3)                                         # the reader has seen the first one leave
+    rig.chute.drop("31000000000005", owner_isil="US-RPL")   # afi 0xC2: on loan
+    first, again = rig.chute.wait_for(2)
+    assert again.outcome is not None and again.outcome.checked_in, again
+    assert not rig.charged("31000000000005")
+    checkins = [e for e in rig.service.journal.iter_all() if e.item_id == "31000000000005"]
+    assert len(checkins) == 2
