@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from kiosk.store.entries import Entry, Kind, Outcome, Replay
 from kiosk.store.reconcile import ItemTruth, LoanState
 
-__all__ = ["KnownLoan", "due_day", "known_loan", "doubt"]
+__all__ = ["KnownLoan", "due_day", "known_loan", "doubt", "unexplained_discharge"]
 
 _SIP2_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})")          # YYYYMMDDZZZZHHMMSS
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -109,3 +109,27 @@ def doubt(returned: Entry, known: KnownLoan | None, truth: ItemTruth, shortest_l
         return (f"{head} the loan in the library system ({shown}) is not the one lent here (entry {known.entry_id}, "
                 f"{lent}): renewed or lent again since{tail}")
     return ""
+
+
+def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
+    """A return queued offline finds the item not on loan: nothing to send. But
+    if its tag read "on loan" when it came back and no earlier checkin here may
+    have discharged it, the loan it came back from is unknown to the ILS, most
+    likely one taken offline at another kiosk and still queued there, which will
+    charge the item after this return. Staff must hear of it; "" when explained.
+    """
+    if not returned.payload.get("tag_on_loan"):
+        return ""
+    for entry in reversed(history):
+        if entry.id >= returned.id or entry.offline:
+            continue
+        if entry.kind is Kind.CHECKOUT:
+            break     # lent here again after any earlier return
+        if entry.kind is Kind.CHECKIN and (entry.unfinished or entry.status is Outcome.STAFF
+                                           or entry.payload.get("outcome_unknown")
+                                           or entry.payload.get("superseded_by") == returned.id):
+            return ""  # an attempt here that may have reached the ILS
+    day = returned.created.astimezone().date()
+    return (f"returned offline on {day.isoformat()} with its tag on loan, but the library system has no loan for "
+            f"it: a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this "
+            f"return; if the item shows on loan again, check it in")

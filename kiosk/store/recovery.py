@@ -107,6 +107,7 @@ class Recovery:
         self._clock = clock
         self._tags: dict[str, int] = {}
         self._ils_down = ""
+        self._marks: dict[int, dict[str, int]] = {}   # payload notes to record with an entry's outcome
 
     def run(self) -> RecoveryReport:
         """Settle every unfinished entry older than ``min_age`` seconds. Safe to
@@ -133,11 +134,12 @@ class Recovery:
             except KioskError as exc:  # one odd entry must not stop the others being settled
                 log.exception("recovery of entry %s failed", entry.id)
                 detail, outcome = f"recovery failed: {exc}", Outcome.STAFF
+            mark = self._marks.pop(entry.id, None)
             if outcome is Outcome.STAFF:
-                self.journal.record_outcome(entry.id, Outcome.STAFF, detail)
+                self.journal.record_outcome(entry.id, Outcome.STAFF, detail, payload_update=mark)
                 action = "flagged"
             else:
-                self.journal.record_outcome(entry.id, outcome, f"recovered: {detail}")
+                self.journal.record_outcome(entry.id, outcome, f"recovered: {detail}", payload_update=mark)
                 action = "settled"
             report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, action, detail))
         log.warning("start-up recovery: %s", report.summary())
@@ -203,7 +205,9 @@ class Recovery:
                 return self._replaced(entry, successor)
         carried = taken_over(entry, self.journal.later_entries(entry))
         if carried is not None:
-            return carried[1], carried[0]
+            outcome, detail, later = carried
+            self._marks[entry.id] = {"superseded_by": later}   # the later entry's replay reads it
+            return detail, outcome
         if entry.offline:
             return self._settle_offline(entry)
         if entry.kind is Kind.CHECKOUT:

@@ -49,7 +49,7 @@ from typing import Callable, Iterable, Literal, TextIO
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
-from kiosk.store.loans import doubt, known_loan
+from kiosk.store.loans import doubt, known_loan, unexplained_discharge
 from kiosk.store.offline import nb_due_datetime
 from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
 from kiosk.store.recovery import Recovery
@@ -274,12 +274,15 @@ class Replayer:
         self._applied(entry, report, Replay.REPLAYED, detail, notes, ils_due=reply.due_date or "")
 
     def _checkin(self, entry: Entry, report: ReplayReport) -> None:
-        known = known_loan(self.journal.item_history(entry.item_id), entry)
+        history = self.journal.item_history(entry.item_id)
+        known = known_loan(history, entry)
         truth = item_truth(self.client, entry.item_id, known.patron_id if known else "")
         if truth.state is LoanState.UNKNOWN_ITEM:
             return self._conflict(entry, report, "returned offline but the library system does not know this item")
         if not truth.charged:
-            return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system", [])
+            unknown_loan = unexplained_discharge(history, entry)
+            return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system",
+                                 [unknown_loan] if unknown_loan else [])
         # The item may have moved since (checked in and lent again at the desk):
         # discharge only the loan that was handed back.
         reason = doubt(entry, known, truth, self.shortest_loan_days)

@@ -64,12 +64,13 @@ def needs_truth(offline: Entry) -> bool:
     return offline.replay not in (Replay.REPLAYED, Replay.ALREADY)
 
 
-def taken_over(entry: Entry, later: list[Entry]) -> tuple[Outcome, str] | None:
+def taken_over(entry: Entry, later: list[Entry]) -> tuple[Outcome, str, int] | None:
     """If a later entry for the same item (``later``, oldest first) carried
     the item on, the outcome that settles ``entry`` without touching the tag
-    or the ILS; else None. An offline entry becomes ``undone`` (its replay is
-    cancelled: the later entry carries the transaction), an online one ``done``
-    (the item went on: returned again or lent anew)."""
+    or the ILS, with the later entry's id; else None. An offline entry becomes
+    ``undone`` (its replay is cancelled: the later entry carries the
+    transaction), an online one ``done`` (the item went on: returned again or
+    lent anew)."""
     kinds: frozenset[Kind]
     if entry.kind is Kind.CHECKIN:
         kinds = frozenset({Kind.CHECKIN, Kind.CHECKOUT})
@@ -83,5 +84,5 @@ def taken_over(entry: Entry, later: list[Entry]) -> tuple[Outcome, str] | None:
             if after.kind is entry.kind:
                 how = "read again and returned"
             outcome = Outcome.UNDONE if entry.offline else Outcome.DONE
-            return outcome, f"superseded: the item was {how} under entry {after.id}, which settles it"
+            return outcome, f"superseded: the item was {how} under entry {after.id}, which settles it", after.id
     return None

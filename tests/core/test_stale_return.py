@@ -127,3 +127,31 @@ def test_the_shortest_loan_period_proves_a_loan_older_than_the_return(ils: ILSSi
     Replayer(journal, client, shortest_loan_days=14).replay()
     assert journal.get(back).replay is Replay.REPLAYED and Desk(ils.circulation).holder(ELSEWHERE) is None
     assert journal.get(moved).replay is Replay.CONFLICT and Desk(ils.circulation).holder("31000000000027") == BJORN
+
+
+def test_a_return_whose_tag_read_on_loan_but_the_ils_has_no_loan_is_flagged(ils: ILSSimulator, client: SIP2Client,
+                                                                           journal: Journal) -> None:
+    """Found by the chaos run: a book borrowed offline at another kiosk (its
+    loan still queued there) is dropped in this one's bin while both are cut
+    off. This return replays first and finds no loan; the other kiosk's loan
+    then charges a book that is back on the shelf. The return cannot be sent,
+    but staff must hear of it."""
+    entry = OfflineDesk(journal, OfflinePolicy()).accept_return("31000000000005", {"uids": [],
+                                                                                  "tag_on_loan": True})
+    journal.record_outcome(entry, Outcome.DONE, "secured")
+    report = Replayer(journal, client).replay()
+    assert journal.get(entry).replay is Replay.ALREADY and report.flagged == 1
+    assert "another kiosk" in journal.get(entry).staff_reason
+
+
+def test_no_flag_when_an_attempt_here_may_have_discharged_it(ils: ILSSimulator, client: SIP2Client,
+                                                             journal: Journal) -> None:
+    attempt = journal.record_intent(Kind.CHECKIN, "", "31000000000006", {"uids": []})
+    journal.record_outcome(attempt, Outcome.FAILED, "outcome unknown, ILS unreachable; queued",
+                           payload_update={"outcome_unknown": True})
+    queued = OfflineDesk(journal, OfflinePolicy()).accept_return("31000000000006", {"tag_on_loan": True})
+    journal.record_outcome(queued, Outcome.DONE, "secured")
+    secured = OfflineDesk(journal, OfflinePolicy()).accept_return("31000000000007", {"tag_on_loan": False})
+    journal.record_outcome(secured, Outcome.DONE, "secured")
+    report = Replayer(journal, client).replay()
+    assert report.complete and report.flagged == 0 and journal.conflicts() == []
