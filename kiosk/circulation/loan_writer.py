@@ -32,6 +32,7 @@ from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import ItemResult, ItemStatus
 from kiosk.i18n import Translator
 from kiosk.store.journal import Outcome
+from kiosk.store.reconcile import checked_in_after_all
 
 log = logging.getLogger("kiosk.circulation.borrow")
 
@@ -270,12 +271,13 @@ class LoanWriter:
         """Check the item back in after its tag could not be switched."""
         try:
             reply = self.ctx.client.checkin(cand.item_id)
-        except TransportError as exc:  # includes UnknownOutcome: staff settle it
+        except TransportError as exc:  # includes UnknownOutcome: ask the ILS, else staff settle it
             log.warning("undo checkin of %s failed: %s", cand.item_id, exc)
             if not isinstance(exc, UnknownOutcome):
                 self.ctx.go_offline(str(exc))
-            return False
+                return False
+            return checked_in_after_all(self.ctx.client, cand.item_id) is True
         except RemoteProtocolError as exc:
             log.warning("undo checkin of %s: unreadable reply: %s", cand.item_id, exc)
-            return False
+            return checked_in_after_all(self.ctx.client, cand.item_id) is True
         return bool(reply.ok)

@@ -231,3 +231,32 @@ def test_checkout_in_flight_when_the_ils_dies_becomes_an_offline_loan_replayed_o
     assert loan is not None and loan.patron == ANA
     settled = kit.station.journal.get(first.id)  # settled with the replay, whether or not it reached the ILS
     assert settled.status in (Outcome.FAILED, Outcome.DONE) and not settled.needs_staff, settled
+
+
+def test_an_undo_whose_reply_is_lost_is_reconciled_not_flagged_as_kept(kit: Kit) -> None:
+    """Found by the chaos run: the tag write fails, the loan is undone with a
+    checkin whose reply is lost although the ILS did it. The kiosk said "loan
+    kept, patron sent to staff", which was false: ask the ILS instead."""
+    kit.login()
+    (uid,) = kit.place(ITEMS[5])
+    kit.pad.fail_next_write(count=20)
+    kit.ils.faults.fail_next("lost_reply", count=1, command="09")
+    kit.station.start_borrow()
+    result = kit.results(1)[ITEMS[5]]
+    assert result.status is ItemStatus.REFUSED, result
+    assert kit.ils.store.loan(ITEMS[5]) is None and kit.afi(uid) == AFI_SECURED
+    (entry,) = checkout_entries(kit, ITEMS[5])
+    assert entry.status is Outcome.UNDONE and not entry.needs_staff, entry
+
+
+def test_an_undo_that_did_not_happen_keeps_the_loan_for_staff(kit: Kit) -> None:
+    kit.login()
+    kit.place(ITEMS[6])
+    kit.pad.fail_next_write(count=20)
+    kit.ils.faults.fail_next("drop", count=1, command="09")   # never applied
+    kit.station.start_borrow()
+    result = kit.results(1)[ITEMS[6]]
+    assert result.status is ItemStatus.SEE_STAFF, result
+    assert kit.ils.store.loan(ITEMS[6]) is not None
+    (entry,) = checkout_entries(kit, ITEMS[6])
+    assert entry.status is Outcome.STAFF and entry.needs_staff
