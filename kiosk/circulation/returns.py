@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, Sequence
 
 from kiosk.circulation.context import M, Context, ils_words
@@ -27,6 +28,7 @@ from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import Instruction, ItemResult, ItemStatus
 from kiosk.i18n import Translator, translator
 from kiosk.store.journal import Kind, Outcome
+from kiosk.store.loans import unknown_loan_note
 from kiosk.store.offline import OfflineRefused
 from kiosk.store.reconcile import item_truth
 
@@ -130,6 +132,9 @@ class ReturnProcessor:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # Learned: this ILS names the patron whose loan a checkin ended (3M SIP2 2.00,
+        # Checkin Response AA); then a reply without one says there was no loan.
+        self._ils_names_borrower = False
 
     def process(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
                 patron_id: str = "", session_id: str = "", lang: str = "en") -> ReturnOutcome:
@@ -186,10 +191,19 @@ class ReturnProcessor:
         alert_note = (f"alert {reply.alert_type or reply.alert}: " + " / ".join(staff_words)) if staff_words \
             else "no alert"
         journal.record_outcome(entry, Outcome.ILS_OK, alert_note)
+        self._no_loan_check(r, entry, reply.patron_identifier)
         return self._secure(r, entry, instruction, offline=False, title=reply.title_identifier,
                             sort_bin=reply.sort_bin or "", alert=bool(reply.alert), alert_type=reply.alert_type or "",
                             permanent_location=reply.permanent_location or "", media_type=reply.media_type or "",
                             magnetic_media=reply.magnetic_media, ils_message=words, staff_message=staff_words)
+
+    def _no_loan_check(self, r: _Return, entry: int, borrower: str) -> None:
+        """A book whose tag read "on loan" checked in where the ILS had no loan for it:
+        a loan queued offline at another kiosk may charge it after this return."""
+        if borrower:
+            self._ils_names_borrower = True
+        elif r.lent_when_seen and self._ils_names_borrower:
+            self.ctx.journal.flag_for_staff(entry, unknown_loan_note(date.today(), offline=False))
 
     # -- paths ----------------------------------------------------------------------
     def _secure(self, r: _Return, entry: int, instruction: Instruction, *, offline: bool,

@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from kiosk.store.entries import Entry, Kind, Outcome, Replay
 from kiosk.store.reconcile import ItemTruth, LoanState
 
-__all__ = ["KnownLoan", "due_day", "known_loan", "doubt", "unexplained_discharge"]
+__all__ = ["KnownLoan", "due_day", "known_loan", "doubt", "unexplained_discharge", "unknown_loan_note"]
 
 _SIP2_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})")          # YYYYMMDDZZZZHHMMSS
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -129,7 +129,13 @@ def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
                                            or entry.payload.get("outcome_unknown")
                                            or entry.payload.get("superseded_by") == returned.id):
             return ""  # an attempt here that may have reached the ILS
-    day = returned.created.astimezone().date()
-    return (f"returned offline on {day.isoformat()} with its tag on loan, but the library system has no loan for "
-            f"it: a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this "
-            f"return; if the item shows on loan again, check it in")
+    return unknown_loan_note(returned.created.astimezone().date(), offline=True)
+
+
+def unknown_loan_note(returned_on: date, *, offline: bool) -> str:
+    """Staff's words for a book that came back with its tag "on loan" while the
+    ILS had no loan for it (see :func:`unexplained_discharge`)."""
+    how = "returned offline" if offline else "checked in"
+    return (f"{how} on {returned_on.isoformat()} with its tag on loan, but the library system had no loan for it: "
+            f"a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this return; "
+            f"if the item shows on loan again, check it in")
