@@ -10,7 +10,7 @@ items, disagreements (target 0), false flags (target 0), done twice,
 unsettled, and how many books were rightly flagged for staff.
 
     .venv/bin/python benchmarks/chaos.py [--sessions 1000] [--seed 1] [--run-length 20]
-                                         [--kill-rate 0.25] [--items 40] [--dir DIR] [--verbose]
+                                         [--kill-rate 0.35] [--items 40] [--dir DIR] [--verbose]
 
 Exits 1 when any disagreement, false flag, double transaction or unsettled
 entry was found; the logs of every process and the harness's own log stay in
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--run-length", type=int, default=20, help="sessions between two checks")
-    parser.add_argument("--kill-rate", type=float, default=0.25, help="chance a session has a kill armed")
+    parser.add_argument("--kill-rate", type=float, default=0.35, help="chance a session has a kill armed")
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--dir", help="keep every log here")
     parser.add_argument("--verbose", action="store_true", help="a line per run")

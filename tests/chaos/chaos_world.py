@@ -37,6 +37,14 @@ from kiosk.store.journal import Journal
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED, dsfid_for
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it if the harness dies (Linux prctl
+    PR_SET_PDEATHSIG), so an interrupted run leaves no kiosk behind."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 PIN = "1234"
 DEAD = {"ev": "dead"}
 
@@ -195,12 +203,17 @@ class Kiosk:
         env = dict(os.environ, NOTIFY_SOCKET=address, PYTHONUNBUFFERED="1")
         self.events = queue.Queue()
         self.proc = subprocess.Popen(self.command(str(self.config), url), cwd=ROOT, env=env, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+                                     preexec_fn=_die_with_parent)
         threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
         deadline = time.monotonic() + timeout
         while not self._ready():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{self.name} did not start (see {self.folder / (self.name + '.log')})")
+        # Nobody reads its status lines from here on: unbound, the socket refuses them at
+        # once (a bound one left unread fills up and blocks the service's watchdog loop).
+        self.notify.close()
+        self.notify = None
 
     def _ready(self) -> bool:
         try:
