@@ -105,10 +105,13 @@ def item_truth(client: ILSClient, item_id: str, patron_id: str = "") -> ItemTrut
     return truth(LoanState.CHARGED_TO_PATRON if mine else LoanState.CHARGED_TO_OTHER)
 
 
-def checked_in_after_all(client: ILSClient, item_id: str) -> bool | None:
+def checked_in_after_all(client: ILSClient, item_id: str, attempts: int = 3) -> bool | None:
     """A checkin's reply was lost: did it take effect? True when the item is no
-    longer on loan, False when it still is, None when the ILS cannot be asked."""
-    try:
-        return not item_truth(client, item_id).charged
-    except (TransportError, RemoteProtocolError):
-        return None
+    longer on loan, False when it still is, None when the ILS cannot be asked
+    (``attempts`` times: one lost answer must not leave the question open)."""
+    for _ in range(attempts):
+        try:
+            return not item_truth(client, item_id).charged
+        except (TransportError, RemoteProtocolError):
+            continue
+    return None

@@ -42,7 +42,8 @@ class Report:
             f"through the bin {c.binned}",
             f"ILS outages {c.outages}, ILS restarts {c.ils_restarts}; desk moves {c.desk_moves}, "
             f"desk check-ins {c.desk_checkins}; failed tag writes {c.failed_writes}, lifted tags {c.lifted}",
-            f"flagged for staff (rightly) {c.flagged}",
+            f"books flagged for staff rightly {c.flagged}; flagged as uncertain (the kiosk could not know) and "
+            f"fine after all {c.uncertain}",
             f"disagreements {self.count('disagreement')}, false flags {self.count('false_flag')}, "
             f"done twice {self.count('done_twice')}, unsettled {self.count('unsettled')}",
         ])
@@ -58,9 +59,10 @@ def run_chaos(folder: Path, seed: int, sessions: int, *, run_length: int = 20, k
         site.start()
         while site.counters.sessions < sessions:
             _run(site, min(run_length, sessions - site.counters.sessions))
-            found, flagged = _check(site)
+            found, flagged, uncertain = _check(site)
             findings += found
             site.count("flagged", flagged)
+            site.count("uncertain", uncertain)
             if progress is not None:
                 progress(f"run {site.counters.runs}: {site.counters.sessions} sessions, {site.counters.kills} kills, "
                          f"{flagged} flagged, findings: {[str(f) for f in found] or 'none'}")
@@ -99,7 +101,7 @@ def _run(site: Site, length: int) -> None:
     site.count("runs")
 
 
-def _check(site: Site, timeout: float = 90.0) -> tuple[list[Finding], int]:
+def _check(site: Site, timeout: float = 90.0) -> tuple[list[Finding], int, int]:
     """Everything back as after a night; the queues drained; then the truths."""
     site.ils.faults.clear()
     if site.ils.down:
@@ -116,9 +118,9 @@ def _check(site: Site, timeout: float = 90.0) -> tuple[list[Finding], int]:
             break
         time.sleep(0.1)
     site.note("queues drained")
-    findings, flagged = inspect(site)
+    findings, flagged, uncertain = inspect(site)
     for finding in findings:
         site.note(f"FINDING {finding}")
     settle_by_staff(site)
     site.note("checked; staff settled the flags")
-    return findings, flagged
+    return findings, flagged, uncertain

@@ -143,8 +143,8 @@ def station_return(site: Site) -> None:
         # still on the pad (recovery sees them).
         if not placed or rng.random() < 0.5 or attempt == 2:
             for item in picks:
+                site.tags.take(item)     # what it said it returned stays in the building
                 if told.get(item) != "returned":
-                    site.tags.take(item)
                     site.where[item] = patron
             site.revive(station)
             _leave(site)
@@ -228,7 +228,10 @@ def desk_move(site: Site) -> bool:
         return False
     item = site.rng.choice(sorted(set(queued)))
     if site.rng.random() < 0.75:
-        site.desk(item, site.rng.choice(site.patrons))
+        # Lent to *another* patron: the same patron lent the same book again the same
+        # day gets the same due date, which SIP2 cannot tell apart (kiosk.store.loans).
+        others = [p for p in site.patrons if p != site.ils.holder(item)]
+        site.desk(item, site.rng.choice(others))
         site.count("desk_moves")
     else:
         site.desk(item, None)

@@ -88,6 +88,7 @@ class Counters:
     failed_writes: int = 0
     lifted: int = 0
     flagged: int = 0
+    uncertain: int = 0
 
 
 class Site:

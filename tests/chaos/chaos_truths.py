@@ -10,7 +10,9 @@ exactly when a patron has it, and the journals' last word is the ILS's.
 
 * **disagreement**: a book that does not agree and is not flagged for staff;
 * **false flag**: a book flagged for staff that agrees, with no desk
-  operation on it since the flagged entry (the kiosk could have known);
+  operation on it since the flagged entry (the kiosk could have known), and
+  whose flag states something as fact (a flag that says the kiosk could not
+  know, as SIP2 leaves it, is counted apart as *uncertain*);
 * **done twice**: a loan renewed although nobody renewed it (a checkout sent
   twice);
 * **unsettled**: an entry still unfinished or queued once everything is back.
@@ -25,6 +27,8 @@ from kiosk.store.journal import Entry, Kind, Outcome, Replay
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 
 APPLIED = (Replay.REPLAYED, Replay.ALREADY)
+# Words of a flag that says the kiosk could not know (not a claim that can be false).
+UNCERTAIN = ("could not be asked", "cannot tell", "may still be queued")
 
 
 @dataclass(frozen=True)
@@ -97,16 +101,20 @@ class Truths:
         return any(book == item and at >= when for at, book, _ in self.site.ledger)
 
 
-def inspect(site: Site) -> tuple[list[Finding], int]:
-    """Every finding, and how many books were (rightly) flagged."""
+def inspect(site: Site) -> tuple[list[Finding], int, int]:
+    """Every finding, how many books were rightly flagged, and how many were
+    flagged as uncertain and turned out fine."""
     truths = Truths(site)
     findings: list[Finding] = []
-    flagged = 0
+    flagged = uncertain = 0
     for item in site.items:
         problems, flags = truths.problems(item), truths.flags(item)
         if problems and not flags:
             findings.append(Finding(item, "disagreement", "; ".join(problems)))
         elif flags and not problems and not truths.desk_since(item, min(f.created.timestamp() for f in flags)):
+            if all(any(words in f.staff_reason for words in UNCERTAIN) for f in flags):
+                uncertain += 1
+                continue
             reasons = " | ".join(f"entry {f.id} {f.kind}: {f.staff_reason}" for f in flags)
             findings.append(Finding(item, "false_flag", reasons))
         elif flags:
@@ -119,7 +127,7 @@ def inspect(site: Site) -> tuple[list[Finding], int]:
     for entry in truths.open:
         findings.append(Finding(entry.item_id, "unsettled", f"entry {entry.id} {entry.kind} {entry.status}"
                                                             f" replay {entry.replay}: {entry.detail}"))
-    return findings, flagged
+    return findings, flagged, uncertain
 
 
 def settle_by_staff(site: Site) -> None:

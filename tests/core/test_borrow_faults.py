@@ -260,3 +260,17 @@ def test_an_undo_that_did_not_happen_keeps_the_loan_for_staff(kit: Kit) -> None:
     assert kit.ils.store.loan(ITEMS[6]) is not None
     (entry,) = checkout_entries(kit, ITEMS[6])
     assert entry.status is Outcome.STAFF and entry.needs_staff
+
+
+def test_an_undo_that_cannot_be_confirmed_says_so_to_staff(kit: Kit) -> None:
+    """The undo's reply is lost and the ILS cannot be asked either: staff are
+    told the truth, that nobody knows whether the loan stands, not "kept"."""
+    kit.login()
+    kit.place(ITEMS[7])
+    kit.pad.fail_next_write(count=20)
+    kit.ils.faults.fail_next("lost_reply", count=1, command="09")
+    kit.ils.faults.fail_next("drop", count=6, command="17")    # three questions, each tried twice
+    kit.station.start_borrow()
+    assert kit.results(1)[ITEMS[7]].status is ItemStatus.SEE_STAFF
+    (entry,) = checkout_entries(kit, ITEMS[7])
+    assert entry.needs_staff and "could not be asked" in entry.staff_reason and "loan kept" not in entry.staff_reason
