@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kiosk.errors import KioskError
-from kiosk.store.private import create_private
+from kiosk.private_files import create_private
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

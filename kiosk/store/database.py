@@ -4,7 +4,8 @@ committed statement at a time, rows turned into entries and receipts.
 WAL mode with ``synchronous=FULL``: a committed write survives a power cut
 or ``SIGKILL``. The file and its ``-wal``/``-shm`` files are readable by the
 kiosk's own user only (they hold patron ids): the file is made private
-before SQLite opens it (:func:`kiosk.store.private.create_private`). :class:`kiosk.store.journal.Journal` builds its
+before SQLite opens it (:func:`kiosk.private_files.create_private`).
+:class:`kiosk.store.journal.Journal` builds its
 operations on :class:`JournalDatabase`.
 """
 
@@ -20,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Self
 
 from kiosk.errors import LocalProtocolError
+from kiosk.private_files import create_private
 from kiosk.store.entries import Entry, JournalError, Kind, Outcome, Replay, StoredReceipt
-from kiosk.store.private import create_private
 
 __all__ = ["JournalDatabase", "SCHEMA_VERSION"]
 

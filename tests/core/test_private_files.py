@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.store.journal import Journal
-from kiosk.store.private import create_private
+from kiosk.private_files import create_private
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,10 @@ main file *as it is when they are created*, so the main file must be private
 before SQLite first opens it: a ``chmod`` afterwards is too late for the two
 side files (they stay 0644 under the usual umask 022). :func:`create_private`
 makes the file first, with mode 0600, and tightens files an older version
-left wider. The journal (transactions and stored receipts) and the webhook
-outbox use it; the staff override file is written through ``mkstemp``, which
-is 0600 already.
+left wider. The journal (transactions and stored receipts,
+:mod:`kiosk.store.database`) and the webhook outbox
+(:mod:`kiosk.monitoring.outbox`) use it, so it stands on the ground layer;
+the staff override file is written through ``mkstemp``, which is 0600 already.
 """
 
 from __future__ import annotations
