@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 __all__ = ["PendingReturn", "ReturnOutcome", "ReturnProcessor", "instruction_for"]
 
 _HOLD_HERE = {"01"}
+_LEARN_FROM = 200   # recent journal entries that may show the ILS names borrowers
 _ELSEWHERE = {"02", "04", "05"}
 
 
@@ -148,8 +149,9 @@ class ReturnProcessor:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # Learned: this ILS names the patron whose loan a checkin ended (3M SIP2 2.00,
-        # Checkin Response AA); then a reply without one says there was no loan.
+        # Learned (and kept in the journal, so a restart remembers): this ILS names the
+        # patron whose loan a checkin ended (3M SIP2 2.00, Checkin Response AA); then a
+        # reply without one says there was no loan.
         self._ils_names_borrower = False
 
     def process(self, item_id: str, uids: Sequence[bytes | str] = (), *, afis: Sequence[int] = (),
@@ -206,20 +208,27 @@ class ReturnProcessor:
             words, staff_words = (), words
         alert_note = (f"alert {reply.alert_type or reply.alert}: " + " / ".join(staff_words)) if staff_words \
             else "no alert"
-        journal.record_outcome(entry, Outcome.ILS_OK, alert_note)
-        self._no_loan_check(r, entry, reply.patron_identifier)
+        named = bool(reply.patron_identifier)
+        journal.record_outcome(entry, Outcome.ILS_OK, alert_note, payload_update={"borrower_named": named})
+        self._no_loan_check(r, entry, named)
         return self._secure(r, entry, instruction, offline=False, title=reply.title_identifier,
                             sort_bin=reply.sort_bin or "", alert=bool(reply.alert), alert_type=reply.alert_type or "",
                             permanent_location=reply.permanent_location or "", media_type=reply.media_type or "",
                             magnetic_media=reply.magnetic_media, ils_message=words, staff_message=staff_words)
 
-    def _no_loan_check(self, r: _Return, entry: int, borrower: str) -> None:
+    def _no_loan_check(self, r: _Return, entry: int, named: bool) -> None:
         """A book whose tag read "on loan" checked in where the ILS had no loan for it:
         a loan queued offline at another kiosk may charge it after this return."""
-        if borrower:
+        if named:
             self._ils_names_borrower = True
-        elif r.lent_when_seen and self._ils_names_borrower:
+        elif r.lent_when_seen and self._names_borrower():
             self.ctx.journal.flag_for_staff(entry, unknown_loan_note(date.today(), offline=False))
+
+    def _names_borrower(self) -> bool:
+        if not self._ils_names_borrower:
+            self._ils_names_borrower = any(e.kind is Kind.CHECKIN and e.payload.get("borrower_named")
+                                           for e in self.ctx.journal.recent(_LEARN_FROM))
+        return self._ils_names_borrower
 
     # -- paths ----------------------------------------------------------------------
     def _secure(self, r: _Return, entry: int, instruction: Instruction, *, offline: bool,

@@ -120,15 +120,17 @@ def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
     """
     if not returned.payload.get("tag_on_loan"):
         return ""
-    for entry in reversed(history):
-        if entry.id >= returned.id or entry.offline:
-            continue
+    for entry in reversed([e for e in history if e.id < returned.id]):
         if entry.kind is Kind.CHECKOUT:
             break     # lent here again after any earlier return
-        if entry.kind is Kind.CHECKIN and (entry.unfinished or entry.status is Outcome.STAFF
-                                           or entry.payload.get("outcome_unknown")
-                                           or entry.payload.get("superseded_by") == returned.id):
-            return ""  # an attempt here that may have reached the ILS
+        if entry.kind is not Kind.CHECKIN:
+            continue
+        if not entry.offline and (entry.unfinished or entry.status is Outcome.STAFF
+                                  or entry.payload.get("outcome_unknown")
+                                  or entry.payload.get("superseded_by") == returned.id):
+            return ""  # an attempt here, since the book was last back, that may have reached the ILS
+        if entry.status is Outcome.DONE:
+            break     # an earlier return that was completed: the book went out again since
     return unknown_loan_note(returned.created.astimezone().date(), offline=True)
 
 

@@ -241,6 +241,13 @@ class Replayer:
             return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [],
                                  ils_due=truth.due_date)
         if truth.state is LoanState.CHARGED_TO_OTHER:
+            if self._returned_later(entry):
+                # Borrowed and brought back while offline: the patron has nothing to charge,
+                # and the queued return that follows settles the other patron's loan.
+                self.journal.mark_replayed(entry.id, Replay.CANCELLED, "borrowed and returned while offline; the "
+                                           "library system has it on loan to another patron: not sent")
+                report.cancelled += 1
+                return None
             return self._conflict(entry, report, "borrowed offline but the library system has it on loan to "
                                   "another patron")
         notes = []
@@ -272,6 +279,11 @@ class Replayer:
                                                            + notes))
         detail = f"charged, due {reply.due_date}" if reply.due_date else "charged"
         self._applied(entry, report, Replay.REPLAYED, detail, notes, ils_due=reply.due_date or "")
+
+    def _returned_later(self, entry: Entry) -> bool:
+        """Was the item of offline checkout ``entry`` returned here, offline, after it?"""
+        return any(e.id > entry.id and e.kind is Kind.CHECKIN and e.offline and e.status is Outcome.DONE
+                   for e in self.journal.later_entries(entry))
 
     def _checkin(self, entry: Entry, report: ReplayReport) -> None:
         history = self.journal.item_history(entry.item_id)

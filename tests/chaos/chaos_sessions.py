@@ -150,6 +150,9 @@ def station_return(site: Site) -> None:
             _leave(site)
             return
         site.revive(station)
+    if not placed:                      # the return never started: the books stay with the patron
+        _leave(site)
+        return
     site.walk_out(picks, None)
     site.count("returned", len(picks))
     _leave(site)
@@ -165,7 +168,9 @@ def _return_once(site: Site, picks: list[str], on_pad: bool) -> tuple[dict[str, 
     try:
         station.send(do="return")
         event = station.wait(_state("returning"), 10)
-        if event is not None and event.get("ev") == "state":
+        if event is None or event.get("ev") != "state":
+            site.note(f"the return did not start: {event}")
+        else:
             if not on_pad:
                 for item in picks:
                     site.tags.put(item, station.field)

@@ -155,3 +155,37 @@ def test_no_flag_when_an_attempt_here_may_have_discharged_it(ils: ILSSimulator, 
     journal.record_outcome(secured, Outcome.DONE, "secured")
     report = Replayer(journal, client).replay()
     assert report.complete and report.flagged == 0 and journal.conflicts() == []
+
+
+def test_an_old_attempt_before_an_earlier_completed_return_explains_nothing(ils: ILSSimulator,
+                                                                           client: SIP2Client,
+                                                                           journal: Journal) -> None:
+    """Found by the chaos run (the bin's journal has no checkouts): a lost-reply
+    attempt long ago, then a completed return, then the book went out again
+    and came back offline: the old attempt does not explain the missing loan."""
+    old = journal.record_intent(Kind.CHECKIN, "", "31000000000008", {"uids": []})
+    journal.record_outcome(old, Outcome.FAILED, "outcome unknown", payload_update={"outcome_unknown": True})
+    done = journal.record_intent(Kind.CHECKIN, "", "31000000000008", {"uids": []})
+    journal.record_outcome(done, Outcome.ILS_OK)
+    journal.record_outcome(done, Outcome.DONE, "secured")
+    back = OfflineDesk(journal, OfflinePolicy()).accept_return("31000000000008", {"tag_on_loan": True})
+    journal.record_outcome(back, Outcome.DONE, "secured")
+    Replayer(journal, client).replay()
+    assert journal.get(back).needs_staff and "another kiosk" in journal.get(back).staff_reason
+
+
+def test_a_book_borrowed_and_returned_offline_while_on_loan_elsewhere_is_not_a_conflict(
+        ils: ILSSimulator, client: SIP2Client, journal: Journal) -> None:
+    """Found by the chaos run: the ILS still has the book on loan to Ana (her
+    return is queued at another kiosk); Bjorn borrows it offline here and
+    brings it back offline. His loan cannot be sent and needs nobody: the
+    queued return that follows settles Ana's (provably: it is overdue)."""
+    desk = OfflineDesk(journal, OfflinePolicy())
+    out = desk.borrow(BJORN, OVERDUE, {"uids": []}).entry_id
+    journal.record_outcome(out, Outcome.DONE)
+    back = desk.accept_return(OVERDUE, {"uids": [], "tag_on_loan": True})
+    journal.record_outcome(back, Outcome.DONE, "secured")
+    report = Replayer(journal, client).replay()
+    assert report.complete and journal.conflicts() == [], journal.conflicts()
+    assert journal.get(out).replay is Replay.CANCELLED and journal.get(back).replay is Replay.REPLAYED
+    assert Desk(ils.circulation).holder(OVERDUE) is None

@@ -33,3 +33,18 @@ def test_no_flag_for_a_secured_tag_or_before_the_ils_was_seen_to_name_borrowers(
     rig.chute.drop("31000000000005", owner_isil="US-RPL", afi=0x07)   # secured: nothing to say
     rig.chute.wait_for(3)
     assert rig.service.journal.conflicts() == []
+
+
+def test_a_restarted_bin_remembers_the_ils_names_borrowers(rig_factory) -> None:  # type: ignore[no-untyped-def]
+    """Found by the chaos run: the bin restarted, and its first book came back
+    with no loan in the ILS; what it had learnt is in its journal."""
+    rig = rig_factory()
+    rig.lend("31000000000001")
+    rig.chute.drop("31000000000001", owner_isil="US-RPL")
+    rig.chute.wait_for(1)
+    rig.service.stop()
+    again = rig_factory()                                        # same data folder, same journal
+    again.chute.drop("31000000000002", owner_isil="US-RPL")    # tag on loan, no loan in the ILS
+    (done,) = again.chute.wait_for(1)
+    assert done.outcome is not None
+    assert again.service.journal.get(done.outcome.entry_id).needs_staff
