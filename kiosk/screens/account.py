@@ -66,14 +66,18 @@ class AccountScreen(KioskScreen):
         holds = self.ids.holds
         holds.clear_widgets()
         for hold in account.holds_ready:
-            holds.add_widget(KLabel(text=app.shape("\u2605 " + (hold.title or hold.item_id))))
+            label = KLabel(text=app.shape("\u2605 " + (hold.title or hold.item_id)))
+            label.focus_key = f"hold:{hold.item_id}"      # the keypad's focus ring finds it
+            holds.add_widget(label)
         if not account.holds_ready:
             holds.add_widget(KLabel(text=tr("No holds are waiting for you."), tone="muted"))
         fines = self.ids.fines
         fines.clear_widgets()
         for fine in account.fines:
             amount = fine.amount_display or app.money(fine.amount, account.currency)
-            fines.add_widget(KLabel(text=app.shape(f"{fine.description or fine.fee_id}: {amount}")))
+            label = KLabel(text=app.shape(f"{fine.description or fine.fee_id}: {amount}"))
+            label.focus_key = f"fine:{fine.fee_id}"
+            fines.add_widget(label)
         counts = [app.ngettext("{n} item on loan", "{n} items on loan", len(account.loans)).format(n=len(account.loans))]
         if account.overdue_count:
             counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
@@ -85,6 +89,14 @@ class AccountScreen(KioskScreen):
 
     def show_result(self, text: str, ok: bool) -> None:
         self.result, self.result_ok = self.app.shape(text), ok
+
+    def focus_target(self, control_id: str) -> Any:
+        kind, _, key = control_id.partition(":")
+        if kind == "loan":
+            return self.find_row(self.ids.loans, key, "item_id")
+        if kind in ("hold", "fine"):
+            return self.find_row(self.ids.holds if kind == "hold" else self.ids.fines, control_id)
+        return super().focus_target(control_id)
 
     def on_kv_post(self, *_: Any) -> None:
         # Rows find their places and heights over the next frames (wrapped titles): the list
