@@ -221,10 +221,9 @@ class BorrowEngine:
                 ctx.go_offline(str(exc))
                 if ctx.desk.check_borrow(job.patron.patron_id).allowed:
                     # Take it as an offline loan: the replay asks the ILS before sending,
-                    # so a checkout that did happen is recognised and not sent twice.
-                    ctx.journal.record_outcome(entry, Outcome.FAILED, f"outcome unknown and the ILS unreachable "
-                                                                      f"({exc}); taken as an offline loan instead")
-                    return self._offline(job, cand)
+                    # so a checkout that did happen is recognised and not sent twice; the
+                    # online entry stays unknown and is settled with it (store.superseded).
+                    return self._offline(job, cand, supersedes=entry)
             ctx.journal.record_outcome(entry, Outcome.STAFF,
                                        f"checkout outcome unknown and the ILS could not be asked: {exc}")
             report_item(job, cand, ItemStatus.SEE_STAFF, job.tr(M.UNCONFIRMED), entry=entry,
@@ -240,12 +239,13 @@ class BorrowEngine:
         report_item(job, cand, ItemStatus.REFUSED, job.tr(M.UNCONFIRMED), title=truth.title, entry=entry,
                    secured=True if cand.uids else None)
 
-    def _offline(self, job: BorrowJob, cand: Candidate) -> None:
+    def _offline(self, job: BorrowJob, cand: Candidate, supersedes: int | None = None) -> None:
         ctx = self.ctx
         payload = {"uids": list(cand.uid_hex), "security": ctx.policy.mode.value,
                    "source": "rfid" if cand.uids else "barcode", "parts": cand.parts}
         try:
-            loan = ctx.desk.borrow(job.patron.patron_id, cand.item_id, payload, session_id=job.session_id)
+            loan = ctx.desk.borrow(job.patron.patron_id, cand.item_id, payload, session_id=job.session_id,
+                                   supersedes=supersedes)
         except OfflineRefused as refused:
             report_item(job, cand, ItemStatus.REFUSED, refused.decision.text(job.tr.gettext), offline=True,
                        secured=True if cand.uids else None)

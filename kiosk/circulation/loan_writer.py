@@ -32,6 +32,7 @@ from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import ItemResult, ItemStatus
 from kiosk.i18n import Translator
 from kiosk.store.journal import Outcome
+from kiosk.store.reconcile import checked_in_after_all
 
 log = logging.getLogger("kiosk.circulation.borrow")
 
@@ -256,26 +257,31 @@ class LoanWriter:
             report_item(job, cand, ItemStatus.REFUSED, job.tr(M.SECURITY_UNDONE), entry=w.entry_id, offline=True,
                         secured=True)
             return False
-        if ctx.rules.security_failure == "undo" and w.status is ItemStatus.BORROWED and self._undo(cand):
+        undone = ctx.rules.security_failure == "undo" and w.status is ItemStatus.BORROWED and self._undo(cand)
+        if undone:
             ctx.journal.record_outcome(w.entry_id, Outcome.UNDONE, detail + "; loan undone (checkin)")
             report_item(job, cand, ItemStatus.REFUSED, job.tr(M.SECURITY_UNDONE), title=w.title,
                         entry=w.entry_id, secured=True)
             return False
-        ctx.journal.record_outcome(w.entry_id, Outcome.STAFF, detail + "; loan kept, patron sent to staff")
+        kept = "the undo's answer was lost and the ILS could not be asked: check whether the loan stands" \
+            if undone is None else "loan kept"
+        ctx.journal.record_outcome(w.entry_id, Outcome.STAFF, f"{detail}; {kept}, patron sent to staff")
         report_item(job, cand, ItemStatus.SEE_STAFF, job.tr(M.SECURITY_STAFF), title=w.title, due=w.due,
                     entry=w.entry_id, secured=True)
         return False
 
-    def _undo(self, cand: Candidate) -> bool:
-        """Check the item back in after its tag could not be switched."""
+    def _undo(self, cand: Candidate) -> bool | None:
+        """Check the item back in after its tag could not be switched; None when
+        its answer was lost and the ILS could not be asked whether it happened."""
         try:
             reply = self.ctx.client.checkin(cand.item_id)
-        except TransportError as exc:  # includes UnknownOutcome: staff settle it
+        except TransportError as exc:  # includes UnknownOutcome: ask the ILS, else staff settle it
             log.warning("undo checkin of %s failed: %s", cand.item_id, exc)
             if not isinstance(exc, UnknownOutcome):
                 self.ctx.go_offline(str(exc))
-            return False
+                return False
+            return checked_in_after_all(self.ctx.client, cand.item_id)
         except RemoteProtocolError as exc:
             log.warning("undo checkin of %s: unreadable reply: %s", cand.item_id, exc)
-            return False
+            return checked_in_after_all(self.ctx.client, cand.item_id)
         return bool(reply.ok)

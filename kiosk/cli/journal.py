@@ -201,7 +201,7 @@ def _with_ils(config: Config, journal: Journal, action: str, min_age: float = 12
         if action == "replay":
             from kiosk.store.replay import Replayer
 
-            report = Replayer(journal, client).replay()
+            report = Replayer(journal, client, shortest_loan_days=config.offline.shortest_loan_days).replay()
             print(report.summary())
             for line in report.details:
                 print(f"  {line}")

@@ -276,6 +276,10 @@ OFFLINE = Section("offline", "What the kiosk does while the ILS cannot be reache
     Key("max_items", Integer(0, 100), 5, "Items one patron may borrow offline."),
     Key("replay_interval", Float(0.1, 3600), 30.0, "Seconds between attempts to replay the offline queue."),
     Key("loan_days", Integer(1, 365), 14, "Loan period promised for items borrowed offline (sent as the no-block due date)."),
+    Key("shortest_loan_days", Integer(0, 365), 0,
+        "Shortest loan period the ILS ever gives (renewals included): a return queued offline is replayed for a loan "
+        "due before the return day plus this many days, which must be older than the return; others are replayed "
+        "only if lent here, else kept for staff. 0 = only loans overdue when returned."),
 ))
 
 STAFF = Section("staff", "Staff mode access.", (

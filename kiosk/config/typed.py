@@ -175,6 +175,7 @@ class OfflineSection(SectionValues, Protocol):
     max_items: int
     replay_interval: float
     loan_days: int
+    shortest_loan_days: int
 
 
 class StaffSection(SectionValues, Protocol):

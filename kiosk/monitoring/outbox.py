@@ -19,7 +19,6 @@ details may name items) whatever the process umask.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kiosk.errors import KioskError
+from kiosk.private_files import create_private
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -68,16 +68,6 @@ class Pending:
     created: float
     body: dict[str, Any]
     attempts: int
-
-
-def create_private(path: Path) -> None:
-    """Create ``path`` with mode 0600 if it is missing, and tighten it (and
-    its ``-wal``/``-shm`` files) if an older version left them wider."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if name.exists() and name.stat().st_mode & 0o077:
-            os.chmod(name, 0o600)
 
 
 class Outbox:

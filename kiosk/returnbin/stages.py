@@ -158,7 +158,7 @@ class SortingLine:
             return self.rules.choose(SortFacts(item.item_id, accepted=False, reject_reason=item.reject_reason))
         recent = self._recent.get(item.item_id)
         if (recent is not None and self.clock() - recent[0] < PART_WINDOW and item.uids
-                and (item.parts > 1 or set(item.uids) & recent[2])):
+                and (item.parts > 1 or set(item.uids) & recent[2]) and not self._lent_again(item, recent[2])):
             # Another part of an item just checked in (or the same tag again):
             # secure it and send it after the first part; no second checkin.
             result = self.security.write(item.uids, secured=True, afis=item.afis)
@@ -174,6 +174,13 @@ class SortingLine:
         # sorted is not checked in again; the bin is filled in by stage 3.
         self._recent[item.item_id] = (self.clock(), Decision(self.rules.default_bin, "pending"), set(item.uids))
         return pending
+
+    def _lent_again(self, item: ChuteItem, secured: set[bytes]) -> bool:
+        """A tag the bin secured minutes ago (in ``secured``) that reads "on loan"
+        now went out on a new loan meanwhile (borrowed again at a kiosk): a new
+        return, not the same tag bouncing back."""
+        policy = self.security.policy
+        return any(uid in secured and policy.is_secured(afi) is False for uid, afi in zip(item.uids, item.afis))
 
     # -- stage 3 -----------------------------------------------------------------------------
     def _route_loop(self) -> None:

@@ -56,7 +56,8 @@ def build_core(config: Config, reader: RFIDReader | None, *, client: ILSClient |
     rules = CirculationRules.from_config(config)
     desk = OfflineDesk.from_config(config, journal)
     security = SecurityWriter(reader, policy, rules.write_retries)
-    link = ILSLink(client, journal, Replayer(journal, client), replay_interval=float(config.offline.replay_interval),
+    replayer = Replayer(journal, client, shortest_loan_days=config.offline.shortest_loan_days)
+    link = ILSLink(client, journal, replayer, replay_interval=float(config.offline.replay_interval),
                    recovery=Recovery(journal, client, reader, policy, min_age=RECOVERY_MIN_AGE))
     ctx = Context(client, journal, desk, rules, security, policy, is_offline=lambda: link.offline,
                   go_offline=link.go_offline)

@@ -75,7 +75,8 @@ class Returning:
 
     def _return_one(self, cand: Candidate) -> None:
         live, s = self.live, self.live.session
-        outcome = self.processor.process(cand.item_id, cand.uids, patron_id=s.patron.patron_id if s.patron else "",
+        outcome = self.processor.process(cand.item_id, cand.uids, afis=cand.afis,
+                                         patron_id=s.patron.patron_id if s.patron else "",
                                          session_id=s.session_id, lang=s.language)
         result = outcome.as_item_result()
         if not cand.complete and outcome.accepted:

@@ -2,15 +2,16 @@
 committed statement at a time, rows turned into entries and receipts.
 
 WAL mode with ``synchronous=FULL``: a committed write survives a power cut
-or ``SIGKILL``. The file is created readable by the kiosk's own user only
-(it holds patron ids). :class:`kiosk.store.journal.Journal` builds its
+or ``SIGKILL``. The file and its ``-wal``/``-shm`` files are readable by the
+kiosk's own user only (they hold patron ids): the file is made private
+before SQLite opens it (:func:`kiosk.private_files.create_private`).
+:class:`kiosk.store.journal.Journal` builds its
 operations on :class:`JournalDatabase`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Self
 
 from kiosk.errors import LocalProtocolError
+from kiosk.private_files import create_private
 from kiosk.store.entries import Entry, JournalError, Kind, Outcome, Replay, StoredReceipt
 
 __all__ = ["JournalDatabase", "SCHEMA_VERSION"]
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_status ON entries(status);
 CREATE INDEX IF NOT EXISTS entries_replay ON entries(replay);
+CREATE INDEX IF NOT EXISTS entries_item ON entries(item_id);
 CREATE TABLE IF NOT EXISTS receipts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created REAL NOT NULL,
@@ -85,10 +88,8 @@ class JournalDatabase:
         self._clock = clock
         self._lock = threading.RLock()
         try:
-            created = False
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                created = not Path(self.path).exists()
+                create_private(Path(self.path))  # before SQLite makes its -wal and -shm with the file's mode
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -99,8 +100,6 @@ class JournalDatabase:
             if version > SCHEMA_VERSION:
                 raise JournalError(f"journal {self.path} was written by a newer kiosk (schema {version})")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            if created:
-                os.chmod(self.path, 0o600)  # patron ids: readable by the kiosk's own user only
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
 

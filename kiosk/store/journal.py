@@ -115,6 +115,24 @@ class Journal(JournalDatabase):
         """The last ``n`` entries, newest first (staff screen)."""
         return [self._entry(r) for r in self._query("SELECT * FROM entries ORDER BY id DESC LIMIT ?", (n,))]
 
+    def item_history(self, item_id: str) -> list[Entry]:
+        """Every entry for ``item_id``, oldest first (what this kiosk knows of its loans)."""
+        return [self._entry(r) for r in self._query("SELECT * FROM entries WHERE item_id=? ORDER BY id",
+                                                    (item_id,))]
+
+    def later_entries(self, entry: Entry) -> list[Entry]:
+        """Entries for the same item made after ``entry``, oldest first: what
+        recovery and replay check before acting on an item whose story went on."""
+        return [self._entry(r) for r in self._query(
+            "SELECT * FROM entries WHERE item_id=? AND id>? ORDER BY id", (entry.item_id, entry.id))]
+
+    def successor(self, entry_id: int) -> Entry | None:
+        """The offline entry queued in place of online entry ``entry_id``
+        (payload ``supersedes``; see :mod:`kiosk.store.superseded`)."""
+        rows = self._query("SELECT * FROM entries WHERE offline=1 AND json_extract(payload, '$.supersedes')=?"
+                           " ORDER BY id LIMIT 1", (entry_id,))
+        return self._entry(rows[0]) if rows else None
+
     def session_entries(self, session_id: str) -> list[Entry]:
         return [self._entry(r) for r in self._query(
             "SELECT * FROM entries WHERE session_id=? ORDER BY id", (session_id,))]
@@ -144,15 +162,19 @@ class Journal(JournalDatabase):
         self._write("UPDATE entries SET replay_attempts=replay_attempts+1, updated=? WHERE id=?",
                     (self._clock(), entry_id))
 
-    def mark_replayed(self, entry_id: int, result: Replay | str, detail: str = "") -> None:
+    def mark_replayed(self, entry_id: int, result: Replay | str, detail: str = "", *,
+                      payload_update: Mapping[str, Any] | None = None) -> None:
         """Record a replay's result. ``Replay.CONFLICT`` flags the entry for
-        staff with ``detail`` as the reason; nothing is ever dropped."""
+        staff with ``detail`` as the reason; nothing is ever dropped.
+        ``payload_update`` merges keys into the payload (the ILS's due date)."""
         result = Replay(result)
         with self._lock:
             entry = self.get(entry_id)
             staff = (detail or "replay conflict") if result is Replay.CONFLICT else entry.staff_reason
-            self._write("UPDATE entries SET replay=?, replay_detail=?, updated=?, staff_reason=? WHERE id=?",
-                        (result.value, detail, self._clock(), staff, entry_id))
+            payload = {**entry.payload, **(payload_update or {})}
+            self._write("UPDATE entries SET replay=?, replay_detail=?, updated=?, staff_reason=?, payload=?"
+                        " WHERE id=?", (result.value, detail, self._clock(), staff, self._payload_json(payload),
+                                        entry_id))
 
     # -- staff --------------------------------------------------------------------
 

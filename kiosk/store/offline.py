@@ -30,7 +30,7 @@ from kiosk.config import Config
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.errors import KioskError
 from kiosk.i18n import N_
-from kiosk.store.journal import Journal, Kind
+from kiosk.store.journal import Journal, Kind, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +160,29 @@ class OfflineDesk:
         return self.policy.may_borrow(patron_id, self.borrowed_offline(patron_id))
 
     def borrow(self, patron_id: str, item_id: str, payload: Mapping[str, Any] | None = None, *,
-               session_id: str = "", today: date | None = None) -> OfflineLoan:
-        """Queue an offline checkout (journal intent); raises :class:`OfflineRefused`."""
+               session_id: str = "", today: date | None = None, supersedes: int | None = None) -> OfflineLoan:
+        """Queue an offline checkout (journal intent); raises :class:`OfflineRefused`.
+
+        ``supersedes``: the online checkout entry this loan replaces (its reply
+        was lost and the ILS could not be asked). That entry stays ``unknown``
+        and is settled with this one when it is replayed
+        (:mod:`kiosk.store.superseded`); if the policy refuses, it goes to staff.
+        """
         decision = self.check_borrow(patron_id)
         if not decision.allowed:
+            if supersedes is not None:
+                self.journal.record_outcome(supersedes, Outcome.STAFF, "checkout outcome unknown, the ILS could "
+                                            "not be asked and no offline loan could be taken: check the loan")
             raise OfflineRefused(decision)
         due = self.policy.due_date(today)
         data = dict(payload or {})
         data["due_date"] = due.isoformat()
+        if supersedes is not None:
+            data["supersedes"] = supersedes
         entry_id = self.journal.enqueue_offline(Kind.CHECKOUT, patron_id, item_id, data, session_id=session_id)
+        if supersedes is not None:
+            self.journal.record_outcome(supersedes, Outcome.UNKNOWN, f"outcome unknown and the ILS unreachable; "
+                                        f"taken as offline loan {entry_id}, settled with it when it is replayed")
         log.info("offline checkout queued: entry %s item %s", entry_id, item_id)
         return OfflineLoan(entry_id, due)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from kiosk.errors import RemoteProtocolError, TransportError
 from kiosk.sip2.api import ILSClient
 from kiosk.sip2.fields import CirculationStatus
 
-__all__ = ["LoanState", "ItemTruth", "item_truth", "patron_has_item", "CHARGED_STATUSES"]
+__all__ = ["LoanState", "ItemTruth", "item_truth", "patron_has_item", "checked_in_after_all", "CHARGED_STATUSES"]
 
 # Statuses in which the item is attached to a patron's record. Claimed-returned
 # and lost items usually still are, and a checkin of them is meaningful.
@@ -101,3 +103,15 @@ def item_truth(client: ILSClient, item_id: str, patron_id: str = "") -> ItemTrut
     else:
         mine = patron_has_item(client, patron_id, item_id)
     return truth(LoanState.CHARGED_TO_PATRON if mine else LoanState.CHARGED_TO_OTHER)
+
+
+def checked_in_after_all(client: ILSClient, item_id: str, attempts: int = 3) -> bool | None:
+    """A checkin's reply was lost: did it take effect? True when the item is no
+    longer on loan, False when it still is, None when the ILS cannot be asked
+    (``attempts`` times: one lost answer must not leave the question open)."""
+    for _ in range(attempts):
+        try:
+            return not item_truth(client, item_id).charged
+        except (TransportError, RemoteProtocolError):
+            continue
+    return None

@@ -16,6 +16,12 @@ inventory). The loan on the ILS is the truth; the tag is made to match it:
   happened or the item left the pad, else it is cancelled (the patron was
   never told "done").
 
+Two kinds of entry are settled from the journal rather than from the item's
+present state (:mod:`kiosk.store.superseded`): an entry whose item a later
+entry carried on (read again after a restart, returned, lent anew), which
+must neither be flagged nor acted on; and an online checkout whose reply was
+lost and which an offline loan replaced, settled with that loan's replay.
+
 What cannot be settled (the tag is not on the pad, the ILS says something
 unexpected, a payment whose outcome is unknown) is flagged for staff with a
 plain description; nothing is ever dropped. When the ILS cannot be reached,
@@ -33,8 +39,9 @@ from typing import Callable
 from kiosk.drivers.rfid.base import RFIDReader
 from kiosk.errors import KioskError, RemoteProtocolError, TransportError
 from kiosk.sip2.api import ILSClient
-from kiosk.store.journal import Entry, Journal, JournalError, Kind, Outcome
+from kiosk.store.journal import Entry, Journal, JournalError, Kind, Outcome, Replay
 from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
+from kiosk.store.superseded import needs_truth, settle_replaced, taken_over
 from kiosk.tags.security import SecurityPolicy
 
 log = logging.getLogger(__name__)
@@ -81,6 +88,10 @@ class _Wait(Exception):
     """The ILS cannot answer now; leave the entry for the next run."""
 
 
+class _Later(Exception):
+    """Another step settles this entry (the replay of its offline successor)."""
+
+
 class Recovery:
     """Settles unfinished journal entries. ``client`` is the ILS link (None
     when there is none yet), ``reader`` the pad's RFIDReader (None: no pad)."""
@@ -96,6 +107,7 @@ class Recovery:
         self._clock = clock
         self._tags: dict[str, int] = {}
         self._ils_down = ""
+        self._marks: dict[int, dict[str, int]] = {}   # payload notes to record with an entry's outcome
 
     def run(self) -> RecoveryReport:
         """Settle every unfinished entry older than ``min_age`` seconds. Safe to
@@ -114,16 +126,20 @@ class Recovery:
                 report.ils_reachable = False
                 report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, "waiting", str(exc)))
                 continue
+            except _Later as exc:
+                report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, "waiting", str(exc)))
+                continue
             except JournalError:
                 raise
             except KioskError as exc:  # one odd entry must not stop the others being settled
                 log.exception("recovery of entry %s failed", entry.id)
                 detail, outcome = f"recovery failed: {exc}", Outcome.STAFF
+            mark = self._marks.pop(entry.id, None)
             if outcome is Outcome.STAFF:
-                self.journal.record_outcome(entry.id, Outcome.STAFF, detail)
+                self.journal.record_outcome(entry.id, Outcome.STAFF, detail, payload_update=mark)
                 action = "flagged"
             else:
-                self.journal.record_outcome(entry.id, outcome, f"recovered: {detail}")
+                self.journal.record_outcome(entry.id, outcome, f"recovered: {detail}", payload_update=mark)
                 action = "settled"
             report.settlements.append(Settlement(entry.id, entry.kind, entry.item_id, action, detail))
         log.warning("start-up recovery: %s", report.summary())
@@ -183,6 +199,15 @@ class Recovery:
     # -- settling -----------------------------------------------------------------
 
     def _settle(self, entry: Entry) -> tuple[str, Outcome]:
+        if entry.kind is Kind.CHECKOUT and not entry.offline:
+            successor = self.journal.successor(entry.id)
+            if successor is not None:
+                return self._replaced(entry, successor)
+        carried = taken_over(entry, self.journal.later_entries(entry))
+        if carried is not None:
+            outcome, detail, later = carried
+            self._marks[entry.id] = {"superseded_by": later}   # the later entry's replay reads it
+            return detail, outcome
         if entry.offline:
             return self._settle_offline(entry)
         if entry.kind is Kind.CHECKOUT:
@@ -194,6 +219,15 @@ class Recovery:
             return (f"payment of {amount} may or may not have reached the ILS: check the patron's account "
                     f"and the payment terminal's records", Outcome.STAFF)
         return self._renew(entry)
+
+    def _replaced(self, entry: Entry, successor: Entry) -> tuple[str, Outcome]:
+        """A checkout whose reply was lost, replaced by an offline loan: the pair is
+        settled together, never by writing the tag (see kiosk.store.superseded)."""
+        if successor.replay is Replay.PENDING:
+            raise _Later(f"settled with offline loan {successor.id} when that is replayed")
+        truth = self._truth(entry, with_patron=True) if needs_truth(successor) else None
+        outcome, detail = settle_replaced(entry, successor, truth)
+        return detail, outcome
 
     def _checkout(self, entry: Entry) -> tuple[str, Outcome]:
         truth = self._truth(entry, with_patron=True)

@@ -8,6 +8,12 @@ the journal recorded it) and is marked ``already`` instead of being sent
 again. An attempt is journaled before each send; a send whose outcome is
 unknown leaves the entry pending, and the next pass asks the ILS again.
 
+A queued return is sent only for the loan it ended: the item may have been
+checked in and lent again at the desk meanwhile, and checking in whatever loan
+the ILS shows would discharge the newer one. When the ILS's loan is not
+provably the one returned (:mod:`kiosk.store.loans`), the return is held as a
+conflict for staff with the reason.
+
 In order: entries go by journal id; the pass stops (entry still pending) when
 the ILS cannot be reached, and waits when an earlier entry is still being
 completed at the kiosk.
@@ -16,6 +22,12 @@ Nothing dropped: what the ILS refuses, or accepts with a problem (the item
 was on hold for someone else, the patron turns out blocked, the item is
 unknown, a returned item must go to the hold shelf or another branch), is
 kept on the staff list (:meth:`Journal.conflicts`) with the ILS's own words.
+
+An offline loan that replaced an online checkout whose reply was lost
+(payload ``supersedes``) first settles that checkout from the ILS as it is
+before anything is sent (:mod:`kiosk.store.superseded`): a loan the ILS has is
+this one (``already``), unless this one was undone at the kiosk, and then
+staff must know that the patron was told "not borrowed".
 
 Checkouts replay with SIP2's no-block flag, the original transaction date and
 the due date promised offline (3M SIP2 2.00, Checkout: "no block", "nb due
@@ -37,9 +49,11 @@ from typing import Callable, Iterable, Literal, TextIO
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from kiosk.store.journal import Entry, Journal, Kind, Outcome, Replay
+from kiosk.store.loans import doubt, known_loan, unexplained_discharge
 from kiosk.store.offline import nb_due_datetime
-from kiosk.store.reconcile import LoanState, item_truth
+from kiosk.store.reconcile import ItemTruth, LoanState, item_truth
 from kiosk.store.recovery import Recovery
+from kiosk.store.superseded import LOCAL_FAILURES as _LOCAL_FAILURES, settle_replaced
 from kiosk.sip2 import messages as m
 from kiosk.sip2.api import ILSClient
 
@@ -47,7 +61,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Replayer", "ReplayReport", "ReplayWorker"]
 
-_LOCAL_FAILURES = (Outcome.UNDONE, Outcome.FAILED, Outcome.REFUSED)
 _HOLD_ALERTS = {"01": "on hold at this branch", "02": "on hold at another branch", "04": "in transit",
                 "05": "in transit for a hold"}
 
@@ -85,9 +98,10 @@ class Replayer:
     """Replays ``journal``'s offline queue through ``client``."""
 
     def __init__(self, journal: Journal, client: ILSClient, *, settle_seconds: float = 120.0,
-                 max_attempts: int = 5, clock: Callable[[], float] = time.time) -> None:
+                 max_attempts: int = 5, shortest_loan_days: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.journal = journal
         self.client = client
+        self.shortest_loan_days = shortest_loan_days   # see kiosk.store.loans
         self.settle_seconds = settle_seconds
         self.max_attempts = max_attempts
         self._clock = clock
@@ -153,19 +167,19 @@ class Replayer:
     # -- one entry ----------------------------------------------------------------
 
     def _one(self, entry: Entry, report: ReplayReport) -> None:
-        if entry.status in _LOCAL_FAILURES:
-            self.journal.mark_replayed(entry.id, Replay.CANCELLED, f"not completed at the kiosk ({entry.status})")
-            report.cancelled += 1
-            return
-        if entry.unfinished:
-            age = self._clock() - entry.created.timestamp()
-            if age < self.settle_seconds:
-                raise _Stop(f"waiting for entry {entry.id} to finish at the kiosk")
-            self._conflict(entry, report, "the kiosk never finished this transaction; check the item and the "
-                                          "patron's account")
-            return
+        if entry.unfinished and self._clock() - entry.created.timestamp() < self.settle_seconds:
+            raise _Stop(f"waiting for entry {entry.id} to finish at the kiosk")
         try:
-            if entry.kind is Kind.CHECKOUT:
+            if entry.status in _LOCAL_FAILURES:
+                self._settle_replaced(entry, None, report)
+                self.journal.mark_replayed(entry.id, Replay.CANCELLED,
+                                           f"not completed at the kiosk ({entry.status})")
+                report.cancelled += 1
+            elif entry.unfinished:
+                self._settle_replaced(entry, None, report)
+                self._conflict(entry, report, "the kiosk never finished this transaction; check the item and the "
+                                              "patron's account")
+            elif entry.kind is Kind.CHECKOUT:
                 self._checkout(entry, report)
             elif entry.kind is Kind.CHECKIN:
                 self._checkin(entry, report)
@@ -182,14 +196,32 @@ class Replayer:
                 self.journal.mark_replay_attempt(entry.id)
                 raise _Stop(f"unreadable answer from the ILS: {exc}") from exc
 
+    def _settle_replaced(self, entry: Entry, truth: ItemTruth | None, report: ReplayReport) -> None:
+        """``entry`` replaced an online checkout whose reply was lost: settle that one
+        first, from the ILS as it is before ``entry`` is sent (see kiosk.store.superseded)."""
+        replaced = entry.payload.get("supersedes")
+        if entry.kind is not Kind.CHECKOUT or not isinstance(replaced, int):
+            return
+        online = self.journal.get(replaced)
+        if not online.unfinished:
+            return
+        if truth is None:
+            truth = item_truth(self.client, entry.item_id, entry.patron_id)
+        outcome, detail = settle_replaced(online, entry, truth)
+        self.journal.record_outcome(online.id, outcome, detail)
+        if outcome is Outcome.STAFF:
+            report.flagged += 1
+            report.details.append(f"{online.id} {online.kind} {online.item_id}: {detail}")
+
     def _conflict(self, entry: Entry, report: ReplayReport, reason: str) -> None:
         self.journal.mark_replayed(entry.id, Replay.CONFLICT, reason)
         report.conflicts += 1
         report.details.append(f"{entry.id} {entry.kind} {entry.item_id}: {reason}")
 
     def _applied(self, entry: Entry, report: ReplayReport, result: Replay, detail: str,
-                 notes: list[str]) -> None:
-        self.journal.mark_replayed(entry.id, result, detail)
+                 notes: list[str], ils_due: str = "") -> None:
+        self.journal.mark_replayed(entry.id, result, detail,
+                                   payload_update={"ils_due_date": ils_due} if ils_due else None)
         if result is Replay.ALREADY:
             report.already += 1
         else:
@@ -201,12 +233,21 @@ class Replayer:
 
     def _checkout(self, entry: Entry, report: ReplayReport) -> None:
         truth = item_truth(self.client, entry.item_id, entry.patron_id)
+        self._settle_replaced(entry, truth, report)
         if truth.state is LoanState.UNKNOWN_ITEM:
             return self._conflict(entry, report, "borrowed offline but the library system does not know this item"
                                   + (f": {_ils_words(truth.screen_message)}" if truth.screen_message else ""))
         if truth.state is LoanState.CHARGED_TO_PATRON:
-            return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [])
+            return self._applied(entry, report, Replay.ALREADY, "already on the patron's account", [],
+                                 ils_due=truth.due_date)
         if truth.state is LoanState.CHARGED_TO_OTHER:
+            if self._returned_later(entry):
+                # Borrowed and brought back while offline: the patron has nothing to charge,
+                # and the queued return that follows settles the other patron's loan.
+                self.journal.mark_replayed(entry.id, Replay.CANCELLED, "borrowed and returned while offline; the "
+                                           "library system has it on loan to another patron: not sent")
+                report.cancelled += 1
+                return None
             return self._conflict(entry, report, "borrowed offline but the library system has it on loan to "
                                   "another patron")
         notes = []
@@ -237,14 +278,28 @@ class Replayer:
             return self._conflict(entry, report, "; ".join([f"the library system refused the offline loan: {words}"]
                                                            + notes))
         detail = f"charged, due {reply.due_date}" if reply.due_date else "charged"
-        self._applied(entry, report, Replay.REPLAYED, detail, notes)
+        self._applied(entry, report, Replay.REPLAYED, detail, notes, ils_due=reply.due_date or "")
+
+    def _returned_later(self, entry: Entry) -> bool:
+        """Was the item of offline checkout ``entry`` returned here, offline, after it?"""
+        return any(e.id > entry.id and e.kind is Kind.CHECKIN and e.offline and e.status is Outcome.DONE
+                   for e in self.journal.later_entries(entry))
 
     def _checkin(self, entry: Entry, report: ReplayReport) -> None:
-        truth = item_truth(self.client, entry.item_id)
+        history = self.journal.item_history(entry.item_id)
+        known = known_loan(history, entry)
+        truth = item_truth(self.client, entry.item_id, known.patron_id if known else "")
         if truth.state is LoanState.UNKNOWN_ITEM:
             return self._conflict(entry, report, "returned offline but the library system does not know this item")
         if not truth.charged:
-            return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system", [])
+            unknown_loan = unexplained_discharge(history, entry)
+            return self._applied(entry, report, Replay.ALREADY, "not on loan in the library system",
+                                 [unknown_loan] if unknown_loan else [])
+        # The item may have moved since (checked in and lent again at the desk):
+        # discharge only the loan that was handed back.
+        reason = doubt(entry, known, truth, self.shortest_loan_days)
+        if reason:
+            return self._conflict(entry, report, reason)
         self.journal.mark_replay_attempt(entry.id)
         reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)
         if not reply.ok:

@@ -17,9 +17,13 @@ from kiosk.store.offline import OfflineDesk, OfflinePolicy
 from kiosk.store.replay import Replayer, ReplayWorker
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator, load_data
+from kiosk.sip2.ils.desk import Desk
 from kiosk.sip2.ils.data import Item, Loan, Patron
 
 ANA, BJORN, BLOCKED = "21000000000001", "21000000000002", "21000000000003"
+# On loan to Ana in the demo data and overdue: a loan provably older than a return
+# queued today, so the replay may discharge it (kiosk.store.loans).
+OVERDUE = "31000000000020"
 
 
 def settings(port: int) -> SIP2Settings:
@@ -69,11 +73,11 @@ def holder(ils: ILSSimulator, item: str) -> str | None:
 def test_checkout_and_checkin_replay_with_promised_due_date(ils: ILSSimulator, client: SIP2Client,
                                                             journal: Journal) -> None:
     out = queue_done(journal, Kind.CHECKOUT, ANA, "31000000000001")
-    back = queue_done(journal, Kind.CHECKIN, "", "31000000000015")   # on loan to patron 07 in the demo
+    back = queue_done(journal, Kind.CHECKIN, "", OVERDUE)
     report = Replayer(journal, client).replay()
     assert report.complete and (report.replayed, report.conflicts) == (2, 0)
     assert holder(ils, "31000000000001") == ANA
-    assert holder(ils, "31000000000015") is None
+    assert holder(ils, OVERDUE) is None
     promised = date.fromisoformat(journal.get(out).payload["due_date"])
     assert ils.store.loan("31000000000001").due.date() == promised
     assert journal.get(back).replay is Replay.REPLAYED
@@ -133,7 +137,7 @@ def test_conflicts_are_kept_for_staff(ils: ILSSimulator, client: SIP2Client, jou
 
 def test_returned_item_with_a_hold_is_flagged_for_routing(ils: ILSSimulator, client: SIP2Client,
                                                           journal: Journal) -> None:
-    client.checkout(ANA, "31000000000011", no_block=True)  # on loan, patron 06 waits for it
+    Desk(ils.circulation).lend("31000000000011", ANA, due_in_days=-1)  # overdue; patron 06 waits for it
     back = queue_done(journal, Kind.CHECKIN, "", "31000000000011")
     report = Replayer(journal, client).replay()
     assert report.replayed == 1 and report.flagged == 1
@@ -165,7 +169,7 @@ def test_stale_unfinished_entry_goes_to_staff(client: SIP2Client, journal: Journ
 
 def test_ils_down_stops_the_pass_and_keeps_everything(ils: ILSSimulator, client: SIP2Client,
                                                       journal: Journal) -> None:
-    ids = [queue_done(journal, Kind.CHECKIN, "", "31000000000015")]
+    ids = [queue_done(journal, Kind.CHECKIN, "", OVERDUE)]
     ils.set_down(True)
     report = Replayer(journal, client).replay()
     assert report.stopped.startswith("ILS unreachable") and report.remaining == 1
@@ -216,7 +220,7 @@ def outage_data():  # type: ignore[no-untyped-def]
     base = load_data(None)
     patrons = tuple(Patron(id=f"2100000000{n:04d}", name=f"Patron {n}") for n in range(100, 130))
     items = tuple(Item(id=f"3100000000{n:04d}", title=f"Book {n}") for n in range(1000, 1150))
-    loans = tuple(Loan(item=items[i].id, patron=patrons[i % 30].id) for i in range(90))
+    loans = tuple(Loan(item=items[i].id, patron=patrons[i % 30].id, due_in_days=10) for i in range(90))
     return dataclasses.replace(base, patrons=base.patrons + patrons, items=base.items + items,
                                loans=base.loans + loans), patrons, items
 
@@ -257,7 +261,9 @@ def test_outage_of_200_mixed_transactions_nothing_lost_or_doubled(journal: Journ
                     client.checkout(entry.patron_id, entry.item_id, no_block=True)
                 else:
                     client.checkin(entry.item_id)
-            replayer = Replayer(journal, client)
+            # Every loan in this library runs 14 days or more (the offline promise; books 21), so
+            # the seeded loans, due in 10, are provably older than the returns (kiosk.store.loans).
+            replayer = Replayer(journal, client, shortest_loan_days=14)
             passes = []
             ils.faults.fail_next("lost_reply", count=2, command="11")
             ils.faults.fail_next("lost_reply", count=1, command="09")
@@ -306,7 +312,7 @@ def test_worker_settles_entries_recovery_left_waiting(ils: ILSSimulator, client:
     heard = threading.Event()
     worker = ReplayWorker(Replayer(journal, client), interval=30.0, is_online=lambda: True,
                           on_report=lambda report: heard.set(), recovery=Recovery(journal, client, pad))
-    queue_done(journal, Kind.CHECKIN, "", "31000000000015")
+    queue_done(journal, Kind.CHECKIN, "", OVERDUE)
     worker.start()
     try:
         worker.trigger()

@@ -17,9 +17,10 @@ from kiosk.store.replay import Replayer
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
 
-ITEMS = ["31000000000001", "31000000000002", "31000000000003", "31000000000015"]
+ITEMS = ["31000000000001", "31000000000002", "31000000000003", "31000000000020"]
 PATRONS = ["21000000000001", "21000000000002", "21000000000006"]
-START = {"31000000000015": "21000000000007"}   # on loan in the demo data
+# On loan in the demo data, overdue: provably older than any return queued today.
+START = {"31000000000020": "21000000000001"}
 
 steps = st.lists(st.tuples(st.sampled_from(ITEMS), st.sampled_from(PATRONS)), min_size=1, max_size=14)
 

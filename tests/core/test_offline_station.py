@@ -13,7 +13,7 @@ import pytest
 from kiosk.events import ItemStatus, OfflineChanged, SessionState
 from kiosk.drivers.printer.render import escpos_to_text
 
-from station_kit import ANA, ON_HOLD, OTHERS_LOAN, eventually, start_kit  # type: ignore[import-not-found]
+from station_kit import ANA, ON_HOLD, OVERDUE as OTHERS_LOAN, eventually, start_kit  # type: ignore[import-not-found]
 
 OFFLINE = """
 [offline]

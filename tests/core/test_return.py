@@ -13,6 +13,7 @@ from kiosk.events import Instruction, ItemStatus, SessionState
 from kiosk.store.journal import Kind, Outcome, Replay
 from kiosk.circulation.returns import ReturnOutcome, instruction_for
 from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.ils.desk import Desk
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 
 from station_kit import ANA, IN_TRANSIT, ITEMS, ON_HOLD, Kit, start_kit
@@ -86,7 +87,7 @@ def test_return_after_login_and_patron_items_listed(kit: Kit) -> None:
 def test_returns_are_accepted_offline_and_replayed(tmp_path: Path) -> None:
     kit = start_kit(tmp_path, "[offline]\nreplay_interval = 1.0\n")
     try:
-        kit.station.client.checkout(ANA, ITEMS[2])
+        Desk(kit.ils.circulation).lend(ITEMS[2], ANA, due_in_days=-1)  # overdue: older than the return
         kit.ils.set_down(True)
         kit.station.client.close()
         (uid,) = kit.place(ITEMS[2], afi=AFI_ON_LOAN)

@@ -9,7 +9,6 @@ from typing import Iterator
 
 import pytest
 
-from kiosk.config import load_config
 from kiosk.drivers.display import SimulatedDisplay
 from kiosk.drivers.rfid.sim import SimulatedPad
 from kiosk.drivers.sorter import SimulatedSorter
@@ -18,8 +17,9 @@ from kiosk.returnbin import ReturnBin
 from kiosk.returnbin.chute import SimulatedChute
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.sip2.ils import ILSSimulator
+from kiosk.sip2.ils.desk import Desk
 
-PATRON = "21000000000001"
+from bin_kit import PATRON, make_config
 
 
 @dataclass
@@ -32,8 +32,14 @@ class Rig:
     display: SimulatedDisplay
     config: object
 
-    def lend(self, *items: str) -> None:
-        """Put items on loan on the ILS, as if borrowed earlier."""
+    def lend(self, *items: str, overdue: bool = False) -> None:
+        """Put items on loan on the ILS, as if borrowed earlier; ``overdue``:
+        lent at the desk and due yesterday, so a return queued offline is
+        provably of that loan (kiosk.store.loans)."""
+        if overdue:
+            for item in items:
+                assert Desk(self.ils.circulation).lend(item, PATRON, due_in_days=-1).ok, item
+            return
         client = SIP2Client(SIP2Settings.from_config(self.config), supervise=False)
         client.connect()
         try:
@@ -49,45 +55,6 @@ class Rig:
             return client.item_information(item).circulation_status == "04"
         finally:
             client.close()
-
-
-def make_config(tmp_path: Path, port: int, extra: str = "") -> object:
-    path = tmp_path / "returnbin.toml"
-    path.write_text(f"""
-[station]
-mode = "returnbin"
-institution_id = "DEMO"
-isil = "US-RPL"
-country = "US"
-data_dir = "{tmp_path / 'data'}"
-
-[sip2]
-host = "127.0.0.1"
-port = {port}
-username = "kiosk"
-password = "kiosk-pass"
-encoding = "utf-8"
-connect_timeout = 1.0
-read_timeout = 1.0
-reconnect_interval = 0.2
-keepalive_interval = 0
-
-[devices.rfid]
-driver = "sim"
-
-[devices.sorter]
-driver = "sim"
-
-[offline]
-replay_interval = 0.2
-
-[returnbin]
-default_bin = "1"
-holds_bin = "holds"
-reject_bin = "reject"
-{extra}
-""")
-    return load_config(path, check_devices=False, apply_override_file=False)
 
 
 @pytest.fixture

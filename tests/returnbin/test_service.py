@@ -86,7 +86,7 @@ def test_multipart_set_is_checked_in_once_and_follows_its_first_part(rig_factory
 def test_ils_down_mid_stream_then_back(rig_factory) -> None:  # type: ignore[no-untyped-def]
     rig = rig_factory()
     items = [f"310000000000{n:02d}" for n in range(1, 9)]
-    rig.lend(*items)
+    rig.lend(*items, overdue=True)  # returns queued offline are provably of these loans
     for item in items[:3]:
         rig.chute.drop(item, owner_isil="US-RPL")
     rig.chute.wait_for(3)
@@ -281,3 +281,21 @@ def test_a_wedged_sorter_makes_the_sorting_stage_stale(tmp_path: Path) -> None:
         hang.unlink()
         chute.wait_for(1)
         assert liveness.stale() == []
+
+def test_an_item_lent_again_and_returned_within_minutes_is_checked_in_again(rig_factory) -> None:  # type: ignore[no-untyped-def]
+    """Found by the chaos run: checked in at the bin, borrowed again at a kiosk
+    a minute later, dropped in the bin again. Its tag reads "on loan": it is
+    a new return, not the same tag bouncing back, so it must be checked in."""
+    rig = rig_factory()
+    rig.lend("31000000000005")
+    rig.chute.drop("31000000000005", owner_isil="US-RPL")
+    rig.chute.wait_for(1)
+    assert not rig.charged("31000000000005")
+    rig.lend("31000000000005")                              # borrowed again at once (tag set on loan)
+    time.sleep(0.3)                                         # the reader has seen the first one leave
+    rig.chute.drop("31000000000005", owner_isil="US-RPL")   # afi 0xC2: on loan
+    first, again = rig.chute.wait_for(2)
+    assert again.outcome is not None and again.outcome.checked_in, again
+    assert not rig.charged("31000000000005")
+    checkins = [e for e in rig.service.journal.iter_all() if e.item_id == "31000000000005"]
+    assert len(checkins) == 2

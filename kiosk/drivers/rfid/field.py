@@ -91,6 +91,13 @@ class TagField:
         with self._lock:
             return self._tags.pop(bytes(uid), None) is not None
 
+    def lift(self, uid: bytes) -> FieldTag | None:
+        """Take the tag out of the field as it is at this instant (its AFI and
+        memory, no write half-way): a hand lifting it off the pad. None: not here."""
+        with self._lock:
+            tag = self._tags.pop(bytes(uid), None)
+            return _copy(tag) if tag is not None else None
+
     def clear(self) -> None:
         with self._lock:
             self._tags.clear()

@@ -1,0 +1,143 @@
+"""Is the loan the ILS has now the one a queued offline return ended?
+
+A return taken while the ILS was unreachable is replayed later, and the item
+may have moved meanwhile: staff checked it in at the desk and lent it to
+someone else. Checking in whatever loan the ILS shows would then discharge
+the newer loan. SIP2 2.00 cannot name a loan, but it tells enough to refuse
+to guess (item information 17/18: circulation status and due date; the
+patron the item is charged to, from a vendor ``AA`` field or a patron
+information 63 of the expected borrower; see :mod:`kiosk.store.reconcile`).
+
+The loan is *provably* the one returned when either:
+
+* **this kiosk lent it** (the journal holds the loan: a checkout before the
+  return, no return in between; renewals followed) and the ILS's loan is
+  charged to that patron with that due date; or
+* **it is older than the return**: a loan falls due at least
+  ``shortest_loan_days`` after it is made (0: on the day it is made at the
+  earliest), so a loan due before ``return day + shortest_loan_days`` was made
+  before the return, and an item has one loan at a time: the one the patron
+  handed back. ``shortest_loan_days`` must not exceed the ILS's shortest loan
+  period, renewals included (config ``offline.shortest_loan_days``).
+
+Anything else is held as a conflict for staff with the reason
+(:func:`doubt`). What SIP2 cannot tell apart: the same patron lent the same
+item again with the same due date; such a loan counts as the one returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from kiosk.store.entries import Entry, Kind, Outcome, Replay
+from kiosk.store.reconcile import ItemTruth, LoanState
+
+__all__ = ["KnownLoan", "due_day", "known_loan", "doubt", "unexplained_discharge", "unknown_loan_note"]
+
+_SIP2_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})")          # YYYYMMDDZZZZHHMMSS
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_RETURNS = frozenset({Outcome.DONE, Outcome.ILS_OK, Outcome.STAFF, Outcome.UNKNOWN, Outcome.INTENT})
+
+
+@dataclass(frozen=True)
+class KnownLoan:
+    """A loan of the item as this kiosk's journal recorded it."""
+
+    patron_id: str
+    due: date | None
+    entry_id: int
+
+
+def due_day(text: object) -> date | None:
+    """The day of a due date as ILSs send it (SIP2 date text or ISO), else None."""
+    value = str(text or "").strip()
+    for pattern in (_SIP2_DAY, _ISO_DAY):
+        match = pattern.match(value)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _lent(entry: Entry) -> bool:
+    """Did ``entry`` (a checkout) leave a loan standing?"""
+    if entry.offline:
+        return entry.status is Outcome.DONE and entry.replay not in (Replay.CANCELLED, Replay.CONFLICT)
+    return entry.status in (Outcome.DONE, Outcome.ILS_OK)
+
+
+def known_loan(history: list[Entry], returned: Entry) -> KnownLoan | None:
+    """The loan ``returned`` (a checkin) ended, from the item's journal
+    ``history`` (oldest first), or None when this kiosk did not lend it."""
+    loan: KnownLoan | None = None
+    for entry in history:
+        if entry.id >= returned.id:
+            break
+        if entry.kind is Kind.CHECKOUT and _lent(entry):
+            due = due_day(entry.payload.get("ils_due_date") or entry.payload.get("due_date"))
+            loan = KnownLoan(entry.patron_id, due, entry.id)
+        elif entry.kind is Kind.CHECKIN and entry.status in _RETURNS:
+            loan = None
+        elif entry.kind is Kind.RENEW and entry.status is Outcome.DONE and loan is not None \
+                and entry.patron_id == loan.patron_id:
+            loan = KnownLoan(loan.patron_id, due_day(entry.payload.get("due_date")), loan.entry_id)
+    return loan
+
+
+def doubt(returned: Entry, known: KnownLoan | None, truth: ItemTruth, shortest_loan_days: int = 0) -> str:
+    """Why the ILS's loan (``truth``, asked with ``known``'s patron) is not
+    provably the one ``returned`` ended; "" when it is."""
+    day = returned.created.astimezone().date()
+    ils_due = due_day(truth.due_date)
+    shown = f"due {ils_due.isoformat()}" if ils_due else "no due date given"
+    if ils_due is not None and ils_due < day + timedelta(days=shortest_loan_days):
+        return ""   # made before the return: the loan the patron handed back
+    head = f"returned offline on {day.isoformat()}, but"
+    tail = ("; not checked in: if the item is in the library and not lent again, check it in at the desk, "
+            "else leave the loan as it is")
+    if known is None:
+        return (f"{head} the library system has it on loan ({shown}) and the kiosk cannot tell whether that is the "
+                f"loan that was returned (the item was not lent at this kiosk){tail}")
+    if truth.state is LoanState.CHARGED_TO_OTHER:
+        return f"{head} the library system now has it on loan to another patron ({shown}): lent again since{tail}"
+    if known.due is None or ils_due != known.due:
+        lent = f"due {known.due.isoformat()}" if known.due else "with no due date recorded"
+        return (f"{head} the loan in the library system ({shown}) is not the one lent here (entry {known.entry_id}, "
+                f"{lent}): renewed or lent again since{tail}")
+    return ""
+
+
+def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
+    """A return queued offline finds the item not on loan: nothing to send. But
+    if its tag read "on loan" when it came back and no earlier checkin here may
+    have discharged it, the loan it came back from is unknown to the ILS, most
+    likely one taken offline at another kiosk and still queued there, which will
+    charge the item after this return. Staff must hear of it; "" when explained.
+    """
+    if not returned.payload.get("tag_on_loan"):
+        return ""
+    for entry in reversed([e for e in history if e.id < returned.id]):
+        if entry.kind is Kind.CHECKOUT:
+            break     # lent here again after any earlier return
+        if entry.kind is not Kind.CHECKIN:
+            continue
+        if not entry.offline and (entry.unfinished or entry.status is Outcome.STAFF
+                                  or entry.payload.get("outcome_unknown")
+                                  or entry.payload.get("superseded_by") == returned.id):
+            return ""  # an attempt here, since the book was last back, that may have reached the ILS
+        if entry.status is Outcome.DONE:
+            break     # an earlier return that was completed: the book went out again since
+    return unknown_loan_note(returned.created.astimezone().date(), offline=True)
+
+
+def unknown_loan_note(returned_on: date, *, offline: bool) -> str:
+    """Staff's words for a book that came back with its tag "on loan" while the
+    ILS had no loan for it (see :func:`unexplained_discharge`)."""
+    how = "returned offline" if offline else "checked in"
+    return (f"{how} on {returned_on.isoformat()} with its tag on loan, but the library system had no loan for it: "
+            f"a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this return; "
+            f"if the item shows on loan again, check it in")
