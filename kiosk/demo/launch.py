@@ -59,11 +59,17 @@ def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], l
     app.on_ready = ready
 
 
-def run_kiosk(config: Any) -> int:
+def run_kiosk(config: Any, *, size: tuple[int, int] | None = None,
+              script: Callable[[Any], int] | None = None, limit: float = 60.0) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
-    Exit code 0 after "exit to desktop"; a restart re-executes the process."""
+    Exit code 0 after "exit to desktop"; a restart re-executes the process.
+    ``size`` and ``script`` (benchmarks): a windowed size offscreen, and a
+    script run as in :func:`run_script` (its exit code is returned)."""
     station = Station(config)
-    app = make_app(config, station)      # first: it takes over SIGTERM/SIGINT
+    app = make_app(config, station, size=size, headless=size is not None)   # first: it takes over SIGTERM/SIGINT
+    result: dict[str, int] = {}
+    if script is not None:
+        run_script(app, script, result, limit)
     station.start()
     try:
         app.run()
@@ -72,4 +78,4 @@ def run_kiosk(config: Any) -> int:
     if app.restart_requested:
         log.warning("restarting the kiosk app from staff mode")
         os.execv(sys.executable, [sys.executable, "-m", "kiosk.cli", *sys.argv[1:]])
-    return int(app.exit_code)
+    return int(result.get("code", app.exit_code))
