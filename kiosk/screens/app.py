@@ -81,6 +81,19 @@ def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bo
         KivyConfig.set("graphics", "maxfps", "60")
 
 
+def _finish_frame(*_: Any) -> None:
+    """Before each buffer swap: wait until the GL driver has drawn the frame.
+
+    Without it a software GL driver (llvmpipe) queues frames ahead of its
+    rasterizer threads, up to dozens, each holding its binned draw commands
+    (memory grows by the hundred MB through a stack of items), and the next
+    texture upload then waits for the whole queue (a frame of several
+    hundred ms). Bounded at one frame, a frame costs what it draws."""
+    from kivy.graphics.opengl import glFinish
+
+    glFinish()
+
+
 class KioskApp(App):
     """``KioskApp(config, station, staff_auth=None, side_panel=None).run()``.
 
@@ -162,6 +175,7 @@ class KioskApp(App):
         Window.clearcolor = self.theme.bg
         self.theme.bind(bg=lambda _t, colour: setattr(Window, "clearcolor", colour))
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        Window.bind(on_flip=_finish_frame)
         return root
 
     def on_start(self) -> None:

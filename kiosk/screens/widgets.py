@@ -15,7 +15,7 @@ from kivy.uix.label import Label
 
 from kiosk.screens.theme import DirBox, needs_shaping, shape, shape_uncached
 
-__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "DirBox", "load_kv"]
+__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "RowAction", "DirBox", "load_kv"]
 
 
 def load_kv(py_file: str) -> None:
@@ -25,7 +25,23 @@ def load_kv(py_file: str) -> None:
         Builder.load_file(path)
 
 
-class KLabel(Label):
+class FreshTexture:
+    """Mixed into labels: changed text is drawn into a new texture.
+
+    Kivy rewrites a label's texture in place when the new text renders to the
+    same size. A GL driver must then finish every queued draw that reads the
+    old texture first; with software GL (llvmpipe) that stalls the frame and
+    keeps another frame's worth of rendering memory. A new texture needs
+    neither: the old one is released once nothing draws with it."""
+
+    _label: Any
+
+    def texture_update(self, *largs: Any) -> None:
+        self._label.texture = None
+        super().texture_update(*largs)  # type: ignore[misc]
+
+
+class KLabel(FreshTexture, Label):
     """Themed text. ``align``: ``start`` (left, or right in RTL), ``center``, ``end``."""
 
     align = StringProperty("start")
@@ -79,7 +95,7 @@ class KLabel(Label):
         return shape("\n".join(lines))
 
 
-class KButton(ButtonBehavior, Label):
+class KButton(FreshTexture, ButtonBehavior, Label):
     """A big rounded button. ``kind``: primary, secondary, danger, quiet."""
 
     kind = StringProperty("primary")
@@ -101,8 +117,15 @@ class Card(BoxLayout):
 
 
 class ItemRow(DirBox):
-    """One line of the borrow/return list: status mark, title, what to do."""
+    """One line of the borrow/return list: status mark, title, what to do.
 
+    A RecycleView row: its properties come from the line's data (the height
+    too), and the same row shows other lines as the list scrolls. The button
+    (``action_text``) exists only while a line has one, so a row without
+    draws nothing for it. ``fit(key, height)``: told when the text needs more
+    height than the line was given."""
+
+    key = StringProperty("")
     mark = StringProperty("")
     title = StringProperty("")
     detail = StringProperty("")
@@ -110,10 +133,37 @@ class ItemRow(DirBox):
     item_id = StringProperty("")
     action_text = StringProperty("")                     # a button on the row ("" = none)
     action = ObjectProperty(None, allownone=True)        # what the button does
+    fit = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._button: Any = None
+        super().__init__(**kwargs)
+
+    def on_action_text(self, _: Any, text: str) -> None:
+        if text and self._button is None:
+            self._button = RowAction(row=self)
+        if self._button is None:
+            return
+        if text and self._button.parent is None:
+            self.add_widget(self._button, index=0)
+        elif not text and self._button.parent is self:
+            self.remove_widget(self._button)
+
+    def needs(self, box_height: float, unit: float, touch: float) -> None:
+        """The text box was laid out: ask for more height if it does not fit."""
+        needed = max(touch, box_height + unit * 2)
+        if self.fit is not None and needed > self.height + 0.5:
+            self.fit(self.key, needed)
 
     def run_action(self) -> None:
         if self.action is not None:
             self.action()
+
+
+class RowAction(KButton):
+    """The button of an :class:`ItemRow` (accept a rental charge)."""
+
+    row = ObjectProperty(None, allownone=True)
 
 
 class PinPad(BoxLayout):

@@ -106,7 +106,7 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_screen("items")
     rig.put_item("31000000000014", part=1)            # one part of a two-part set
     text = d.wait_text("31000000000014", timeout=15)
-    d.wait_for(lambda: any(r.mark != "\u2026" for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] != "\u2026" for line in d.app.root_screen("items").lines.values()),
                "the multi-part result", timeout=15)
     text = d.text()
     check("all the parts" in text, f"no multi-part instruction: {text[:300]!r}")
@@ -143,7 +143,7 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_id("attract", "return_button")
     d.wait_screen("items")
     rig.put_item("31000000000011")
-    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] not in ("", "\u2026") for line in d.app.root_screen("items").lines.values()),
                "the hold alert", timeout=15)
     check("Night Circus" in d.text(), "returned title shown")
     d.screenshot(out / "return-hold.png")
@@ -304,7 +304,7 @@ def arabic(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_id("home", "borrow")
     d.wait_screen("items")
     rig.put_item("31000000000001")
-    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] not in ("", "\u2026") for line in d.app.root_screen("items").lines.values()),
                "a borrowed row", timeout=15)
     d.settle(0.2)
     d.screenshot(out / "borrow-ar.png")
@@ -344,13 +344,16 @@ def burst(d: UIDriver, rig: Any, out: Path) -> None:
     check(first == ITEMS_PER_FRAME, f"{first} lines in the first frame, not {ITEMS_PER_FRAME}")
     d.wait_for(lambda: len(d.app.root_screen("items")._rows) == len(ids), "all ten lines", timeout=10)
     d.settle(0.2)   # laid out
-    order = d.call(lambda: [row.item_id for row in sorted(d.app.root_screen("items").ids.rows.children,
-                                                           key=lambda row: -row.y)])
+    order = d.call(lambda: [line["item_id"] for line in d.app.root_screen("items").ids.rows.data])
     check(order == ids, f"lines not top to bottom in the order they came: {order}")
 
     def newest_in_view() -> bool:
+        from kiosk.screens.widgets import ItemRow
         screen = d.app.root_screen("items")
-        scroll, row = screen.ids.scroll, screen._rows[ids[-1]]
+        scroll = screen.ids.rows
+        row = next((w for w in walk(scroll) if isinstance(w, ItemRow) and w.item_id == ids[-1]), None)
+        if row is None:            # only rows on screen exist
+            return False
         _, bottom = scroll.to_window(scroll.x, scroll.y)
         _, y = row.to_window(row.x, row.y)
         return bool(bottom - 1 <= y and y + row.height <= bottom + scroll.height + 1)
