@@ -44,7 +44,9 @@ TWO_D_NAMES = {48: "PDF417", 49: "QR", 50: "MaxiCode", 51: "GS1 DataBar", 52: "A
 def _high_half(slot: int) -> tuple[str, ...]:
     """Characters 0x80-0xFF of code page ``slot`` in python-escpos's default profile."""
     try:
-        from kiosk.drivers.printer import escpos_import  # noqa: F401  (no basicConfig side effect)
+        from kiosk.drivers.printer import escpos_import
+
+        escpos_import.load()     # no basicConfig side effect, no temp folder left
         from escpos.capabilities import get_profile
         from escpos.magicencode import Encoder
 
