@@ -37,12 +37,40 @@ def visible_text(widget: Any) -> str:
 
 def tap_widget(widget: Any) -> None:
     """A finger down and up at the widget's centre, through the window's input path."""
-    from kivy.tests.common import UnitTestTouch
+    from kivy.base import EventLoop
 
     x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    touch.touch_up()
+    touch = _Finger(EventLoop.window, x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    EventLoop.post_dispatch_input("end", touch)
+
+
+def _finger_class() -> Any:
+    from kivy.input.motionevent import MotionEvent
+
+    class Finger(MotionEvent):  # type: ignore[misc]
+        """One touch at a window position (what kivy.tests.common's UnitTestTouch does,
+        without importing pytest into the kiosk it drives: the benchmarks measure its memory)."""
+
+        def __init__(self, window: Any, x: float, y: float) -> None:
+            super().__init__("driver", 99, {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
+                             is_touch=True, type_id="touch")
+            self.profile = ["pos"]
+
+        def depack(self, args: dict[str, float]) -> None:
+            self.sx, self.sy = args["x"], args["y"]
+            super().depack(args)
+    return Finger
+
+
+def _Finger(window: Any, x: float, y: float) -> Any:
+    global _FINGER
+    if _FINGER is None:
+        _FINGER = _finger_class()
+    return _FINGER(window, x, y)
+
+
+_FINGER: Any = None
 
 
 def scroll_into_view(widget: Any) -> bool:

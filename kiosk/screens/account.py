@@ -43,27 +43,23 @@ class AccountScreen(KioskScreen):
         self.can_renew = account.can_renew and bool(account.loans)
         self.can_pay = account.can_pay and account.fines_total not in ("", "0", "0.00")
         self.fines_total = account.fines_total_display or app.money(account.fines_total, account.currency)
-        loans = self.ids.loans
-        loans.clear_widgets()
+        # An account arrives in parts (loans_pending): lines are updated in place, not rebuilt.
+        lines: list[dict[str, Any]] = []
         for loan in account.loans:
             due = tr("Due {date}").format(date=loan.due_display or loan.due_date) if loan.due_date else "\u2026"
             if loan.overdue:
                 due = tr("Overdue! Was due {date}").format(date=loan.due_display or loan.due_date)
-            loans.add_widget(LoanLine(item_id=loan.item_id, title=app.shape(loan.title or loan.item_id),
-                                      detail=app.shape(due), overdue=loan.overdue, can_renew=self.can_renew))
+            lines.append({"item_id": loan.item_id, "title": app.shape(loan.title or loan.item_id),
+                          "detail": app.shape(due), "overdue": loan.overdue, "can_renew": self.can_renew})
         if not account.loans:
-            loans.add_widget(KLabel(text=tr("You have nothing on loan."), tone="muted"))
-        holds = self.ids.holds
-        holds.clear_widgets()
-        for hold in account.holds_ready:
-            holds.add_widget(KLabel(text=app.shape("\u2605 " + (hold.title or hold.item_id))))
-        if not account.holds_ready:
-            holds.add_widget(KLabel(text=tr("No holds are waiting for you."), tone="muted"))
-        fines = self.ids.fines
-        fines.clear_widgets()
-        for fine in account.fines:
-            amount = fine.amount_display or app.money(fine.amount, account.currency)
-            fines.add_widget(KLabel(text=app.shape(f"{fine.description or fine.fee_id}: {amount}")))
+            lines.append({"text": tr("You have nothing on loan."), "tone": "muted"})
+        _fill(self.ids.loans, lines)
+        texts = [{"text": app.shape("\u2605 " + (hold.title or hold.item_id)), "tone": "text"}
+                 for hold in account.holds_ready]
+        _fill(self.ids.holds, texts or [{"text": tr("No holds are waiting for you."), "tone": "muted"}])
+        _fill(self.ids.fines, [{"text": app.shape(f"{fine.description or fine.fee_id}: "
+                                                  f"{fine.amount_display or app.money(fine.amount, account.currency)}"),
+                                "tone": "text"} for fine in account.fines])
         counts = [app.ngettext("{n} item on loan", "{n} items on loan", len(account.loans)).format(n=len(account.loans))]
         if account.overdue_count:
             counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
@@ -92,6 +88,26 @@ class AccountScreen(KioskScreen):
 
     def finish(self) -> None:
         self.station.finish()
+
+
+def _fill(box: Any, lines: list[dict[str, Any]]) -> None:
+    """Show ``lines`` in ``box``: a loan's (``item_id`` ...) as a LoanLine, others
+    (``text``, ``tone``) as a KLabel; the widgets already there are reused."""
+    children = list(reversed(box.children))          # top to bottom
+    for i, line in enumerate(lines):
+        kind = LoanLine if "item_id" in line else KLabel
+        if i < len(children) and type(children[i]) is kind:
+            for key, value in line.items():
+                setattr(children[i], key, value)
+            continue
+        for extra in children[i:]:
+            box.remove_widget(extra)
+        children = children[:i]
+        widget = kind(**line)
+        box.add_widget(widget)
+        children.append(widget)
+    for extra in children[len(lines):]:
+        box.remove_widget(extra)
 
 
 __all__ = ["AccountScreen", "LoanLine", "KButton"]

@@ -4,6 +4,7 @@ PIN pad and item rows."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kivy.clock import Clock
@@ -25,16 +26,42 @@ def load_kv(py_file: str) -> None:
         Builder.load_file(path)
 
 
+_NARROW: dict[type, type] = {}
+
+
+def _narrow(core_class: type) -> type:
+    """``core_class`` (Kivy's text provider) rendering wrapped text into a texture
+    as wide as its longest line, not as wide as ``text_size``: a short title in
+    a wide row is a small texture (memory, and fewer pixels to blend)."""
+    found = _NARROW.get(core_class)
+    if found is None:
+        def render(self: Any, real: bool = False) -> Any:
+            size = getattr(core_class, "render")(self, real)
+            if real or not self.text_size[0] or self.options["halign"] == "justify":
+                return size
+            return max(2, min(size[0], math.ceil(self._internal_size[0]))), size[1]
+        found = _NARROW[core_class] = type(f"Narrow{core_class.__name__}", (core_class,), {"render": render})
+    return found
+
+
 class FreshTexture:
-    """Mixed into labels: changed text is drawn into a new texture.
+    """Mixed into labels: changed text is drawn into a new texture, as wide as its text.
 
     Kivy rewrites a label's texture in place when the new text renders to the
     same size. A GL driver must then finish every queued draw that reads the
     old texture first; with software GL (llvmpipe) that stalls the frame and
     keeps another frame's worth of rendering memory. A new texture needs
-    neither: the old one is released once nothing draws with it."""
+    neither: the old one is released once nothing draws with it. The texture
+    is as wide as the longest line (:func:`_narrow`); the kv rule places it by
+    ``halign``."""
 
     _label: Any
+
+    def _create_label(self) -> None:
+        super()._create_label()  # type: ignore[misc]
+        core = type(self._label)
+        if core not in _NARROW.values():
+            self._label.__class__ = _narrow(core)
 
     def texture_update(self, *largs: Any) -> None:
         self._label.texture = None
