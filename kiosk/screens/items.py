@@ -26,6 +26,7 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.widgets import load_kv
 
 MARKS = {"ok": "\u2714", "error": "\u2716", "warn": "!", "text": "\u2026"}
+PREPARE_AFTER = 1.0      # seconds after start-up: the rows are built while the attract screen waits
 
 _HEIGHTS: dict[tuple[str, float, float, bool], float] = {}     # measured text heights, bounded
 
@@ -78,9 +79,37 @@ class ItemsScreen(KioskScreen):
         theme = self.app.theme
         theme.bind(f_body=self._remeasure_trigger, unit=self._remeasure_trigger, touch=self._remeasure_trigger)
         self.ids.rows.bind(width=self._remeasure_trigger)
+        Clock.schedule_once(lambda _dt: self.prepare_rows(), PREPARE_AFTER)
+
+    def prepare_rows(self, count: int | None = None) -> None:
+        """Build the row widgets ahead, one per frame while the kiosk waits for a
+        patron: building one from its kv rule takes longer than a frame should,
+        so a stack must find them ready. ``count``: enough to fill the list."""
+        from kivy.core.window import Window
+
+        from kiosk.screens.widgets import ItemRow
+
+        if count is None:
+            count = int(Window.height / max(1.0, self.app.theme.touch)) + 2
+        adapter = self.ids.rows.view_adapter
+        blank = {"key": "", "item_id": "", "tone": "text", "mark": "", "title": "", "detail": "",
+                 "action_text": "", "action": None, "fit": None}
+
+        def build(_dt: float, left: int) -> None:
+            if left <= 0 or self.lines:
+                return
+            # Left with the list's spare (dirty) views, under an index no line has: the list
+            # takes it for its next row.
+            adapter.dirty_views[ItemRow][-left] = adapter.create_view(-left, blank, ItemRow)
+            Clock.schedule_once(lambda dt: build(dt, left - 1), 0)
+        build(0.0, count)
 
     def on_pre_enter(self, *_: Any) -> None:
         self.refresh_count()
+        self.ids.rows.reclip()
+
+    def on_pos(self, *_: Any) -> None:
+        self.ids.rows.reclip()      # the list's scissor is in window coordinates
 
     def reset(self, mode: str) -> None:
         self.mode = mode

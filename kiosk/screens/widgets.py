@@ -9,14 +9,16 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
 
 from kiosk.screens.theme import DirBox, needs_shaping, shape, shape_uncached
 
-__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "RowAction", "DirBox", "load_kv"]
+__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "RowAction", "ClippedRecycleView", "DirBox", "load_kv"]
 
 
 def load_kv(py_file: str) -> None:
@@ -185,6 +187,25 @@ class ItemRow(DirBox):
     def run_action(self) -> None:
         if self.action is not None:
             self.action()
+
+
+class ClippedRecycleView(RecycleView):
+    """A RecycleView that clips its rows with the GL scissor instead of the
+    stencil buffer (``widgets.kv`` replaces StencilView's canvas): with software
+    GL the stencil test on every row's pixels cost a third of a frame. The
+    scissor is a window rectangle (:attr:`clip`), kept up to date by
+    :meth:`reclip` when the view or its screen moves."""
+
+    clip = ListProperty([0, 0, 1, 1])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fbind("pos", self.reclip)
+        self.fbind("size", self.reclip)
+
+    def reclip(self, *_: Any) -> None:
+        x, y = self.to_window(self.x, self.y)
+        self.clip = [int(x), int(y), max(1, int(self.width)), max(1, int(self.height))]
 
 
 class RowAction(KButton):

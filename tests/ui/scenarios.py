@@ -361,8 +361,42 @@ def burst(d: UIDriver, rig: Any, out: Path) -> None:
     d.screenshot(out / "burst.png")
 
 
+def long_stack(d: UIDriver, rig: Any, out: Path) -> None:
+    """Forty lines: rows are built once and reused (only those on screen exist), each
+    line changes in place from pending to its result, the newest stays in view."""
+    from kiosk.events import ItemResult, ItemStatus
+    from kiosk.screens.widgets import ItemRow
+
+    d.wait_screen("attract")
+    login(d, rig)
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    ids = [f"3999999999{n:04d}" for n in range(40)]
+    screen = d.app.root_screen("items")
+
+    def rows() -> list[Any]:
+        return [w for w in walk(screen.ids.rows) if isinstance(w, ItemRow)]
+    for status in (ItemStatus.PENDING, ItemStatus.BORROWED):
+        for item in ids:
+            d.call(lambda item=item, status=status: d.app._deliver(ItemResult(
+                item, "borrow", status, "Borrowed. Due Dec 24." if status is ItemStatus.BORROWED else "",
+                title=f"Book {item[-2:]}", secured=False if status is ItemStatus.BORROWED else True)))
+        d.wait_for(lambda: len(screen.ids.rows.data) == len(ids), "forty lines", timeout=15)
+    d.wait_text("40 items borrowed", timeout=15)
+    d.settle(0.3)
+    built = d.call(lambda: len(rows()))
+    check(0 < built < 15, f"{built} row widgets for 40 lines: rows are not reused")
+    lines = d.call(lambda: [dict(line) for line in screen.ids.rows.data])
+    check([line["item_id"] for line in lines] == ids, "lines not in the order they came")
+    check(all(line["mark"] == "\u2714" and "Due Dec 24" in line["detail"] for line in lines),
+          "a line did not change to its result in place")
+    shown = d.call(lambda: sorted((r.item_id for r in rows() if r.parent is not None)))
+    check(ids[-1] in shown, f"the newest line is not in view: {shown}")
+    d.screenshot(out / "long-stack.png")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "arabic": arabic, "idle": idle, "burst": burst,
+    "arabic": arabic, "idle": idle, "burst": burst, "long_stack": long_stack,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 
