@@ -209,7 +209,14 @@ class KioskApp(App):
 
     # -- helpers for screens and kv ---------------------------------------------------
     def root_screen(self, name: str) -> Any:
-        return self.shell.sm.get_screen(name)
+        sm = self.shell.sm
+        if not sm.has_screen(name):
+            from kiosk.screens import build_later
+
+            later = build_later(name)
+            if later is not None:
+                sm.add_widget(later)
+        return sm.get_screen(name)
 
     @staticmethod
     def shape(text: str) -> str:
