@@ -130,6 +130,7 @@ class KButton(FreshTexture, ButtonBehavior, Label):
     kind = StringProperty("primary")
     icon = StringProperty("")
     selected = BooleanProperty(False)
+    outlined = BooleanProperty(False)   # set by the kv rule: quiet buttons and high contrast
 
     def on_text(self, _: Any, value: str) -> None:
         if needs_shaping(value):   # deferred for the same reason as KLabel's
