@@ -5,8 +5,9 @@ render.
 Every event and view is a frozen dataclass: plain data, safe to hand from the
 station's worker thread to the UI thread. Patron-facing text in them
 (``message`` fields) is already translated into the session's language;
-text from the ILS (``ils_message``, titles) is passed through unchanged, as
-the ILS sent it.
+text from the ILS (``ils_message``, titles) keeps the ILS's own words; in the
+patron, account, renewal and payment views each ILS message is framed as a
+quoted message from the library, and left out where the kiosk says the same.
 
 Events are delivered to :meth:`kiosk.station.facade.Station.subscribe` callbacks
 **on the station's worker threads**; the UI must re-schedule them onto its
@@ -90,8 +91,9 @@ class PatronView:
     can_borrow: bool = True
     can_renew: bool = True
     can_pay: bool = True
-    blocked_reason: str = ""                  # the ILS's words when borrowing is denied
-    ils_message: tuple[str, ...] = ()         # screen messages (AF), unchanged
+    blocked_reason: str = ""                  # why borrowing is denied, in the kiosk's words
+    ils_message: tuple[str, ...] = ()         # the ILS's screen messages (AF) home does not already say,
+                                              # each as "Message from the library: “…”" (text unchanged)
     fines_total: str = ""                     # "12.50"; "" when none
     currency: str = "USD"
     holds_ready: int = 0
@@ -189,7 +191,7 @@ class AccountView:
     can_renew: bool = True                    # false offline or when the ILS denies renewals
     can_pay: bool = True                      # false offline or without a payment device
     message: str = ""                         # translated notice (e.g. offline)
-    ils_message: tuple[str, ...] = ()
+    ils_message: tuple[str, ...] = ()         # as PatronView's: quoted, none the account already says
     loans_pending: int = 0                    # the last N loans still wait for title and due date (loading)
 
     @property

@@ -4,12 +4,20 @@ Markers (what the extractor in ``tools/i18n.py`` finds; use nothing else for
 patron-facing text):
 
 * Python: ``_("Borrow")`` where ``_ = translator(lang).gettext`` (or a
-  station's/session's current translator), ``ngettext("{n} item", "{n} items", n)``,
-  and ``N_("...")`` for strings defined at import time and translated later
+  station's/session's current translator), and ``N_("...")`` for strings
+  defined at import time and translated later
   (``translator(lang).gettext(MESSAGE)``). ``tr(...)``/``app.tr(...)`` are
   extracted too.
+* Counts: wherever a number of things is shown, use the plural forms, never
+  ``"item(s)"`` or a bare ``"(2)"`` after a singular word:
+  ``tr.nformat("{n} item", "{n} items", n)`` picks the language's form for
+  ``n`` (Arabic has six) and fills ``{n}`` with the number written the
+  locale's way (and any other ``{field}`` from keywords). A count defined at
+  import time is ``NP_("Borrowed ({n})", "Borrowed ({n})")``, shown with
+  ``tr.plural(MESSAGE, n)``. ``ngettext`` (unformatted) works as usual.
 * Kivy ``.kv`` files: ``app.tr("Borrow")`` or ``_("Borrow")`` (string literal
-  argument; the UI decides how it re-renders on a language switch).
+  argument; the UI decides how it re-renders on a language switch), and
+  ``app.nformat("{n} second", "{n} seconds", n)`` for counts.
 
 Placeholders use ``str.format`` names (``"Due {date}"``), never positional
 ``%s``, so translators may reorder them; catalogs must keep every placeholder
@@ -29,6 +37,7 @@ import functools
 import gettext as _gettext
 import io
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,9 +51,9 @@ from babel import numbers as _numbers
 
 __all__ = [
     "LANGUAGES", "DEFAULT_LANGUAGE", "DOMAIN", "LOCALE_DIR", "Language", "Translator",
-    "N_", "translator", "language", "available_languages", "reload_catalogs", "from_sip2_language",
+    "N_", "NP_", "Plural", "translator", "language", "available_languages", "reload_catalogs", "from_sip2_language",
     "to_sip2_language", "normalize", "is_rtl", "direction",
-    "format_date", "format_datetime", "format_time", "format_money", "format_number",
+    "format_date", "format_datetime", "format_time", "format_money", "format_number", "parse_due_date",
 ]
 
 log = logging.getLogger(__name__)
@@ -99,6 +108,20 @@ def to_sip2_language(lang: str | None) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it now (deferred)."""
     return message
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A count message with its English singular and plural (see :func:`NP_`)."""
+
+    singular: str
+    plural: str
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Mark a count message for extraction, translated later with
+    ``tr.plural(MESSAGE, n)``."""
+    return Plural(singular, plural)
 
 
 @dataclass(frozen=True)
@@ -174,6 +197,27 @@ def _babel_locale(lang: str | None) -> Locale:
 
 
 # -- formatting -------------------------------------------------------------------
+
+_SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_due_date(text: str | date | None) -> date | str | None:
+    """A due date from an ILS: SIP2's ``YYYYMMDDZZZZHHMMSS`` or ISO ``2026-12-07``
+    become a :class:`date` (formatted per language later); anything else is
+    kept as the ILS's own text and printed unchanged."""
+    if text is None or isinstance(text, date):
+        return text
+    value = text.strip()
+    for pattern in (_SIP2_DATE, _ISO_DATE):
+        match = pattern.match(value)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                break
+    return value or None
+
 
 def format_date(value: date | datetime | None, lang: str | None, format: str = "medium") -> str:
     """A date as people of ``lang`` write it (``Dec 7, 2026``, ``7 dic 2026``);
@@ -263,6 +307,15 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalog.ngettext(singular, plural, n)
+
+    def nformat(self, singular: str, plural: str, n: int, **fields: object) -> str:
+        """The form of this language for ``n`` things, with ``{n}`` written the
+        locale's way and the other ``{field}`` s filled from ``fields``."""
+        return self._catalog.ngettext(singular, plural, n).format(n=self.format_number(n), **fields)
+
+    def plural(self, message: Plural, n: int, **fields: object) -> str:
+        """:meth:`nformat` for a message marked with :func:`NP_`."""
+        return self.nformat(message.singular, message.plural, n, **fields)
 
     def pgettext(self, context: str, message: str) -> str:
         return self._catalog.pgettext(context, message)

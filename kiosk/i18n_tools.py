@@ -25,7 +25,7 @@ from kiosk.i18n import _BABEL_LOCALE, DOMAIN, LANGUAGES, LOCALE_DIR
 PACKAGE_DIR = Path(__file__).resolve().parent
 KEYWORDS: dict[str, Any] = {
     "_": None, "gettext": None, "N_": None, "tr": None,
-    "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+    "ngettext": (1, 2), "nformat": (1, 2), "NP_": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
 }
 COMMENT_TAGS = ("Translators:", "TRANSLATORS:")
 # Source folders that never hold patron-facing text (protocol codecs, tools).
@@ -185,6 +185,14 @@ def check(languages: Iterable[str] | None = None, locale_dir: Path = LOCALE_DIR,
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if message.fuzzy or not all(strings):
                 problems.append(Problem(lang, key, "untranslated" if not message.fuzzy else "fuzzy"))
+                continue
+            if isinstance(entry.msgid, tuple) != isinstance(message.id, tuple):
+                problems.append(Problem(lang, key, "plural in the source, not in the catalog"
+                                        if isinstance(entry.msgid, tuple) else "plural in the catalog only"))
+                continue
+            if isinstance(entry.msgid, tuple) and len(strings) != catalog.num_plurals:
+                problems.append(Problem(lang, key, f"{len(strings)} plural forms, Plural-Forms says "
+                                                   f"{catalog.num_plurals}"))
                 continue
             sources = entry.msgid if isinstance(entry.msgid, tuple) else (entry.msgid,)
             wanted = set().union(*(_fields(s) for s in sources))

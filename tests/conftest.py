@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging
 import os
 import threading
 from typing import Any, Iterator
@@ -62,3 +63,19 @@ def webhook_capture() -> Iterator[WebhookCapture]:
     capture.server.shutdown()
     capture.server.server_close()
     capture.thread.join(5)
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """Each test leaves the root logger as it found it. A test that runs
+    ``kiosk.cli.main`` in-process installs the command's stdout handler there,
+    bound to that test's captured stdout; left behind, every later warning
+    (a station thread going offline in another test) ends in
+    "--- Logging error ---" once that capture is closed."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)

@@ -20,3 +20,16 @@ def test_licence_is_stated_and_shipped() -> None:
     assert "## Licence" in README and declared in README
     assert "GNU GENERAL PUBLIC LICENSE" in (ROOT / "LICENSE").read_text(encoding="utf-8")[:200]
     assert "Version 3" in (ROOT / "LICENSE").read_text(encoding="utf-8")[:200]
+
+
+def test_every_command_is_in_the_command_table() -> None:
+    from kiosk.cli import COMMANDS
+
+    table = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `kiosk ")]
+    missing = [name for name in COMMANDS if not any(row.startswith(f"| `kiosk {name}") for row in rows)]
+    assert missing == [], f"commands missing from the README's command table: {missing}"
+
+
+def test_the_tag_pipe_is_documented() -> None:
+    assert "kiosk tag encode --item ID \\| kiosk tag decode -" in README

@@ -26,10 +26,9 @@ from typing import Callable, Sequence
 from kiosk.circulation.context import Context, due_display, ils_words
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import AccountView, FineView, HoldView, ItemResult, ItemStatus, LoanView, PaymentResult, RenewResult
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, Translator, parse_due_date
 from kiosk.store.journal import Kind, Outcome
 from kiosk.drivers.payment import PaymentAdapter, PaymentUnavailable, to_amount
-from kiosk.receipts.model import parse_due_date
 from kiosk.circulation.session import Patron
 from kiosk.sip2 import messages as m
 

@@ -23,10 +23,9 @@ from typing import Callable, Sequence
 from kiosk.config import Config
 from kiosk.drivers.rfid.base import RFIDReader, uid_hex
 from kiosk.errors import DeviceError, TagError
-from kiosk.i18n import N_, Translator
+from kiosk.i18n import N_, Translator, parse_due_date
 from kiosk.store.journal import Journal
 from kiosk.store.offline import OfflineDesk
-from kiosk.receipts.model import parse_due_date
 from kiosk.sip2.api import ILSClient
 from kiosk.tags.security import SecurityPolicy
 
@@ -71,7 +70,6 @@ class M:
     RETURNED = N_("Returned. Thank you.")
     RETURNED_OFFLINE = N_("Returned. The library system is offline; your return is recorded and will be sent "
                           "to it later.")
-    RETURN_HOLD = N_("Returned. Another patron has reserved this item: please put it on the hold shelf.")
     RETURN_TRANSIT = N_("Returned. This item belongs at another branch: please leave it at the desk.")
     RETURN_SORT_BIN = N_("Returned. Please put this item in the bin marked {bin}.")
     RETURN_DESK = N_("Returned. Please leave this item at the desk.")
@@ -94,6 +92,7 @@ class CirculationRules:
     write_retries: int = 3
     isil: str = ""
     currency: str = "USD"
+    return_place: str = "pad"                 # pad | slot | desk: where a patron leaves a hold to set aside
 
     @classmethod
     def from_config(cls, cfg: Config) -> "CirculationRules":
@@ -102,7 +101,7 @@ class CirculationRules:
                    security_failure=circ.security_failure, multipart=circ.multipart,
                    anonymous_return=circ.anonymous_return, barcode_items=circ.barcode_items,
                    write_retries=cfg.devices.rfid.write_retries, isil=cfg.station.isil,
-                   currency=cfg.station.currency or "USD")
+                   currency=cfg.station.currency or "USD", return_place=circ.return_place)
 
 
 @dataclass(frozen=True)

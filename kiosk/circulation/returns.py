@@ -13,6 +13,11 @@ and the tag secured: the item is back in the building either way.
 Alerts (3M SIP2 2.00 checkin response "alert", CL sort bin; Koha's CV alert
 type: 01 hold here, 02 hold at another branch, 04 in transit, 05 transit for
 a hold) map to :class:`kiosk.events.Instruction`.
+
+An item on hold for another patron here is for staff to set aside: the patron
+cannot reach the hold shelf, so they are told to leave it where this station
+takes returns (``[circulation] return_place``: on the pad, in the return slot,
+at the desk), and the journal entry says it is waiting to be set aside.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from kiosk.circulation.context import M, Context, ils_words
 from kiosk.drivers.rfid.base import parse_uid, uid_hex
 from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import Instruction, ItemResult, ItemStatus
-from kiosk.i18n import Translator, translator
+from kiosk.i18n import N_, Translator, translator
 from kiosk.store.journal import Kind, Outcome
 from kiosk.store.offline import OfflineRefused
 from kiosk.store.reconcile import item_truth
@@ -109,9 +114,20 @@ def instruction_for(alert: bool, alert_type: str, sort_bin: str) -> Instruction:
 
 
 _MESSAGES = {
-    Instruction.NONE: M.RETURNED, Instruction.HOLD_SHELF: M.RETURN_HOLD, Instruction.TRANSIT: M.RETURN_TRANSIT,
+    Instruction.NONE: M.RETURNED, Instruction.TRANSIT: M.RETURN_TRANSIT,
     Instruction.SORT_BIN: M.RETURN_SORT_BIN, Instruction.DESK: M.RETURN_DESK,
 }
+#: An item on hold for another patron, by where this station takes returns (``[circulation] return_place``).
+RETURN_HOLD = {
+    "pad": N_("Returned. Another patron has reserved this item: please leave it on the pad, "
+              "and staff will set it aside for them."),
+    "slot": N_("Returned. Another patron has reserved this item: please put it in the return slot, "
+               "and staff will set it aside for them."),
+    "desk": N_("Returned. Another patron has reserved this item: please leave it at the desk, "
+               "and staff will set it aside for them."),
+}
+#: The journal's word to staff (never names the patron the hold is for).
+HOLD_NOTE = "on hold for another patron here: staff to set it aside for the hold shelf"
 
 
 class ReturnProcessor:
@@ -192,17 +208,18 @@ class ReturnProcessor:
         uids = tuple(uid_hex(u) for u in tags)
         journal = self.ctx.journal
         message = self._message(instruction, facts.get("sort_bin", ""), offline, tr, facts.get("alert", False))
+        hold = HOLD_NOTE if instruction is Instruction.HOLD_SHELF else ""
         if not tags:
-            journal.record_outcome(entry, Outcome.DONE, "no tag")
+            journal.record_outcome(entry, Outcome.DONE, "; ".join(filter(None, ("no tag", hold))))
             return ReturnOutcome(item_id, True, not offline, offline, None, instruction, message,
                                  entry_id=entry, uids=uids, **facts)
         result = self.ctx.security.write(tags, secured=True)
         if result.ok:
-            journal.record_outcome(entry, Outcome.DONE, "secured")
+            journal.record_outcome(entry, Outcome.DONE, "; ".join(filter(None, ("secured", hold))))
             return ReturnOutcome(item_id, True, not offline, offline, True, instruction, message,
                                  entry_id=entry, uids=uids, **facts)
         # Checked in but the gates would not notice it leaving: staff must re-secure it.
-        detail = f"returned but not secured: {result.detail}"
+        detail = "; ".join(filter(None, (f"returned but not secured: {result.detail}", hold)))
         journal.record_outcome(entry, Outcome.STAFF, detail)
         return ReturnOutcome(item_id, True, not offline, offline, False, Instruction.DESK, tr(M.RETURN_NOT_SECURED),
                              entry_id=entry, detail=detail, uids=uids, **facts)
@@ -214,6 +231,8 @@ class ReturnProcessor:
         if instruction is Instruction.SORT_BIN and not alert:
             # A routine CL is for the sorter and staff; the patron just leaves it.
             return tr(M.RETURNED)
+        if instruction is Instruction.HOLD_SHELF:
+            return tr(RETURN_HOLD[self.ctx.rules.return_place])
         return tr(_MESSAGES[instruction]).format(bin=sort_bin)
 
     def _offline(self, item_id: str, tags: tuple[bytes, ...], patron_id: str, session_id: str,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -86,7 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(args.verbose)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()          # a reader that went away shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `kiosk tag encode --json | head -c1`: stop quietly, as cat does, with
+        # what a shell reports for a writer killed by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KioskError as exc:
         print(f"kiosk {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -8,14 +8,19 @@ import json
 import sys
 
 from kiosk.config.loader import load_config
+from kiosk.config.production import production_warnings
 from kiosk.errors import ConfigError
 from kiosk.staff import hash_secret
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    check = sub.add_parser("check-config", description="Validate a station config file and report every error.")
+    check = sub.add_parser("check-config", description=(
+        "Validate a station config file and report every error, including device strings (checked by the "
+        "drivers' own parsers; nothing is opened). Also warns about settings a station in service should "
+        "not run with, such as an example password or no way into staff mode."))
     check.add_argument("file", help="TOML config file")
     check.add_argument("--show", action="store_true", help="print the effective settings (secrets masked)")
+    check.add_argument("--strict", action="store_true", help="warnings count as errors (exit status 1)")
     check.set_defaults(func=check_config)
 
     hash_pin = sub.add_parser("hash-pin", description="Make a salted scrypt hash of a staff PIN or badge id for [staff].")
@@ -33,7 +38,14 @@ def check_config(args: argparse.Namespace) -> int:
         return 1
     if args.show:
         print(json.dumps(config.as_dict(mask_secrets=True), indent=2, ensure_ascii=False, default=list))
-    print(f"{args.file}: OK")
+    warnings = production_warnings(config)
+    for line in warnings:
+        print(f"  warning: {line}", file=sys.stderr)
+    count = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    if warnings and args.strict:
+        print(f"{args.file}: not ready for service{count}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: OK{count}")
     return 0
 
 

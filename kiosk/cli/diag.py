@@ -23,6 +23,20 @@ from dataclasses import asdict
 from kiosk.config import load_config
 from kiosk.drivers.diag import list_drivers, run_diag
 
+DESCRIPTION = """\
+Check every device the station's config names: open it, run a safe
+self-test, close it, and print one line per device:
+
+  PASS  the device works
+  FAIL  a required device does not: the kiosk would be out of service
+  WARN  an optional device does not: it would switch itself off
+  SKIP  not fitted
+
+Nothing is written to a tag. The RFID pad counts the tags on it, the printer
+reports its status and prints a short test slip (--no-print skips it), and
+with a prompt wait the scanner and card reader ask you to scan a barcode or
+tap a card. Exit status 1 when a required device fails, else 0."""
+
 
 def diag_command(args: argparse.Namespace) -> int:
     if args.list_drivers:
@@ -55,7 +69,8 @@ def diag_command(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("diag", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = sub.add_parser("diag", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="example: kiosk diag --config /etc/kiosk/kiosk.toml --no-print")
     parser.add_argument("--config", metavar="FILE", help="station config file (TOML)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--no-print", action="store_true", help="do not print a printer test slip")

@@ -8,9 +8,13 @@
     kiosk journal reprint  [ID]                       print the last (or a given) receipt again
     kiosk journal purge    --days N                   delete settled entries older than N days (privacy)
 
-The journal lives at ``DATA_DIR/journal.sqlite3`` (``station.data_dir``) unless
-``--journal`` says otherwise. Patron ids are masked unless ``--full-ids``;
-PINs are never stored.
+The config is ``--config FILE``, else the installed station's
+(``$KIOSK_CONFIG`` or ``/etc/kiosk/kiosk.toml``); a missing one is an error,
+never a silent fall-back to the demo settings. The journal lives at
+``DATA_DIR/journal.sqlite3`` (``station.data_dir``) unless ``--journal`` says
+otherwise, and every action says which file it read. The read-only actions
+(status, list) never create a journal. Patron ids are masked unless
+``--full-ids``; PINs are never stored.
 
 Every action reads the config and the journal; what only one action needs (the
 SIP2 client, the receipt desk, recovery with the RFID pad) is imported by that
@@ -25,7 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
+from kiosk.config.installed import RETURNBIN_CONFIG, installed_config
 from kiosk.logs import mask_patron_id
 from kiosk.store.journal import Entry, Journal, default_journal_path
 
@@ -33,8 +38,10 @@ from kiosk.store.journal import Entry, Journal, default_journal_path
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "journal", description="The transaction journal: status, staff list, replay, recovery.")
-    parser.add_argument("--config", help="station config file (default: the demo settings)")
-    parser.add_argument("--journal", help="journal file (default: DATA_DIR/journal.sqlite3)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="station config file (default: $KIOSK_CONFIG or /etc/kiosk/kiosk.toml, "
+                             "the installed station's)")
+    parser.add_argument("--journal", metavar="FILE", help="journal file (default: DATA_DIR/journal.sqlite3)")
     commands = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     commands.add_parser("status", help="counts of unfinished, queued and flagged entries")
     listing = commands.add_parser("list", help="recent entries, newest first")
@@ -60,13 +67,39 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace) -> Any:
-    return load_config(args.config)
+READ_ONLY = ("status", "list")
 
 
-def _journal(args: argparse.Namespace, config: Any) -> Journal:
-    path = Path(args.journal) if args.journal else default_journal_path(config.data_dir)
-    return Journal(path)
+class JournalNotFound(Exception):
+    """What to tell staff when there is no config or no journal to read."""
+
+
+def _config(args: argparse.Namespace) -> Config | None:
+    """The station's config: ``--config``, else the installed one. None when
+    only ``--journal`` is needed (a read-only action on a given file)."""
+    if args.config:
+        return load_config(args.config)
+    path = installed_config()
+    if path.is_file():
+        return load_config(path)
+    if args.journal and args.journal_command in READ_ONLY:
+        return None
+    raise JournalNotFound(f"no --config given and the installed station's config {path} does not exist; "
+                          f"pass --config FILE (a return bin: --config {RETURNBIN_CONFIG}) or --journal FILE")
+
+
+def _journal_path(args: argparse.Namespace, config: Config | None) -> Path:
+    if args.journal:
+        path = Path(args.journal)
+    elif config is not None:
+        path = default_journal_path(config.data_dir)
+    else:
+        raise JournalNotFound("no --config and no --journal given")
+    if args.journal_command in READ_ONLY and not path.is_file():
+        source = f" (station.data_dir of {config.source})" if config is not None and not args.journal else ""
+        raise JournalNotFound(f"no journal at {path}{source}: this station has recorded nothing there yet; "
+                              "check the path")
+    return path
 
 
 def _row(entry: Entry, full: bool) -> dict[str, Any]:
@@ -93,9 +126,17 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = _config(args)
-    with _journal(args, config) as journal:
-        action = args.journal_command
+    try:
+        config = _config(args)
+        path = _journal_path(args, config)
+    except JournalNotFound as exc:
+        print(f"kiosk journal: {exc}", file=sys.stderr)
+        return 2
+    action = args.journal_command
+    # Say which file was read; JSON output stays pure on stdout.
+    print(f"journal {path}" + (f" (config {config.source})" if config is not None and config.source else ""),
+          file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+    with Journal(path) as journal:
         if action == "status":
             counts = journal.counts()
             print(f"unfinished: {counts['unfinished']}  queued offline: {counts['pending']}  "
@@ -124,12 +165,15 @@ def run(args: argparse.Namespace) -> int:
         if action == "purge":
             print(f"{journal.purge(args.days)} settled entries deleted")
             return 0
+        if config is None:      # only the read-only actions go without the station's config
+            print(f"kiosk journal: {action} needs the station's config (--config FILE)", file=sys.stderr)
+            return 2
         if action == "reprint":
             return _reprint(config, journal, args.id)
         return _with_ils(config, journal, action, getattr(args, "min_age", 120.0))
 
 
-def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
+def _reprint(config: Config, journal: Journal, receipt_id: int | None) -> int:
     # Per-action import: the receipt desk and the printer drivers, for `reprint` only.
     from kiosk.drivers.registry import open_device
     from kiosk.receipts.desk import ReceiptDesk
@@ -147,7 +191,7 @@ def _reprint(config: Any, journal: Journal, receipt_id: int | None) -> int:
     return 0 if result.ok else 1
 
 
-def _with_ils(config: Any, journal: Journal, action: str, min_age: float = 120.0) -> int:
+def _with_ils(config: Config, journal: Journal, action: str, min_age: float = 120.0) -> int:
     # Per-action imports: the SIP2 client here, then the replayer or recovery.
     from kiosk.sip2.client import SIP2Client, SIP2Settings
 

@@ -43,6 +43,31 @@ def parse_hex(text: str) -> bytes:
         raise CLIInputError(f"not hex: character {bad!r}") from None
 
 
+_ENCODE_SUMMARY = re.compile(r"model (?P<model>\S+), DSFID (?P<dsfid>[0-9A-Fa-f]{2}), \d+ bytes")
+
+
+def parse_tag_input(text: str) -> tuple[bytes, int | None]:
+    """User memory (and the DSFID when the input names one) from what staff
+    paste or pipe in: hex as reader tools print it, the output of
+    ``kiosk tag encode`` (plain: the hex line, then its block table), or the
+    JSON of ``kiosk tag encode --json`` / ``kiosk tag decode --json``."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise CLIInputError(f"input looks like JSON but is not: {exc.msg} (line {exc.lineno})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("hex"), str):
+            raise CLIInputError('JSON input needs a "hex" field (as kiosk tag encode --json prints)')
+        dsfid = document.get("dsfid")
+        return parse_hex(document["hex"]), parse_byte(dsfid, "DSFID") if isinstance(dsfid, str) else None
+    lines = stripped.splitlines()
+    summary = _ENCODE_SUMMARY.match(lines[1].strip()) if len(lines) > 1 else None
+    if summary:       # encode's plain output: the hex is its first line, the table repeats it
+        return parse_hex(lines[0]), int(summary["dsfid"], 16)
+    return parse_hex(text), None
+
+
 def parse_byte(text: str, what: str) -> int:
     """A byte written in hex (``06``, ``0x06``, ``3E``)."""
     try:
@@ -59,7 +84,9 @@ def register(subparsers: Any) -> None:
     sub = tag.add_subparsers(dest="tag_command", metavar="ACTION")
 
     dec = sub.add_parser("decode", help="show what a tag's user memory holds",
-                         description="Decode tag user memory given as hex (spaces and colons allowed).")
+                         description="Decode tag user memory given as hex (spaces and colons allowed). "
+                                     "With '-' it reads standard input, which may also be the output of "
+                                     "`kiosk tag encode` (plain or --json): kiosk tag encode ... | kiosk tag decode -")
     dec.add_argument("hex", nargs="+", metavar="HEX", help="user memory bytes in hex; '-' reads standard input")
     dec.add_argument("--dsfid", help="the tag's DSFID in hex (06 = ISO 28560-2), a hint for detection")
     dec.add_argument("--afi", help="the tag's AFI in hex, to show its security state (07 secured, C2 on loan)")
@@ -101,9 +128,11 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def run_decode(args: argparse.Namespace) -> int:
     try:
-        text = sys.stdin.read() if args.hex == ["-"] else " ".join(args.hex)
-        data = parse_hex(text)
-        dsfid = parse_byte(args.dsfid, "DSFID") if args.dsfid is not None else None
+        if args.hex == ["-"]:
+            data, hint = parse_tag_input(sys.stdin.read())
+        else:
+            data, hint = parse_hex(" ".join(args.hex)), None
+        dsfid = parse_byte(args.dsfid, "DSFID") if args.dsfid is not None else hint
         afi = parse_byte(args.afi, "AFI") if args.afi is not None else None
     except CLIInputError as exc:
         return _fail(str(exc))
@@ -238,7 +267,7 @@ def run_write(args: argparse.Namespace) -> int:
                 failures += not report.ok
     finally:
         reader.close()
-    print(f"{done - failures} of {done} tag(s) programmed", flush=True)
+    print(f"{done - failures} of {done} tag{'' if done == 1 else 's'} programmed", flush=True)
     return 1 if failures else 0
 
 

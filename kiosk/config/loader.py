@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, cast
 
 from kiosk.config.schema import Section, Values, suggest
 from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
-from kiosk.config.typed import (BarcodesSection, CirculationSection, DevicesSection, MonitoringSection,
-                                OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section, StaffSection,
-                                StationSection, UISection)
+from kiosk.config.typed import (AccessibilitySection, BarcodesSection, CirculationSection, DevicesSection,
+                                MonitoringSection, OfflineSection, ReceiptSection, ReturnBinSection, SIP2Section,
+                                StaffSection, StationSection, UISection)
 from kiosk.config.types import PathValue
 from kiosk.drivers import registry
 from kiosk.errors import ConfigError
@@ -109,6 +109,10 @@ class Config:
     def returnbin(self) -> ReturnBinSection:
         return cast(ReturnBinSection, self._sections["returnbin"])
 
+    @property
+    def accessibility(self) -> AccessibilitySection:
+        return cast(AccessibilitySection, self._sections["accessibility"])
+
     def section_names(self) -> list[str]:
         return list(self._sections)
 
@@ -165,16 +169,16 @@ def _resolve_paths(section: Section, values: dict[str, Any], base_dir: Path) -> 
             values[key.name] = os.path.normpath(base_dir / value)
 
 
-def _check_device_scheme(family: str, spec: str, errors: list[str]) -> None:
+def _check_device(family: str, values: dict[str, Any], errors: list[str]) -> None:
+    """The driver's own parser on the device string and the family's options:
+    check-config rejects what opening would (nothing is opened)."""
+    options = {k: v for k, v in values.items() if k not in {key.name for key in DEVICE_COMMON}}
     try:
-        known = registry.drivers(family)
+        problem = registry.check_device_string(family, values["driver"], options)
     except ImportError:
         return  # a family whose drivers cannot load is reported when it is opened
-    scheme, _ = registry.split_spec(spec)
-    if known and scheme not in {e.scheme for e in known}:
-        forms = "; ".join(e.grammar for e in known)
-        errors.append(f"devices.{family}.driver: unknown device string {spec!r}"
-                      f"{suggest(scheme, [e.scheme for e in known])} valid forms: {forms}")
+    if problem:
+        errors.append(f"devices.{family}.driver: {problem}")
 
 
 def validate(raw: Mapping[str, Any], base_dir: Path, check_devices: bool = True) -> tuple[dict[str, Values], dict[str, DeviceValues], list[str]]:
@@ -207,7 +211,7 @@ def validate(raw: Mapping[str, Any], base_dir: Path, check_devices: bool = True)
         parsed = section.validate(table, f"devices.{family}", errors)
         _resolve_paths(section, parsed, base_dir)
         if check_devices and parsed.get("driver"):
-            _check_device_scheme(family, parsed["driver"], errors)
+            _check_device(family, parsed, errors)
         devices[family] = DeviceValues(f"devices.{family}", parsed)
     return values, devices, errors
 

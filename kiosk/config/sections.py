@@ -34,6 +34,33 @@ class AudioDevice(ValueType):
     def describe(self) -> str:
         return "audio device string"
 
+
+@dataclass(frozen=True)
+class TextByLanguage(ValueType):
+    """A table from language code to text, e.g. ``[ui.footer_text_by_language]``
+    with ``es = "..."``; each code and each text is checked."""
+
+    text: String
+
+    def parse(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a table of language = \"text\", got {type(value).__name__}")
+        out = {}
+        for code, text in value.items():
+            try:
+                out[LANGUAGE.parse(code)] = self.text.parse(text)
+            except ValueError as exc:
+                raise ValueError(f"{code}: {exc}") from None
+        return out
+
+    def describe(self) -> str:
+        return "table of language = text"
+
+    @staticmethod
+    def pick(table: dict[str, str], default: str, lang: str) -> str:
+        """The text for ``lang`` (or its base language, ``es`` for ``es_MX``), else ``default``."""
+        return table.get(lang) or table.get(lang.split("_")[0]) or default
+
 STATION = Section("station", "Who this station is and where it keeps its data.", (
     Key("id", String(pattern=r"[A-Za-z0-9_.-]{1,64}", pattern_doc="letters, digits, . _ - (1-64)"), "kiosk-1",
         "Station identifier used in logs, metrics and webhooks."),
@@ -160,6 +187,9 @@ UI = Section("ui", "The touchscreen: look, lock-down and timeouts.", (
     Key("primary_colour", COLOUR, "#1B5E7A", "Brand colour of buttons and headers."),
     Key("accent_colour", COLOUR, "#F2A541", "Accent colour for highlights."),
     Key("footer_text", String(max_length=200), "", "Line at the bottom of every patron screen."),
+    Key("footer_text_by_language", TextByLanguage(String(max_length=200)), {},
+        "footer_text in other languages: a table [ui.footer_text_by_language] of LANG = \"text\" "
+        "(es, tl, ar...); a language without an entry shows footer_text."),
     Key("timeout_pin", Float(5, 600), 30.0, "Seconds of inactivity on the PIN pad before the warning."),
     Key("timeout_home", Float(5, 600), 45.0, "Seconds of inactivity on the home screen before the warning."),
     Key("timeout_borrow", Float(5, 600), 90.0, "Seconds of inactivity while borrowing before the warning."),
@@ -197,6 +227,9 @@ CIRCULATION = Section("circulation", "Rules that decide what patrons may do and 
         "Incomplete multi-part sets: refuse, lend with a warning, or send to the desk."),
     Key("anonymous_return", Boolean(), True, "Returns without logging in."),
     Key("barcode_items", Boolean(), True, "Items without a tag may be borrowed by scanning their barcode."),
+    Key("return_place", String(choices=("pad", "slot", "desk")), "pad",
+        "Where patrons leave an item they returned that staff must set aside (on hold for someone else): "
+        "on the pad, in the return slot, or at the desk."),
 ))
 
 BARCODES = Section("barcodes", "Rules that tell patron and item barcodes apart and validate them.", (
@@ -248,6 +281,9 @@ STAFF = Section("staff", "Staff mode access.", (
         (), "Staff badge ids as salted scrypt hashes (`kiosk hash-pin`)."),
     Key("max_failures", Integer(1, 20), 5, "Failed attempts before staff mode locks."),
     Key("lockout_seconds", Integer(10, 86400), 300, "How long staff mode stays locked."),
+    Key("badge_pattern", Regex(), "",
+        "Regular expression staff badges match in full: such cards are never patron cards, and a wrong one "
+        "counts as a failed staff attempt (empty = only scans that fit no patron or item rule count)."),
 ))
 
 MONITORING = Section("monitoring", "Webhooks, heartbeat and metrics for remote monitoring.", (

@@ -106,6 +106,7 @@ class UISection(SectionValues, Protocol):
     primary_colour: str
     accent_colour: str
     footer_text: str
+    footer_text_by_language: dict[str, str]
     timeout_pin: float
     timeout_home: float
     timeout_borrow: float
@@ -126,6 +127,7 @@ class CirculationSection(SectionValues, Protocol):
     multipart: Literal["refuse", "warn", "desk"]
     anonymous_return: bool
     barcode_items: bool
+    return_place: Literal["pad", "slot", "desk"]
 
 
 class BarcodesSection(SectionValues, Protocol):
@@ -179,17 +181,39 @@ class StaffSection(SectionValues, Protocol):
     badge_hashes: tuple[str, ...]
     max_failures: int
     lockout_seconds: int
+    badge_pattern: str
 
 
 class MonitoringSection(SectionValues, Protocol):
     """``[monitoring]``: Webhooks, heartbeat and metrics for remote monitoring."""
 
     webhook_url: str
+    webhook_urls: tuple[str, ...]
     webhook_timeout: float
+    webhook_connect_timeout: float
+    webhook_backoff: float
+    webhook_backoff_max: float
+    webhook_max_age: float
     webhook_retries: int
     heartbeat_interval: float
     metrics_host: str
     metrics_port: int
+
+
+class AccessibilitySection(SectionValues, Protocol):
+    """``[accessibility]``: Speech, keypad operation, more time, zoom and low reach (EN 301 549 5.1)."""
+
+    speech_default: bool
+    speech_on_keypad: bool
+    speech_rate: int
+    speech_volume: float
+    audio_device: str
+    voices: tuple[str, ...]
+    speech_timeout_factor: float
+    large_text_timeout_factor: float
+    zoom_max: float
+    zoom_step: float
+    low_layout: bool
 
 
 class ReturnBinSection(SectionValues, Protocol):
@@ -274,6 +298,14 @@ class PaymentDevice(DeviceSection, Protocol):
     """``[devices.payment]``: Payment terminal for fines."""
 
 
+class KeypadDevice(DeviceSection, Protocol):
+    """``[devices.keypad]``: Keypad for patrons who use the kiosk without touch or sight (numeric or audio-nav)."""
+
+    keymap: tuple[str, ...]
+    baud: int
+    framing: Literal["byte", "line"]
+
+
 class DevicesSection(Protocol):
     """``[devices]``: one table per device family."""
 
@@ -284,6 +316,7 @@ class DevicesSection(Protocol):
     sorter: SorterDevice
     display: DisplayDevice
     payment: PaymentDevice
+    keypad: KeypadDevice
 
     def __getitem__(self, family: str) -> DeviceSection: ...
 
@@ -296,10 +329,10 @@ class DevicesSection(Protocol):
 SECTION_TYPES: dict[str, type[Any]] = {
     "station": StationSection, "sip2": SIP2Section, "ui": UISection, "circulation": CirculationSection,
     "barcodes": BarcodesSection, "receipt": ReceiptSection, "offline": OfflineSection, "staff": StaffSection,
-    "monitoring": MonitoringSection, "returnbin": ReturnBinSection,
+    "monitoring": MonitoringSection, "returnbin": ReturnBinSection, "accessibility": AccessibilitySection,
 }
 #: Device family -> its typed face.
 DEVICE_TYPES: dict[str, type[Any]] = {
     "rfid": RFIDDevice, "scanner": ScannerDevice, "nfc": NFCDevice, "printer": PrinterDevice,
-    "sorter": SorterDevice, "display": DisplayDevice, "payment": PaymentDevice,
+    "sorter": SorterDevice, "display": DisplayDevice, "payment": PaymentDevice, "keypad": KeypadDevice,
 }

@@ -1,9 +1,10 @@
 """Demo mode: the ILS simulator, simulated devices and the kiosk UI together,
-with a virtual hardware panel (``kiosk demo``) or as a headless tour."""
+with a virtual hardware panel (``kiosk demo``) or as a headless tour.
 
-import os
+Importing this package sets up Kivy's and SDL's environment (a quiet
+console: :mod:`kiosk.demo.console`) before anything below imports Kivy.
+"""
 
-# Kivy parses sys.argv and writes log files on import unless told not to.
-os.environ.setdefault("KIVY_NO_ARGS", "1")
-os.environ.setdefault("KIVY_NO_FILELOG", "1")
-os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+from kiosk.demo.console import quiet_kivy
+
+quiet_kivy()

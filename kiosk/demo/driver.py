@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from kivy.base import EventLoop
 from kivy.clock import Clock
+from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
 
 from kiosk.errors import KioskError
@@ -35,42 +37,28 @@ def visible_text(widget: Any) -> str:
     return "\n".join(w.text for w in walk(widget) if isinstance(w, Label) and w.text and w.opacity > 0)
 
 
+class ScriptedTouch(MotionEvent):
+    """One finger at window position (x, y), fed through the event loop's
+    input path like a real touch (Kivy's own test helper needs pytest,
+    which an installed kiosk does not have)."""
+
+    def __init__(self, x: float, y: float) -> None:
+        window = EventLoop.window
+        super().__init__("ScriptedTouch", 99, {"sx": x / (window.width - 1.0), "sy": y / (window.height - 1.0)},
+                         is_touch=True, type_id="touch")
+        self.profile = ["pos"]
+
+    def depack(self, args: dict[str, float]) -> None:
+        self.sx, self.sy = args["sx"], args["sy"]
+        super().depack(args)
+
+
 def tap_widget(widget: Any) -> None:
     """A finger down and up at the widget's centre, through the window's input path."""
-    from kivy.base import EventLoop
-
     x, y = widget.to_window(*widget.center)
-    touch = _Finger(EventLoop.window, x, y)
+    touch = ScriptedTouch(x, y)
     EventLoop.post_dispatch_input("begin", touch)
     EventLoop.post_dispatch_input("end", touch)
-
-
-def _finger_class() -> Any:
-    from kivy.input.motionevent import MotionEvent
-
-    class Finger(MotionEvent):  # type: ignore[misc]
-        """One touch at a window position (what kivy.tests.common's UnitTestTouch does,
-        without importing pytest into the kiosk it drives: the benchmarks measure its memory)."""
-
-        def __init__(self, window: Any, x: float, y: float) -> None:
-            super().__init__("driver", 99, {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
-                             is_touch=True, type_id="touch")
-            self.profile = ["pos"]
-
-        def depack(self, args: dict[str, float]) -> None:
-            self.sx, self.sy = args["x"], args["y"]
-            super().depack(args)
-    return Finger
-
-
-def _Finger(window: Any, x: float, y: float) -> Any:
-    global _FINGER
-    if _FINGER is None:
-        _FINGER = _finger_class()
-    return _FINGER(window, x, y)
-
-
-_FINGER: Any = None
 
 
 def scroll_into_view(widget: Any) -> bool:

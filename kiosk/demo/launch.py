@@ -14,9 +14,10 @@ from typing import Any, Callable
 
 from kivy.clock import Clock
 
+from kiosk.config import Config
 from kiosk.demo.driver import UIDriver
 from kiosk.screens.app import KioskApp, configure_kivy
-from kiosk.staff import StaffAuth, StaffPolicy
+from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
 log = logging.getLogger(__name__)
@@ -26,16 +27,16 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def make_app(config: Any, station: Any, *, side_panel: Callable[[Any], Any] | None = None,
+def make_app(config: Config, station: StationAPI, *, side_panel: Callable[[KioskApp], Any] | None = None,
              size: tuple[int, int] | None = None, headless: bool = False,
-             on_ready: Callable[[Any], None] | None = None) -> Any:
+             on_ready: Callable[[KioskApp], None] | None = None) -> KioskApp:
     """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
     configure_kivy(config.ui, size, headless=headless)
-    return KioskApp(config, station, StaffAuth(StaffPolicy.from_config(config)), side_panel=side_panel,
-                    on_ready=on_ready)
+    # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
+    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready)
 
 
-def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], limit: float) -> None:
+def run_script(app: KioskApp, script: Callable[[UIDriver], int], result: dict[str, int], limit: float) -> None:
     """Run ``script(driver)`` on a thread once the app is drawn; stop the app after."""
 
     def body() -> None:
@@ -53,14 +54,14 @@ def run_script(app: Any, script: Callable[[Any], int], result: dict[str, int], l
         result.setdefault("code", 1)
         app.stop()
 
-    def ready(_app: Any) -> None:
+    def ready(_app: KioskApp) -> None:
         Clock.schedule_once(watchdog, limit)
         threading.Thread(target=body, name="ui-script", daemon=True).start()
     app.on_ready = ready
 
 
-def run_kiosk(config: Any, *, size: tuple[int, int] | None = None,
-              script: Callable[[Any], int] | None = None, limit: float = 60.0) -> int:
+def run_kiosk(config: Config, *, size: tuple[int, int] | None = None,
+              script: Callable[[UIDriver], int] | None = None, limit: float = 60.0) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
     Exit code 0 after "exit to desktop"; a restart re-executes the process.
     ``size`` and ``script`` (benchmarks): a windowed size offscreen, and a

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from typing import Any
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from kiosk.drivers.rfid.sim import SimulatedPad
 from kiosk.drivers.sorter import SimulatedSorter
 from kiosk.errors import KioskError
@@ -25,7 +24,7 @@ DEMO_ITEMS = ("31000000000001", "31000000000008", "31000000000011", "31000000000
               "31000000000009", "31000000000002")
 
 
-def demo_config(tmp: str, port: int) -> Any:
+def demo_config(tmp: str, port: int) -> Config:
     """A return bin's config (simulated pad, sorter and display) for the ILS
     simulator on 127.0.0.1:``port``, keeping its data in ``tmp``."""
     path = f"{tmp}/returnbin-demo.toml"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import load_config
+from kiosk.config import Config, load_config
 from kiosk.drivers.barcode.sim import SimulatedScanner
 from kiosk.drivers.nfc.sim import SimulatedCardReader
 from kiosk.drivers.printer.render import escpos_to_text
@@ -84,7 +84,7 @@ class DemoRig:
     as in production) instead of starting one in this process.
     """
 
-    def __init__(self, config: Any = None, data_dir: str | Path | None = None,
+    def __init__(self, config: Config | None = None, data_dir: str | Path | None = None,
                  pad_timing: tuple[float, float] = (0.05, 0.15), ils_latency: float = 0.0,
                  ils_port: int | None = None) -> None:
         self.config = config if config is not None else load_config(None)
@@ -93,8 +93,8 @@ class DemoRig:
         self.pad_timing = pad_timing
         self.ils_latency = ils_latency
         self.ils_port = ils_port
-        self.ils: Any = None
-        self.station: Any = None
+        self.ils: ILSSimulator | None = None
+        self.station: Station | None = None
         self.devices: dict[str, Any] = {}
 
     def start(self, timeout: float = 15.0) -> "DemoRig":

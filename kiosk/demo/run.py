@@ -6,25 +6,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from kiosk.config import Config
+from kiosk.demo.driver import UIDriver
 from kiosk.demo.launch import make_app, run_script
 from kiosk.demo.panel import HardwarePanel
 from kiosk.demo.rig import DemoRig
 from kiosk.demo.tour import Tour
+from kiosk.screens.app import KioskApp
 
 PANEL_WIDTH = 440     # keeps the window a multiple of 4 pixels wide (screenshots read whole words per row)
 
 
 def run_demo(headless: bool, out: Path, *, size: tuple[int, int] = (1280, 800),
-             script: Callable[[Any, Any], int] | None = None, limit: float = 60.0, panel: bool = True,
-             config: Any = None, rig_options: dict[str, Any] | None = None) -> int:
+             script: Callable[[UIDriver, DemoRig], int] | None = None, limit: float = 60.0, panel: bool = True,
+             config: Config | None = None, rig_options: dict[str, Any] | None = None) -> int:
     """The demo: ILS simulator, simulated devices, the kiosk UI and the
     virtual hardware panel. ``headless``: run the scripted tour into ``out``.
     ``script(driver, rig)`` replaces the tour (UI tests, the benchmark);
     ``panel=False`` shows the kiosk screen alone at exactly ``size``."""
     with DemoRig(config, **(rig_options or {})) as rig:
+        assert rig.station is not None   # started by the with
         side_panel = None
         if panel:
-            def side_panel(app: Any) -> Any:
+            def side_panel(app: KioskApp) -> HardwarePanel:
                 panel = HardwarePanel(rig)
                 app.panel = panel
                 app.bind(on_stop=lambda *_: panel.stop())

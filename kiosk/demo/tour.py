@@ -116,7 +116,10 @@ class Tour:
     def finish(self, d: UIDriver) -> str:
         d.tap_id("account", "finish")
         d.wait_screen("receipt")
-        return "print / email / none"
+        screen = d.screen("receipt")     # the choices the screen offers (email: set up and an address on file)
+        offered = d.call(lambda: [c for c, shown in (("print", screen.can_print), ("email", screen.can_email),
+                                                     ("none", True)) if shown])
+        return " / ".join(offered)
 
     def print_receipt(self, d: UIDriver) -> str:
         d.tap_id("receipt", "print")
@@ -147,6 +150,6 @@ class Tour:
             d.tap_text(digit)
         d.tap_text("OK")
         d.wait_screen("staff", timeout=15)
-        d.wait_text("rfid", timeout=15)
+        d.wait_text("RFID pad", timeout=15)
         return "self-tests ran"
 

@@ -135,23 +135,32 @@ class SimulatedPayment(PaymentAdapter):
         return SelfTestResult.passed("simulated payment terminal: ready")
 
 
-@register("payment", "sim", "sim[:decline|decline_over=AMOUNT|fail|refund_fail,...]",
-          "simulated payment terminal (demo and tests)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedPayment:
-    terminal = SimulatedPayment()
+@dataclass(frozen=True)
+class SimPaymentSettings:
+    decline: bool = False
+    decline_over: Decimal | None = None
+    fail: bool = False
+    refund_fail: bool = False
+
+
+def parse_sim(argument: str, options: dict[str, Any]) -> SimPaymentSettings:
+    """``[decline|decline_over=AMOUNT|fail|refund_fail,...]`` -> settings (pure)."""
+    flags: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in argument.split(","))):
         key, _, value = part.partition("=")
-        if key == "decline" and not value:
-            terminal.decline = True
+        if key in ("decline", "fail", "refund_fail") and not value:
+            flags[key] = True
         elif key == "decline_over" and value:
             try:
-                terminal.decline_over = to_amount(value)
+                flags[key] = to_amount(value)
             except LocalProtocolError as exc:
                 raise ValueError(str(exc)) from None
-        elif key == "fail" and not value:
-            terminal.fail = True
-        elif key == "refund_fail" and not value:
-            terminal.refund_fail = True
         else:
             raise ValueError(f"unknown option {part!r}; use decline, decline_over=AMOUNT, fail or refund_fail")
-    return terminal
+    return SimPaymentSettings(**flags)
+
+
+@register("payment", "sim", "sim[:decline|decline_over=AMOUNT|fail|refund_fail,...]",
+          "simulated payment terminal (demo and tests)", parse_sim)
+def open_sim(settings: SimPaymentSettings, options: dict[str, Any]) -> SimulatedPayment:
+    return SimulatedPayment(settings.decline, settings.decline_over, settings.fail, settings.refund_fail)

@@ -42,3 +42,9 @@ class SelfTestResult:
     def __str__(self) -> str:
         head = ("PASS" if self.ok else "FAIL") + f": {self.detail}"
         return head + "".join(f" (warning: {w})" for w in self.warnings)
+
+
+def tags_on_pad(n: int) -> str:
+    """``no tags on the pad``, ``1 tag on the pad``, ``3 tags on the pad``: detail
+    lines are read by staff, so counts agree in number."""
+    return "no tags on the pad" if n == 0 else f"{n} tag on the pad" if n == 1 else f"{n} tags on the pad"

@@ -7,10 +7,8 @@ from kiosk.drivers.selftest import SelfTestResult
 
 
 class SimulatedInput:
-    """Mixin placed before the family's base class. ``INJECT`` names the
-    method that feeds input, for the self-test's detail line."""
+    """Mixin placed before the family's base class."""
 
-    INJECT = ""
     name: str
 
     def _init_simulated(self) -> None:
@@ -30,4 +28,4 @@ class SimulatedInput:
     def self_test(self) -> SelfTestResult:
         if self.fail_self_test:
             return SelfTestResult.failed(f"{self.name}: {self.fail_self_test}")
-        return SelfTestResult.passed(f"{self.name}: ready ({self.INJECT})")
+        return SelfTestResult.passed(f"{self.name}: ready")

@@ -16,7 +16,6 @@ chose.
 
 from __future__ import annotations
 
-import re
 import textwrap
 import unicodedata
 from dataclasses import asdict, dataclass, replace
@@ -27,15 +26,21 @@ from typing import Any, Iterable, Mapping, Sequence
 from kiosk.config import Config
 from kiosk.config.typed import ReceiptSection
 from kiosk.events import AccountView, ItemResult, SessionView
-from kiosk.i18n import N_, Translator, format_time, translator
+from kiosk.i18n import N_, NP_, Translator, format_time, parse_due_date, translator
 from kiosk.logs import mask_patron_id
 
+# parse_due_date lives in kiosk.i18n (the engines read due dates too) and is
+# still found here.
 __all__ = [
     "ItemOutcome", "ReceiptItem", "Receipt", "Line", "layout", "as_text", "parse_due_date", "DEFAULT_FOOTER",
+    "HOLD_RETURNED",
 ]
 
 # The config's default footer; translated when left as shipped.
 DEFAULT_FOOTER = N_("Thank you for using the self-service kiosk.")
+# A returned item on hold for another patron: for the patron and for staff reading a reprint
+# (the patron's on-screen instruction, where to leave it, is stale once they have left).
+HOLD_RETURNED = N_("On hold for another patron: staff will set it aside.")
 SECTION_RULE = "-"
 
 
@@ -50,12 +55,14 @@ class ItemOutcome:
     ALL = (BORROWED, RENEWED, RETURNED, REFUSED, NOT_RETURNED)
 
 
+# Section headings carry the count, so the word agrees with it ("Prestados (2)").
 _SECTION_TITLES = {
-    ItemOutcome.BORROWED: N_("Borrowed"),
-    ItemOutcome.RENEWED: N_("Renewed"),
-    ItemOutcome.RETURNED: N_("Returned"),
-    ItemOutcome.REFUSED: N_("Not borrowed"),
-    ItemOutcome.NOT_RETURNED: N_("Not returned"),
+    # Translators: receipt heading over the items borrowed, with their number
+    ItemOutcome.BORROWED: NP_("Borrowed ({n})", "Borrowed ({n})"),
+    ItemOutcome.RENEWED: NP_("Renewed ({n})", "Renewed ({n})"),
+    ItemOutcome.RETURNED: NP_("Returned ({n})", "Returned ({n})"),
+    ItemOutcome.REFUSED: NP_("Not borrowed ({n})", "Not borrowed ({n})"),
+    ItemOutcome.NOT_RETURNED: NP_("Not returned ({n})", "Not returned ({n})"),
 }
 
 
@@ -128,7 +135,8 @@ class Receipt:
         pending are left out; refused ones carry the patron message and the
         ILS's own words."""
         patron = view.patron
-        items = [item for item in (receipt_item(result) for result in view.items) if item]
+        tr = translator(view.language)
+        items = [item for item in (receipt_item(result, tr) for result in view.items) if item]
         fines = account.fines_total if account is not None else patron.fines_total if patron else ""
         holds = [h.title or h.item_id for h in account.holds_ready] if account is not None else []
         values: dict[str, Any] = dict(lang=view.language, items=items, fines_total=fines, holds_ready=holds,
@@ -209,9 +217,9 @@ _OUTCOME_OF_STATUS = {"borrowed": ItemOutcome.BORROWED, "renewed": ItemOutcome.R
                       "already_yours": ItemOutcome.BORROWED, "returned": ItemOutcome.RETURNED}
 
 
-def receipt_item(result: ItemResult) -> ReceiptItem | None:
+def receipt_item(result: ItemResult, tr: Translator | None = None) -> ReceiptItem | None:
     """A :class:`ReceiptItem` from a :class:`kiosk.events.ItemResult` (None
-    for an item still pending)."""
+    for an item still pending); ``tr`` translates the receipt's own lines."""
     status = str(result.status)
     if status == "pending":
         return None
@@ -224,31 +232,12 @@ def receipt_item(result: ItemResult) -> ReceiptItem | None:
             message = f"{message} ({ils})" if message else ils
     elif outcome in (ItemOutcome.BORROWED, ItemOutcome.RENEWED):
         message = result.warning
+    elif outcome == ItemOutcome.RETURNED and result.instruction == "hold_shelf":
+        message = tr(HOLD_RETURNED) if tr is not None else HOLD_RETURNED
     elif outcome == ItemOutcome.RETURNED:
         message = message if result.instruction not in ("none", "") else ""
     return ReceiptItem(item_id=result.item_id, title=result.title, outcome=outcome,
                        due_date=result.due_date or None, message=message, offline=result.offline)
-
-
-_SIP2_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s{4}|[A-Z ]{4}|)(?:(\d{2})(\d{2})(\d{2}))?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
-
-
-def parse_due_date(text: str | date | None) -> date | str | None:
-    """A due date from an ILS: SIP2's ``YYYYMMDDZZZZHHMMSS`` or ISO ``2026-12-07``
-    become a :class:`date` (formatted per language later); anything else is
-    kept as the ILS's own text and printed unchanged."""
-    if text is None or isinstance(text, date):
-        return text
-    value = text.strip()
-    for pattern in (_SIP2_DATE, _ISO_DATE):
-        match = pattern.match(value)
-        if match:
-            try:
-                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
-                break
-    return value or None
 
 
 # -- layout -------------------------------------------------------------------------
@@ -303,7 +292,7 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
         if not group:
             continue
         lines.append(Line(SECTION_RULE * width, "rule"))
-        lines.append(Line(f"{_(_SECTION_TITLES[outcome])} ({tr.format_number(len(group))})", "heading"))
+        lines.append(Line(tr.plural(_SECTION_TITLES[outcome], len(group)), "heading"))
         for item in group:
             lines += [Line(t) for t in _wrap(item.title or item.item_id, width)]
             if item.title:
@@ -317,8 +306,8 @@ def layout(receipt: Receipt, width: int = 42, tr: Translator | None = None) -> l
         lines.append(Line(_("Fines owed: {amount}").format(amount=amount), "heading"))
     if receipt.holds_ready:
         lines.append(Line(SECTION_RULE * width, "rule"))
-        lines.append(Line(_("Holds ready for pickup ({count})").format(
-            count=tr.format_number(len(receipt.holds_ready))), "heading"))
+        lines.append(Line(tr.nformat("Hold ready for pickup ({n})", "Holds ready for pickup ({n})",
+                                     len(receipt.holds_ready)), "heading"))
         for title in receipt.holds_ready:
             lines += [Line(t) for t in _wrap(title, width, "  ")]
     if any(item.offline for item in receipt.items):

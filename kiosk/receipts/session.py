@@ -6,6 +6,7 @@ refusals with the ILS's own words (or ours when it gave none). An item whose
 loan stands but whose tag could not be switched (``see_staff`` with a due
 date) is listed as borrowed: the receipt must match the patron's account.
 Pending, unreadable and incomplete lines are left off: nothing happened to them.
+A returned item on hold for another patron says so (staff will set it aside).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from typing import Iterable, Protocol, Sequence
 
 from kiosk.config import Config
-from kiosk.events import HoldView, ItemResult, ItemStatus
-from kiosk.receipts.model import ItemOutcome, Receipt, ReceiptItem
+from kiosk.events import HoldView, Instruction, ItemResult, ItemStatus
+from kiosk.i18n import Translator, translator
+from kiosk.receipts.model import HOLD_RETURNED, ItemOutcome, Receipt, ReceiptItem
 
 __all__ = ["receipt_items", "session_receipt", "FinishedSession"]
 
@@ -59,7 +61,8 @@ def _outcome(r: ItemResult) -> str | None:
     return None
 
 
-def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
+def receipt_items(results: Iterable[ItemResult], tr: Translator | None = None) -> list[ReceiptItem]:
+    """The receipt's lines; ``tr`` translates the receipt's own words (the hold line)."""
     out = []
     for r in results:
         outcome = _outcome(r)
@@ -69,6 +72,8 @@ def receipt_items(results: Iterable[ItemResult]) -> list[ReceiptItem]:
             message = " ".join(r.ils_message) or r.message
         elif r.status is ItemStatus.SEE_STAFF:
             message = r.message
+        elif outcome == ItemOutcome.RETURNED and r.instruction is Instruction.HOLD_SHELF:
+            message = tr(HOLD_RETURNED) if tr is not None else HOLD_RETURNED
         else:
             message = r.warning
         out.append(ReceiptItem(r.item_id, r.title, outcome, r.due_date or None, message, r.offline))
@@ -81,5 +86,5 @@ def session_receipt(config: Config, session: FinishedSession, holds_ready: Itera
     patron = session.patron
     holds = [h.title or h.item_id for h in holds_ready]
     return Receipt.from_config(config, patron_id=patron.patron_id if patron else "", lang=session.language,
-                               items=receipt_items(session.items), fines_total=patron.fines_total if patron else None,
+                               items=receipt_items(session.items, translator(session.language)), fines_total=patron.fines_total if patron else None,
                                holds_ready=holds, session_id=session.session_id)

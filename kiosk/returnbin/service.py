@@ -40,7 +40,7 @@ from kiosk.returnbin.stages import ChuteItem, ItemSorted, SortingLine
 from kiosk.services.core import build_core
 from kiosk.services.devices import RETURNBIN_FAMILIES, Devices
 from kiosk.services.link import LinkChange
-from kiosk.sip2.client import SIP2Client
+from kiosk.sip2.api import ILSClient
 from kiosk.store.recovery import Recovery, RecoveryReport
 from kiosk.store.replay import ReplayReport
 from kiosk.tags import ItemTag, Unreadable
@@ -63,7 +63,7 @@ class ReturnBin:
     :class:`kiosk.services.devices.Devices`; the reader and the sorter are
     required. The printer is used for slips only with ``returnbin.print_slip``."""
 
-    def __init__(self, config: Config, *, client: SIP2Client | None = None, reader: RFIDReader | None = None,
+    def __init__(self, config: Config, *, client: ILSClient | None = None, reader: RFIDReader | None = None,
                  scanner: Scanner | None = None, sorter: Sorter | None = None, display: StatusDisplay | None = None,
                  printer: ReceiptPrinter | None = None, journal_path: str | Path | None = None,
                  monitor: Monitor | None = None, pad_timing: tuple[float, float] | None = None,

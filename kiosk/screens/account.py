@@ -1,11 +1,13 @@
 """My account: loans with due dates and overdue marks (renew one / renew
 all), holds ready for pickup, fines with the total and a pay button when a
-payment device is fitted. Everything comes from the station's AccountView."""
+payment device is fitted. Everything comes from the station's AccountView.
+A renewed loan moves down the list (it is due later): the list scrolls to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -31,9 +33,13 @@ class AccountScreen(KioskScreen):
     can_renew = BooleanProperty(False)
     can_pay = BooleanProperty(False)
     loading = BooleanProperty(True)
+    renewed = StringProperty("")            # the loan the patron renewed last: kept in view
+    _kept: LoanLine | None = None           # its row in the list now
 
     def on_pre_enter(self, *_: Any) -> None:
         self.result = ""
+        self.renewed = ""
+        self._keep(None)
         if self.station.account() is None:
             self.loading = True
 
@@ -54,6 +60,8 @@ class AccountScreen(KioskScreen):
         if not account.loans:
             lines.append({"text": tr("You have nothing on loan."), "tone": "muted"})
         _fill(self.ids.loans, lines)
+        self._keep(next((w for w in self.ids.loans.children
+                         if isinstance(w, LoanLine) and self.renewed and w.item_id == self.renewed), None))
         texts = [{"text": app.shape("\u2605 " + (hold.title or hold.item_id)), "tone": "text"}
                  for hold in account.holds_ready]
         _fill(self.ids.holds, texts or [{"text": tr("No holds are waiting for you."), "tone": "muted"}])
@@ -72,7 +80,45 @@ class AccountScreen(KioskScreen):
     def show_result(self, text: str, ok: bool) -> None:
         self.result, self.result_ok = self.app.shape(text), ok
 
+    def on_kv_post(self, *_: Any) -> None:
+        # Rows find their places and heights over the next frames (wrapped titles): the list
+        # scrolls each time the renewed row or the list moves, until the patron leaves.
+        self._scroll_trigger = Clock.create_trigger(self._keep_in_view)
+        self.ids.loans.bind(height=lambda *_: self._scroll_trigger())
+        self.ids.scroll.bind(height=lambda *_: self._scroll_trigger())
+
+    def _keep(self, row: LoanLine | None) -> None:
+        """Follow ``row`` (the renewed loan's line; lines are reused, so it may change)."""
+        if row is self._kept:
+            return
+        if self._kept is not None:
+            self._kept.unbind(pos=self._kept_moved, height=self._kept_moved)
+        self._kept = row
+        if row is not None:
+            row.bind(pos=self._kept_moved, height=self._kept_moved)
+
+    def _kept_moved(self, *_: Any) -> None:
+        self._scroll_trigger()
+
+    def _keep_in_view(self, *_: Any) -> None:
+        row, scroll = self._kept, self.ids.scroll
+        if row is None or row not in self.ids.loans.children:
+            return
+        content = scroll.children[0]
+        room = content.height - scroll.height
+        if room <= 0:
+            return
+        pad = self.app.theme.unit
+        low = row.to_window(row.x, row.y)[1] - content.to_window(content.x, content.y)[1]   # above the content's foot
+        bottom = scroll.scroll_y * room                                 # the content's lowest line in view
+        if low - pad < bottom:
+            bottom = low - pad
+        elif low + row.height + pad > bottom + scroll.height:
+            bottom = low + row.height + pad - scroll.height
+        scroll.scroll_y = min(1.0, max(0.0, bottom / room))
+
     def renew(self, item_id: str) -> None:
+        self.renewed = item_id
         self.station.renew(item_id)
 
     def renew_all(self) -> None:

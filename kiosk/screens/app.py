@@ -36,6 +36,8 @@ from kivy.config import Config as KivyConfig  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 
 from kiosk.config import Config  # noqa: E402
+from kiosk.config.sections import TextByLanguage  # noqa: E402
+from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
@@ -58,7 +60,7 @@ FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~
 ITEMS_PER_FRAME = 2
 
 
-def configure_kivy(ui: Any, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
+def configure_kivy(ui: UISection, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
     """Window settings from ``[ui]`` (must run before the window exists).
     ``size`` forces a windowed size (demo, tests, benchmark)."""
     KivyConfig.set("kivy", "exit_on_escape", "0")
@@ -105,6 +107,7 @@ class KioskApp(App):
     theme = ObjectProperty(None)
     tr = ObjectProperty(None)             # kv: app.tr("Borrow") re-renders when the language changes
     ngettext = ObjectProperty(None)
+    nformat = ObjectProperty(None)        # kv: app.nformat("{n} second", "{n} seconds", n)
     language = StringProperty("en")
     library_name = StringProperty("")
     logo = StringProperty("")
@@ -114,6 +117,7 @@ class KioskApp(App):
                  side_panel: Callable[["KioskApp"], Any] | None = None,
                  on_ready: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.shell: Any = None                           # the KioskShell, from build()
         self.kiosk_config = config
         self.station = station
         self.staff_auth = staff_auth
@@ -157,8 +161,7 @@ class KioskApp(App):
         from kiosk.screens.shell import KioskShell
 
         self.theme.dpi = float(self.kiosk_config.ui.dpi or Metrics.dpi or 96)
-        self.shell = KioskShell(library_name=self.library_name, logo=self.logo,
-                                footer=self.kiosk_config.ui.footer_text)
+        self.shell = KioskShell(library_name=self.library_name, logo=self.logo, footer=self.footer_for(self.language))
         for screen in load_screens():
             self.shell.sm.add_widget(screen)
         self.root_screen("attract").anonymous_return = bool(self.kiosk_config.circulation.anonymous_return)
@@ -247,6 +250,14 @@ class KioskApp(App):
         self.theme.rtl = is_rtl(t.lang)
         self.tr = t.gettext
         self.ngettext = t.ngettext
+        self.nformat = t.nformat
+        if self.shell is not None:                       # built in build(), after the first call
+            self.shell.footer = self.footer_for(t.lang)
+
+    def footer_for(self, lang: str) -> str:
+        """``[ui] footer_text`` in ``lang`` (``footer_text_by_language``), else as written."""
+        ui = self.kiosk_config.ui
+        return TextByLanguage.pick(ui.footer_text_by_language, ui.footer_text, lang)
 
     def set_language(self, code: str) -> None:
         """Switch at once on screen; the station switches the session too."""
@@ -327,8 +338,9 @@ class KioskApp(App):
             try:
                 ok, message = check(auth), ""
             except StaffLocked as exc:
-                ok, message = False, self.tr("Too many attempts. Staff mode is locked for {n} seconds.").format(
-                    n=int(exc.seconds_left + 0.999))
+                ok, message = False, self.nformat("Too many attempts. Staff mode is locked for {n} second.",
+                                                  "Too many attempts. Staff mode is locked for {n} seconds.",
+                                                  int(exc.seconds_left + 0.999))
             Clock.schedule_once(lambda _dt: self._staff_result(ok, message))
         threading.Thread(target=work, name="staff-auth", daemon=True).start()
 

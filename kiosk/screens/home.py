@@ -1,5 +1,7 @@
 """Patron home: Borrow / Return / My account, with what the patron should
-know first (holds ready, fines, a block and the ILS's own message)."""
+know first: the greeting with the patron's name, holds ready, fines, a block,
+then any message from the library the kiosk does not already say (the core
+quotes it and leaves out the rest: kiosk/station/library_words.py)."""
 
 from __future__ import annotations
 
@@ -46,12 +48,12 @@ class HomeScreen(KioskScreen):
                                       "The library system is offline: you can borrow {n} more items.",
                                       p.offline_left).format(n=p.offline_left))
         self.status = app.shape("\n".join(notes))
-        warn = [p.blocked_reason] if (not p.can_borrow and p.blocked_reason) else []
-        if not p.can_borrow and not warn:
-            warn.append(tr("Borrowing is not possible on this card. Please ask at the desk."))
-        warn.extend(p.ils_message)
-        if view.message:
+        warn = []
+        if not p.can_borrow:
+            warn.append(p.blocked_reason or tr("Borrowing is not possible on this card. Please ask at the desk."))
+        if view.message and view.message not in warn:
             warn.append(view.message)
+        warn.extend(p.ils_message)           # the library's own messages, quoted; none the screen already says
         self.warning = app.shape("\n".join(w for w in warn if w))
         self.can_borrow = p.can_borrow
 

@@ -32,6 +32,16 @@ TIMEOUT_LABELS = {
 #: Staff's per-device test buttons (N_: translated when shown).
 DEVICE_TESTS = {"rfid": N_("Inventory"), "printer": N_("Test print"), "scanner": N_("Scan test"),
                 "nfc": N_("Card tap test")}
+#: Device families in staff words (the config's names, e.g. ``rfid``, are for the config file).
+DEVICE_NAMES = {"rfid": N_("RFID pad"), "scanner": N_("Barcode scanner"), "nfc": N_("Card reader"),
+                "printer": N_("Receipt printer"), "payment": N_("Payment terminal"), "sorter": N_("Sorter"),
+                "display": N_("Status display"), "keypad": N_("Keypad")}
+#: Journal entries in staff words.
+KINDS = {"checkout": N_("checkout"), "checkin": N_("return"), "renew": N_("renewal"), "renew_all": N_("renew all"),
+         "fee_paid": N_("payment")}
+STATUSES = {"intent": N_("started"), "ils_ok": N_("accepted by the library system"), "done": N_("done"),
+            "refused": N_("refused"), "undone": N_("undone"), "unknown": N_("outcome unknown"),
+            "failed": N_("failed"), "staff": N_("needs staff")}
 
 
 class StaffScreen(KioskScreen):
@@ -71,6 +81,15 @@ class StaffScreen(KioskScreen):
             row.add_widget(button)
         self.ids.content.add_widget(row)
 
+    def _device(self, family: str) -> str:
+        return self.tr(DEVICE_NAMES[family]) if family in DEVICE_NAMES else family
+
+    def _kind(self, kind: str) -> str:
+        return self.tr(KINDS[kind]) if kind in KINDS else kind
+
+    def _status(self, status: str) -> str:
+        return self.tr(STATUSES[status]) if status in STATUSES else status
+
     # -- sections ---------------------------------------------------------------------
     def show(self, section: str) -> None:
         self.section = section
@@ -97,7 +116,8 @@ class StaffScreen(KioskScreen):
             for d in result:
                 mark = "\u2714" if d.ok else "\u2716"
                 need = " " + self.tr("(required)") if d.required else ""
-                self._line(f"{mark} {d.name}{need}: {d.driver or self.tr('not fitted')}", "ok" if d.ok else "error")
+                self._line(f"{mark} {self._device(d.name)}{need}: {d.driver or self.tr('not fitted')}",
+                           "ok" if d.ok else "error")
                 if d.detail:
                     self._line("    " + d.detail, "muted", "small")
             tests = [(self.tr(DEVICE_TESTS[d.name]), lambda f=d.name: self.test_device(f))
@@ -110,13 +130,15 @@ class StaffScreen(KioskScreen):
         """One device's own test, off the UI thread; the result under the list."""
         prompt = {"scanner": self.tr("Scan any barcode now\u2026"),
                   "nfc": self.tr("Tap a card on the reader now\u2026")}.get(family, self.tr("Testing\u2026"))
-        line = self._line(f"{family}: {prompt}", "muted")
+        name = self._device(family)
+        line = self._line(f"{name}: {prompt}", "muted")
 
         def done(result: Any) -> None:
             if isinstance(result, Exception):
-                line.text, line.tone = f"{family}: {result}", "error"
+                line.text, line.tone = f"\u2716 {name}: {result}", "error"
             else:
-                line.text, line.tone = f"{family}: {result}", "ok" if result.ok else "error"
+                mark = "\u2714" if result.ok else "\u2716"
+                line.text, line.tone = f"{mark} {name}: {result.detail}", "ok" if result.ok else "error"
         self.in_background(lambda: self.station.device_test(family), done)
 
     def show_ils(self) -> None:
@@ -143,7 +165,8 @@ class StaffScreen(KioskScreen):
         if q.last_replay:
             self._line(self.tr("Last replay: {summary}").format(summary=q.last_replay), "muted", "small")
         for t in self.station.conflicts()[:20]:
-            self._line(f"#{t.entry_id} {t.when} {t.kind} {t.item_id} {t.status} {t.detail}", "error", "small")
+            self._line(f"#{t.entry_id} {t.when} {self._kind(t.kind)} {t.item_id} {self._status(t.status)}: "
+                       f"{t.staff_reason or t.detail}", "error", "small")
         self._buttons((self.tr("Replay now"), self.replay_now), (self.tr("Refresh"), self.show_queue))
 
     def replay_now(self) -> None:
@@ -162,8 +185,10 @@ class StaffScreen(KioskScreen):
         if not rows:
             self._line(self.tr("No transactions yet."), "muted")
         for t in rows:
-            flag = " [offline]" if t.offline else ""
-            self._line(f"#{t.entry_id}  {t.when}  {t.kind}  {t.item_id}  {t.patron}  {t.status}{flag}",
+            flag = " (" + self.tr("offline") + ")" if t.offline else ""
+            detail = f": {t.detail}" if t.detail else ""
+            self._line(f"#{t.entry_id}  {t.when}  {self._kind(t.kind)}  {t.item_id}  {t.patron}  "
+                       f"{self._status(t.status)}{flag}{detail}",
                        "error" if t.status in ("unknown", "failed") else "text", "small")
         self._buttons((self.tr("Reprint last receipt"), self.reprint))
 

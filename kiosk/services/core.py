@@ -19,6 +19,7 @@ from kiosk.circulation.context import CirculationRules, Context, SecurityWriter
 from kiosk.config import Config
 from kiosk.drivers.rfid.base import RFIDReader
 from kiosk.services.link import ILSLink
+from kiosk.sip2.api import ILSClient
 from kiosk.sip2.client import SIP2Client, SIP2Settings
 from kiosk.store.journal import Journal, default_journal_path
 from kiosk.store.offline import OfflineDesk
@@ -34,7 +35,7 @@ RECOVERY_MIN_AGE = 300.0
 @dataclass(frozen=True)
 class CoreServices:
     journal: Journal
-    client: SIP2Client
+    client: ILSClient
     policy: SecurityPolicy
     rules: CirculationRules
     desk: OfflineDesk
@@ -43,7 +44,7 @@ class CoreServices:
     link: ILSLink
 
 
-def build_core(config: Config, reader: RFIDReader | None, *, client: SIP2Client | None = None,
+def build_core(config: Config, reader: RFIDReader | None, *, client: ILSClient | None = None,
                journal_path: str | Path | None = None) -> CoreServices:
     """The shared services for ``config`` around ``reader`` (the RFID pad or
     chute reader). ``client`` defaults to a SIP2 client from ``[sip2]``; the

@@ -143,7 +143,7 @@ class Devices:
     def deep_test(self, family: str, wait: float = 15.0) -> SelfTestResult:
         """Staff's per-device test: an inventory of the pad, a test slip on the
         printer, a scan or a card tap within ``wait`` seconds (bounded)."""
-        from kiosk.drivers.selftest import SelfTestResult
+        from kiosk.drivers.selftest import SelfTestResult, tags_on_pad
         from kiosk.tags import ItemTag, decode_tag
 
         device = self.get(family)
@@ -157,7 +157,7 @@ class Devices:
                     data = decode_tag(device.read_blocks(tag.uid, 0, 8), tag.dsfid)
                     names.append((data.primary_item_id if isinstance(data, ItemTag) else "") or "unreadable")
                 more = f" and {len(tags) - 6} more" if len(tags) > 6 else ""
-                return SelfTestResult.passed(f"inventory: {len(tags)} tag(s) on the pad"
+                return SelfTestResult.passed(f"inventory: {tags_on_pad(len(tags))}"
                                              + (f": {', '.join(names)}{more}" if names else ""))
             if family == "printer":
                 return device.self_test(print_page=True)  # type: ignore[no-any-return]

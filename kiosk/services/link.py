@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.errors import KioskError
-from kiosk.sip2.client import SIP2Client
+from kiosk.sip2.api import ILSClient
 from kiosk.store.journal import Journal
 from kiosk.store.recovery import Recovery
 from kiosk.store.replay import Replayer, ReplayReport, ReplayWorker
@@ -58,12 +58,12 @@ ReplayListener = Callable[[ReplayReport], None]
 
 
 class ILSLink:
-    """See the module docstring. ``client`` is the SIP2 client (annotated with
-    the concrete class until an ILS client protocol exists); the link builds
+    """See the module docstring. ``client`` is the ILS connection (what the
+    link uses of it is :class:`~kiosk.sip2.api.ILSClient`); the link builds
     the :class:`ReplayWorker` around ``replayer`` so that only it decides when
     the queue is done."""
 
-    def __init__(self, client: SIP2Client, journal: Journal, replayer: Replayer, *, replay_interval: float,
+    def __init__(self, client: ILSClient, journal: Journal, replayer: Replayer, *, replay_interval: float,
                  recovery: Recovery | None = None, check_interval: float = CHECK_INTERVAL) -> None:
         self.client = client
         self.journal = journal

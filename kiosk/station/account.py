@@ -3,18 +3,26 @@ arrive), renewing one item or all, and paying fines at the terminal.
 
 All of it needs the ILS: offline, or for a patron identified offline, the
 offline policy's words say so instead.
+
+A renewal names the book ("Renewed: <title>. Due Dec 23, 2026."). The ILS's
+screen messages reach the patron quoted, as messages from the library, and
+not at all where the account screen already says the same thing (holds,
+fines, overdue loans): :mod:`kiosk.station.library_words`.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
 from kiosk.circulation.account import MSG_ACCOUNT_UNAVAILABLE, AccountService, AccountUnavailable
 from kiosk.circulation.context import M
 from kiosk.circulation.session import Patron
-from kiosk.events import AccountChanged, RenewResult, SessionState
+from kiosk.events import AccountChanged, AccountView, ItemResult, ItemStatus, RenewResult, SessionState
+from kiosk.i18n import N_
 from kiosk.services.link import ILSLink
+from kiosk.station.library_words import Topic, library_lines
 from kiosk.station.live import LiveSession
 from kiosk.store.offline import MSG_OFFLINE_NO_ACCOUNT, OfflinePolicy
 
@@ -23,6 +31,13 @@ log = logging.getLogger(__name__)
 __all__ = ["Account"]
 
 S = SessionState
+
+MSG_RENEWED = N_("Renewed: {title}. Due {date}.")
+MSG_RENEWED_NO_DATE = N_("Renewed: {title}.")
+#: What the account screen always says itself (its loans with overdue marks, holds and fines).
+ACCOUNT_SAYS = frozenset({Topic.GREETING, Topic.PIN, Topic.HOLDS, Topic.FINES, Topic.OVERDUE})
+#: A renewal or payment result says only what happened to it.
+RESULT_SAYS = frozenset({Topic.GREETING, Topic.PIN})
 
 
 class Account:
@@ -52,8 +67,9 @@ class Account:
             result = self.accounts.renew(patron, item_id, live.tr, live.session.session_id)
         except AccountUnavailable:
             return live.notice(live.tr(M.REFUSED), "error")
+        result = self._named(result)
         live.item_result(result)
-        live.emit(RenewResult((result,), result.message, result.ils_message))
+        live.emit(RenewResult((result,), result.message, self._quoted(result.ils_message, RESULT_SAYS)))
         self._reload(patron)
 
     def renew_all(self) -> None:
@@ -65,6 +81,8 @@ class Account:
             outcome = self.accounts.renew_all(patron, live.tr, live.session.session_id)
         except AccountUnavailable:
             return live.notice(live.tr(M.REFUSED), "error")
+        outcome = replace(outcome, results=tuple(self._named(r) for r in outcome.results),
+                          ils_message=self._quoted(outcome.ils_message, RESULT_SAYS))
         live.record(outcome.results)
         live.emit(outcome)
         self._reload(patron)
@@ -75,7 +93,7 @@ class Account:
             return
         live = self.live
         result = self.accounts.pay(patron, fee_id, amount, live.tr, live.session.session_id)
-        live.emit(result)
+        live.emit(replace(result, ils_message=self._quoted(result.ils_message, RESULT_SAYS)))
         if result.ok:
             patron.fines_total = ""
         self._reload(patron)
@@ -90,6 +108,25 @@ class Account:
             return None
         return s.patron
 
+    def _named(self, result: ItemResult) -> ItemResult:
+        """A renewal that says which book: the ILS's title, else the one on the account screen."""
+        if result.status is not ItemStatus.RENEWED:
+            return result
+        account = self.live.account
+        title = result.title or next((loan.title for loan in (account.loans if account else ())
+                                      if loan.item_id == result.item_id and loan.title), "") or result.item_id
+        tr = self.live.tr
+        message = tr(MSG_RENEWED).format(title=title, date=result.due_display) if result.due_display \
+            else tr(MSG_RENEWED_NO_DATE).format(title=title)
+        return replace(result, message=message, title=result.title or title)
+
+    def _quoted(self, lines: tuple[str, ...], said: frozenset[Topic]) -> tuple[str, ...]:
+        patron = self.live.session.patron
+        return library_lines(lines, said, self.live.tr, patron.name if patron else "")
+
+    def _said_once(self, view: AccountView) -> AccountView:
+        return replace(view, ils_message=self._quoted(view.ils_message, ACCOUNT_SAYS))
+
     def _reload(self, patron: Patron) -> None:
         if self.live.session.state is S.ACCOUNT:
             self._load(patron)
@@ -97,7 +134,8 @@ class Account:
     def _load(self, patron: Patron) -> None:
         live = self.live
         try:
-            view = self.accounts.load(patron, live.tr, progress=lambda partial: live.emit(AccountChanged(partial)))
+            view = self._said_once(self.accounts.load(
+                patron, live.tr, progress=lambda partial: live.emit(AccountChanged(self._said_once(partial)))))
         except AccountUnavailable as exc:
             log.warning("account unavailable: %s", exc)
             return live.notice(live.tr(MSG_ACCOUNT_UNAVAILABLE), "error")

@@ -16,6 +16,7 @@ from kiosk.circulation.session import Timeouts
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.events import (AccountView, DeviceStatus, OfflineStatus, ReceiptResult, SessionView, SIP2Status,
                           StationEvent, TransactionView)
+from kiosk.staff import StaffAuth
 
 __all__ = ["StationAPI", "Subscriber"]
 
@@ -63,6 +64,10 @@ class StationAPI(Protocol):
         """Blocks up to the printer's timeout."""
 
     # -- staff and diagnostics -------------------------------------------------------------
+    @property
+    def staff_auth(self) -> StaffAuth:
+        """The staff PIN and badge checks: the app's sign-in and the station's readers share its lockout."""
+
     def device_status(self) -> list[DeviceStatus]:
         """Blocks up to each device's timeout."""
 

@@ -20,6 +20,7 @@ from kiosk.events import EndReason, HoldView, InactivityWarning, Notice, Receipt
 from kiosk.i18n import N_
 from kiosk.logs import mask_patron_id
 from kiosk.receipts.desk import ReceiptDesk
+from kiosk.receipts.mail import mask_address
 from kiosk.receipts.model import Receipt
 from kiosk.receipts.session import receipt_items
 from kiosk.services.link import ILSLink
@@ -37,7 +38,7 @@ MSG_ERROR = N_("Something went wrong. Please try again or ask at the desk.")
 MSG_GOODBYE = N_("Thank you. Goodbye!")
 MSG_TIMED_OUT = N_("Your session has ended because the screen was not used.")
 MSG_CANCELLED = N_("Your session has ended.")
-MSG_RECEIPT = N_("Would you like a receipt?")
+MSG_RECEIPT_EMAIL = N_("By email, it goes to {address}.")
 MSG_WAIT_ITEMS = N_("Please wait: some items are still being processed.")
 
 #: Seconds to wait for the borrow engine's security writes before a session ends.
@@ -84,7 +85,7 @@ class Ending:
         s.step("finish")
         if self.receipt_default == "print" and "print" in live.receipt_choices:
             return self._deliver("print", None)
-        live.changed(live.tr(MSG_RECEIPT))
+        live.changed(self._receipt_note())
 
     def receipt_options(self) -> tuple[str, ...]:
         """Receipt choices available now (asks the printer: may block up to its
@@ -94,6 +95,17 @@ class Ending:
         if patron is None or not patron.email:
             choices = tuple(c for c in choices if c != "email")
         return choices
+
+    def _receipt_note(self) -> str:
+        """Under the receipt screen's question: what the receipt lists, and where an
+        emailed one goes (the address on file, masked: others may be looking)."""
+        live, s = self.live, self.live.session
+        n = len(receipt_items(s.items))
+        note = live.tr.ngettext("It lists the {n} item from this visit.", "It lists the {n} items from this visit.",
+                                n).format(n=n)
+        if "email" in live.receipt_choices and s.patron is not None and s.patron.email:
+            note += " " + live.tr(MSG_RECEIPT_EMAIL).format(address=mask_address(s.patron.email))
+        return note
 
     def choose_receipt(self, choice: str, email: str | None = None) -> None:
         if self.live.session.state is not S.RECEIPT:

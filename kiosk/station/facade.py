@@ -57,7 +57,8 @@ from kiosk.logs import mask_patron_id, set_patron_pattern
 from kiosk.receipts.desk import ReceiptDesk
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
-from kiosk.sip2.client import SIP2Client
+from kiosk.sip2.api import ILSClient
+from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber
 from kiosk.station.hub import EventHub
@@ -74,21 +75,26 @@ __all__ = ["Station"]
 class Station:
     """See the module docstring.
 
-    ``sip2_client``: a :class:`kiosk.sip2.client.SIP2Client` (built from
-    ``config.sip2`` when None). ``devices``: a :class:`kiosk.services.devices.Devices`
+    ``sip2_client``: the ILS connection, an :class:`~kiosk.sip2.api.ILSClient`
+    such as :class:`kiosk.sip2.client.SIP2Client` (built from ``config.sip2``
+    when None). ``devices``: a :class:`kiosk.services.devices.Devices`
     or a dict ``{"rfid": reader, "scanner": ..., "nfc": ..., "printer": ...,
     "payment": ...}``; None opens what ``[devices.*]`` names. ``journal_path``:
     default ``station.data_dir/journal.sqlite3``. ``timeouts`` overrides the
     ``[ui]`` timeouts (tests); ``pad_timing`` overrides the pad watcher's
     ``(poll_interval, settle_time)``; ``recover``: settle the journal at
-    start-up and when the ILS is back.
+    start-up and when the ILS is back. ``staff_auth``: the staff PIN and
+    badge checks with their one lockout (built from ``[staff]`` when None);
+    the app's staff sign-in must use this same :attr:`staff_auth`.
     """
 
-    def __init__(self, config: Config, *, sip2_client: SIP2Client | None = None,
+    def __init__(self, config: Config, *, sip2_client: ILSClient | None = None,
                  devices: Devices | dict[str, Any] | None = None, journal_path: str | Path | None = None,
                  timeouts: Timeouts | None = None, pad_timing: tuple[float, float] | None = None,
-                 clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True) -> None:
+                 clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True,
+                 staff_auth: StaffAuth | None = None) -> None:
         self.config = config
+        self._staff_auth = staff_auth or StaffAuth(StaffPolicy.from_config(config))
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
         self.devices = devices if isinstance(devices, Devices) else (
             Devices.from_mapping(devices) if devices is not None else Devices.from_config(config))
@@ -103,9 +109,15 @@ class Station:
                                clock)
         self.hub = EventHub()
         self.flows: Flows = wire(StationParts(config, core, self.devices, self.session, self.hub.emit, self.borrower,
-                                              self.return_processor, self.accounts, self.receipts),
+                                              self.return_processor, self.accounts, self.receipts,
+                                              self._staff_auth),
                                  pad_timing=pad_timing, tick=tick, recover=recover)
         self._closed = False
+
+    @property
+    def staff_auth(self) -> StaffAuth:
+        """The staff PIN and badge checks with their one lockout (see ``staff_auth`` above)."""
+        return self._staff_auth
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -283,11 +295,6 @@ class Station:
         """Staff: print a stored receipt again (the last one by default)."""
         delivery = self.receipts.reprint(receipt_id)
         return ReceiptResult(delivery.choice, delivery.ok, delivery.message)
-
-    def is_staff_badge(self, card: str) -> bool:
-        """True when ``card`` is one of ``[staff] badge_hashes``. Checked
-        without counting failures: every patron card passes through here."""
-        return self.flows.is_staff_badge(card)
 
 
 def _transaction(e: Entry) -> TransactionView:

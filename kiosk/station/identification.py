@@ -3,16 +3,21 @@ card), then the PIN where the policy asks for one.
 
 Follows ``circulation.pin_policy``: ``required`` always asks the PIN,
 ``optional`` asks it only when the ILS says the account has one (CQ N for an
-empty PIN), ``none`` never does. A wrong PIN shows the ILS's answer; after
+empty PIN), ``none`` never does. A wrong PIN is said in the kiosk's words; after
 ``pin_attempts`` wrong PINs the session stops politely. Blocked, expired or
-fined-over-limit patrons get the ILS's screen message and keep what they may
-still do (return, account, pay). Offline, the offline policy decides.
+fined-over-limit patrons are told in the kiosk's words, with the ILS's reason
+quoted where the kiosk does not give it (:mod:`kiosk.station.library_words`),
+and keep what they may still do (return, account, pay). Offline, the offline
+policy decides. Home greets the patron by name, so no "Welcome" message.
+
+Staff badges come through here too (:meth:`Identification.staff_card`): which
+cards count as staff attempts is :class:`kiosk.staff.StaffAuth.present_card`'s
+rule; while staff mode is locked a badge opens nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from kiosk.circulation.context import CirculationRules, M, ils_words
 from kiosk.circulation.session import Patron
@@ -22,6 +27,7 @@ from kiosk.i18n import N_, from_sip2_language
 from kiosk.logs import mask_patron_id
 from kiosk.services.link import ILSLink
 from kiosk.sip2.messages import PatronInformationResponse
+from kiosk.staff import CardVerdict, StaffAuth
 from kiosk.station.live import LiveSession
 from kiosk.station.ports import EndSessionFn, LanguagePolicy
 from kiosk.store.offline import OfflineDesk
@@ -32,24 +38,23 @@ __all__ = ["Identification"]
 
 S = SessionState
 
-MSG_WELCOME = N_("Welcome, {name}.")
-MSG_WELCOME_ANON = N_("Welcome.")
 MSG_ENTER_PIN = N_("Please enter your PIN.")
 MSG_UNKNOWN_CARD = N_("We do not recognise this card. Please check it or ask at the desk.")
 MSG_WRONG_PIN = N_("That PIN is not right. Please try again ({left} tries left).")
 MSG_PIN_STOP = N_("That PIN was not right too many times. Please ask at the desk for help.")
 MSG_OUT_OF_SERVICE = N_("This kiosk cannot reach the library system right now. Please ask at the desk.")
+MSG_STAFF_LOCKED = N_("Too many attempts. Staff mode is locked for {n} seconds.")
 
 
 class Identification:
     def __init__(self, live: LiveSession, link: ILSLink, desk: OfflineDesk, rules: CirculationRules, *,
-                 languages: LanguagePolicy, is_staff_badge: Callable[[str], bool], end: EndSessionFn) -> None:
+                 languages: LanguagePolicy, staff: StaffAuth, end: EndSessionFn) -> None:
         self.live = live
         self.link = link
         self.desk = desk
         self.rules = rules
         self.languages = languages
-        self.is_staff_badge = is_staff_badge
+        self.staff = staff
         self.end = end
 
     def identify(self, barcode: str, source: str = "scanner") -> None:
@@ -61,9 +66,8 @@ class Identification:
             if s.patron is None or s.patron.patron_id != barcode:
                 log.info("card presented during a session (state %s); ignored", s.state.value)
             return
-        if self.is_staff_badge(barcode):
-            log.info("staff badge presented by %s", source)
-            return live.emit(StaffBadge(source))
+        if self.staff_card(barcode, source, other_use=True):
+            return
         s.step("identify")
         s.patron = Patron(barcode, source=source)
         log.info("session %s: patron %s by %s", s.session_id, mask_patron_id(barcode), source)
@@ -85,6 +89,23 @@ class Identification:
             s.patron.name = info.personal_name or ""
             return live.changed(live.tr(MSG_ENTER_PIN))
         self._identified(s.patron, info)
+
+    def staff_card(self, card: str, source: str, *, other_use: bool) -> bool:
+        """A card on the idle kiosk checked as a staff badge; True when it was one
+        (staff mode opens) or was a refused staff attempt (a notice says so).
+        False: not a staff badge, so it is the patron card or item it may be
+        (``other_use``)."""
+        live = self.live
+        verdict = self.staff.present_card(card, other_use=other_use)
+        if verdict is CardVerdict.STAFF:
+            log.info("staff badge presented by %s", source)
+            live.emit(StaffBadge(source))
+        elif verdict is CardVerdict.LOCKED:
+            log.info("staff badge presented by %s while staff mode is locked", source)
+            live.notice(live.tr(MSG_STAFF_LOCKED).format(n=int(self.staff.seconds_locked() + 0.999)), "warning")
+        elif verdict is CardVerdict.REFUSED:
+            live.notice(live.tr(MSG_UNKNOWN_CARD), "warning")
+        return verdict is not CardVerdict.OTHER
 
     def enter_pin(self, pin: str) -> None:
         live, s = self.live, self.live.session
@@ -148,15 +169,14 @@ class Identification:
         p.verified = True
         p.can_borrow = not (flags.charge_privileges_denied or flags.card_reported_lost)
         p.can_renew = not (flags.renewal_privileges_denied or flags.card_reported_lost)
-        p.blocked_reason = "" if p.can_borrow else (words[0] if words else live.tr(M.NOT_ALLOWED_BLOCKED))
+        # The kiosk's own words for a block; the ILS's reason is among its messages, shown
+        # once as a message from the library (kiosk/station/library_words.py).
+        p.blocked_reason = "" if p.can_borrow else live.tr(M.NOT_ALLOWED_BLOCKED)
         p.ils_message = words
         p.fines_total = info.fee_amount or ""
         p.email = info.email_address or ""
         p.holds_ready = tuple(info.hold_items or ())
         live.holds_waiting = len(p.holds_ready) or int(info.hold_items_count or 0)
         live.session.step("identified")
-        if p.can_borrow:
-            message = live.tr(MSG_WELCOME).format(name=p.name) if p.name else live.tr(MSG_WELCOME_ANON)
-        else:
-            message = live.tr(M.NOT_ALLOWED_BLOCKED)
-        live.changed(message)
+        # No message: home greets the patron by name and shows a block itself.
+        live.changed()

@@ -5,8 +5,8 @@ pad watcher's events and the barcode scanner's codes (NFC cards arrive as
 A patron card (RFID usage 8, or a barcode matching the patron rule) on the
 idle kiosk identifies; an item while borrowing borrows (as soon as its tag
 is read; what must wait for the whole stack waits for it to settle) and
-otherwise returns; a staff badge on the idle kiosk opens staff mode; anything else on
-the idle kiosk is an unknown card.
+otherwise returns; a staff badge on the idle kiosk opens staff mode; anything
+else on the idle kiosk is a staff attempt (:meth:`Identification.staff_card`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Callable
 
 from kiosk.drivers.barcode.rules import BarcodeRules
 from kiosk.drivers.rfid.events import PadEvent, PadFault, PadRecovered, StackSettled, TagPlaced
-from kiosk.events import SessionState, StaffBadge
-from kiosk.station.identification import MSG_UNKNOWN_CARD
+from kiosk.events import SessionState
 from kiosk.station.live import LiveSession
-from kiosk.station.ports import DeviceChangedFn
+from kiosk.station.ports import DeviceChangedFn, StaffCardFn
 from kiosk.tags import ItemTag
 
 log = logging.getLogger(__name__)
@@ -44,11 +43,11 @@ class FlowSteps:
 
 class DeviceInputs:
     def __init__(self, live: LiveSession, barcodes: BarcodeRules, steps: FlowSteps, *,
-                 is_staff_badge: Callable[[str], bool], device_changed: DeviceChangedFn) -> None:
+                 staff_card: StaffCardFn, device_changed: DeviceChangedFn) -> None:
         self.live = live
         self.barcodes = barcodes
         self.steps = steps
-        self.is_staff_badge = is_staff_badge
+        self.staff_card = staff_card
         self.device_changed = device_changed
 
     def pad(self, event: PadEvent) -> None:
@@ -82,11 +81,12 @@ class DeviceInputs:
             if state is S.IDLE:
                 self.steps.identify(code, "scanner")
             return
+        # On the idle kiosk a code that is no patron card may be a staff badge (patron cards
+        # are checked by identification); one that is no item either can be nothing else.
+        if state is S.IDLE and self.staff_card(code, "scanner", kind == "item"):
+            return
         if kind != "item":
-            if state is S.IDLE and self.is_staff_badge(code):
-                log.info("staff badge presented by scanner")
-                return live.emit(StaffBadge("scanner"))
-            return live.notice(live.tr(MSG_UNKNOWN_CARD), "warning") if state is S.IDLE else None
+            return
         if state is S.BORROWING:
             self.steps.borrow_barcode(code)
         elif state in (S.RETURNING, S.IDLE):

@@ -19,6 +19,7 @@ from kiosk.events import AccountView, ItemResult, ItemStatus, Notice, PatronView
     SessionView, StationEvent
 from kiosk.i18n import Translator, is_rtl, translator
 from kiosk.logs import mask_patron_id
+from kiosk.station.library_words import Topic, library_lines
 
 __all__ = ["Emit", "LiveSession"]
 
@@ -106,9 +107,15 @@ class LiveSession:
         p = self.session.patron
         if p is None:
             return None
+        # What the home screen says itself (kiosk/screens/home.py): the ILS's lines on these are not repeated.
+        said = {Topic.GREETING, Topic.PIN}
+        said |= {Topic.HOLDS} if self.holds_waiting else set()
+        said |= {Topic.FINES} if p.fines_total.strip("0.,") else set()
+        said |= {Topic.BLOCK} if not p.can_borrow else set()
         return PatronView(display_name=p.name, masked_id=mask_patron_id(p.patron_id), can_borrow=p.can_borrow,
                           can_renew=p.can_renew and not p.offline, can_pay=not p.offline and self.payment_fitted,
-                          blocked_reason=p.blocked_reason, ils_message=p.ils_message, fines_total=p.fines_total,
+                          blocked_reason=p.blocked_reason,
+                          ils_message=library_lines(p.ils_message, said, self.tr, p.name), fines_total=p.fines_total,
                           currency=self.rules.currency, holds_ready=self.holds_waiting, offline=p.offline,
                           offline_left=p.offline_left, language=self.session.language)
 

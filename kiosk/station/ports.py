@@ -11,7 +11,7 @@ from kiosk.drivers.rfid.events import TagPlaced
 from kiosk.events import EndReason
 from kiosk.i18n import normalize
 
-__all__ = ["DeviceChangedFn", "EndSessionFn", "LanguagePolicy", "Placed"]
+__all__ = ["DeviceChangedFn", "EndSessionFn", "LanguagePolicy", "Placed", "StaffCardFn"]
 
 #: ``placed()``: the tags the pad watcher believes are on the pad now.
 Placed = Callable[[], tuple[TagPlaced, ...]]
@@ -19,6 +19,9 @@ Placed = Callable[[], tuple[TagPlaced, ...]]
 EndSessionFn = Callable[[EndReason, str, str], None]
 #: ``device_changed(family, ok, detail)``: tell subscribers (a :class:`~kiosk.events.DeviceChanged`).
 DeviceChangedFn = Callable[[str, bool, str], None]
+#: ``staff_card(card, source, other_use)``: True when the card was handled as a staff badge
+#: or a refused staff attempt (:meth:`kiosk.station.identification.Identification.staff_card`).
+StaffCardFn = Callable[[str, str, bool], bool]
 
 
 @dataclass(frozen=True)

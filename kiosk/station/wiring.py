@@ -24,7 +24,7 @@ from kiosk.receipts.desk import ReceiptDesk
 from kiosk.receipts.session import session_receipt
 from kiosk.services.core import CoreServices
 from kiosk.services.devices import Devices
-from kiosk.staff import verify_secret
+from kiosk.staff import StaffAuth
 from kiosk.station import actions as a
 from kiosk.station.account import Account
 from kiosk.station.borrowing import Borrowing
@@ -39,7 +39,7 @@ from kiosk.station.returning import Returning
 from kiosk.station.settings import SessionSettings
 from kiosk.station.worker import ActionTable, StationWorker
 
-__all__ = ["Flows", "StationParts", "action_table", "staff_badge_check", "wire"]
+__all__ = ["Flows", "StationParts", "action_table", "wire"]
 
 @dataclass(frozen=True)
 class StationParts:
@@ -54,6 +54,7 @@ class StationParts:
     return_processor: ReturnProcessor
     accounts: AccountService
     receipts: ReceiptDesk
+    staff: StaffAuth
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,6 @@ class Flows:
     lifecycle: Lifecycle
     inputs: DeviceInputs
     worker: StationWorker
-    is_staff_badge: Callable[[str], bool]
-
-
-def staff_badge_check(badge_hashes: tuple[str, ...]) -> Callable[[str], bool]:
-    """``check(card)``: True when ``card`` is one of the staff badges (no failure counting)."""
-    def check(card: str) -> bool:
-        return bool(badge_hashes) and any(verify_secret(card, h) for h in badge_hashes)
-    return check
 
 
 def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: float, recover: bool) -> Flows:
@@ -85,7 +78,6 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
                        payment_fitted=devices.payment is not None)
     watcher = _watcher(config, devices, pad_timing, parts.borrower)
     placed: Placed = watcher.placed if watcher is not None else tuple
-    is_staff_badge = staff_badge_check(tuple(config.staff.badge_hashes))
     languages = LanguagePolicy.from_config(config)
 
     def device_changed(family: str, ok: bool, detail: str) -> None:
@@ -95,7 +87,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
                     receipt_default=str(config.receipt.default),
                     receipt_for=lambda session, holds: session_receipt(config, session, holds))
     identification = Identification(live, link, core.desk, core.rules, languages=languages,
-                                    is_staff_badge=is_staff_badge, end=ending.end)
+                                    staff=parts.staff, end=ending.end)
     borrowing = Borrowing(live, link, core.desk, parts.borrower, core.rules, placed=placed)
     returning = Returning(live, parts.return_processor, core.rules, placed=placed)
     account = Account(live, link, parts.accounts, core.desk.policy)
@@ -105,7 +97,9 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
                                     borrow_identified=borrowing.identified,
                                     return_from_pad=returning.from_pad, borrow_barcode=borrowing.barcode,
                                     return_barcode=returning.barcode),
-                          is_staff_badge=is_staff_badge, device_changed=device_changed)
+                          staff_card=lambda card, source, other_use: identification.staff_card(
+                              card, source, other_use=other_use),
+                          device_changed=device_changed)
     inbox: queue.Queue[a.Action] = queue.Queue()
     post = inbox.put
     lifecycle = Lifecycle(link, core.journal, devices, core.policy, end_any_session=ending.end_for_shutdown,
@@ -114,8 +108,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
     worker = StationWorker(flows_table, inbox, periodic=ending.check_inactivity, on_error=ending.after_error,
                            tick=tick)
     link.add_listener(OfflineNotices(live, post=post, recover=recover).changed)
-    return Flows(live, identification, borrowing, returning, account, ending, settings, lifecycle, inputs, worker,
-                 is_staff_badge)
+    return Flows(live, identification, borrowing, returning, account, ending, settings, lifecycle, inputs, worker)
 
 
 def action_table(lifecycle: Lifecycle, inputs: DeviceInputs, identification: Identification, borrowing: Borrowing,

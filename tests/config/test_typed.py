@@ -11,13 +11,13 @@ import pytest
 from kiosk.config import Config, load_config
 from kiosk.config import typed
 from kiosk.config.schema import Key, Section
-from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS
+from kiosk.config.sections import DEVICE_COMMON, DEVICE_FAMILIES, SECTIONS, AudioDevice, TextByLanguage
 from kiosk.config.types import Boolean, DeviceSpec, Float, Integer, PathValue, Regex, String, StringList
 
 # What each schema value type parses to.
 PYTHON_TYPE: dict[type, Any] = {
     String: str, Regex: str, PathValue: str, DeviceSpec: str, Integer: int, Float: float, Boolean: bool,
-    StringList: tuple[str, ...],
+    StringList: tuple[str, ...], AudioDevice: str, TextByLanguage: dict[str, str],
 }
 # Members every section has (kiosk.config.schema.Values), not keys.
 NOT_KEYS = set(get_type_hints(typed.SectionValues)) | {"options"}

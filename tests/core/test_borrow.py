@@ -131,7 +131,7 @@ def test_blocked_patron_cannot_borrow_but_may_return(kit: Kit) -> None:
     kit.station.enter_pin("1234")
     ready = kit.wait_state(SessionState.READY)
     assert ready.patron is not None and not ready.patron.can_borrow
-    assert ready.patron.blocked_reason  # the ILS's words
+    assert ready.patron.blocked_reason  # the kiosk's words (the ILS's reason is a quoted message)
     kit.station.start_borrow()
     notice = kit.wait_type(Notice)
     assert notice.message == ready.patron.blocked_reason

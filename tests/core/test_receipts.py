@@ -61,7 +61,7 @@ def test_layout_groups_items_with_due_dates_and_reasons() -> None:
     text = as_text(layout(sample()))
     for expected in ("Riverside Public Library", "Borrowed (1)", "Cien años de soledad", "Due Dec 7, 2026",
                      "Renewed (1)", "Due Dec 14, 2026", "Returned (1)", "Moby-Dick", "Not borrowed (1)",
-                     "REFERENCE", "Fines owed: $12.50", "Holds ready for pickup (1)", "Don Quijote",
+                     "REFERENCE", "Fines owed: $12.50", "Hold ready for pickup (1)", "Don Quijote",
                      "ILS LINE: keep me", "Thank you for using the self-service"):
         assert expected in text, expected
     assert text.index("Borrowed") < text.index("Renewed") < text.index("Returned (1)") < text.index("Not borrowed")
@@ -223,7 +223,7 @@ def test_built_from_the_stations_session_view() -> None:
     assert receipt.items[0].due_date == date(2026, 12, 7)
     text = as_text(layout(receipt))
     for expected in ("Riverside Public Library", "Vence el 7 dic 2026", "No se presta. (Item is not for loan)",
-                     "Déjelo en el estante de reservas.", "Rayuela", "2,50"):
+                     "Reservado para otra persona: el personal", "Rayuela", "2,50"):
         assert expected in text, expected
 
 

@@ -33,13 +33,13 @@ def test_printed_receipt_has_no_pin_and_can_be_reprinted(tmp_path: Path, caplog:
         kit.station.choose_receipt("print")
         eventually(lambda: b"\x1dV" in kit.printer.output, timeout=10)   # the cut ends the receipt
         first = escpos_to_text(kit.printer.output)
-        assert "Prestado (2)" in first and "Cien a" in first and "**********0002" in first
+        assert "Prestados (2)" in first and "Cien a" in first and "**********0002" in first
         assert PIN not in first and BJORN not in first
         kit.printer.escpos.clear()
         result = kit.station.reprint()
         assert result.ok
         again = escpos_to_text(kit.printer.output)
-        assert "Reimpresión" in again and "Prestado (2)" in again and PIN not in again
+        assert "Reimpresión" in again and "Prestados (2)" in again and PIN not in again
     finally:
         kit.stop()
     journal_bytes = b"".join(p.read_bytes() for p in tmp_path.glob("journal.sqlite3*"))

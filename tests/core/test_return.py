@@ -59,7 +59,7 @@ def test_anonymous_return_checks_in_then_secures(kit: Kit) -> None:
 
 
 @pytest.mark.parametrize("item, instruction, words", [
-    (ON_HOLD, Instruction.HOLD_SHELF, "hold shelf"),
+    (ON_HOLD, Instruction.HOLD_SHELF, "leave it on the pad"),   # the patron cannot reach the hold shelf
     (IN_TRANSIT, Instruction.TRANSIT, "another branch"),
 ])
 def test_alerts_become_instructions(kit: Kit, item: str, instruction: Instruction, words: str) -> None:

@@ -17,7 +17,7 @@ def test_inventory_test_print_and_scan_prompt(tmp_path: Path) -> None:
     try:
         kit.place("31000000000001", "31000000000002")
         result = kit.station.device_test("rfid")
-        assert result.ok and "2 tag(s)" in result.detail and "31000000000001" in result.detail
+        assert result.ok and "2 tags on the pad" in result.detail and "31000000000001" in result.detail
         result = kit.station.device_test("printer")
         assert result.ok and "test slip printed" in result.detail
         assert "Kiosk printer test" in escpos_to_text(kit.printer.output)

@@ -17,6 +17,7 @@ from kiosk.services.link import ILSLink
 from kiosk.sip2.ils import ILSSimulator
 from kiosk.station.identification import Identification
 from kiosk.station.live import LiveSession
+from kiosk.staff import StaffAuth, StaffPolicy, hash_secret
 from kiosk.station.ports import LanguagePolicy
 from kiosk.store.journal import Journal
 from kiosk.store.offline import OfflineDesk
@@ -55,7 +56,7 @@ def ports(tmp_path: Path) -> Iterator[Ports]:
     live = LiveSession(Session(FAST), events.append, rules, is_offline=lambda: link.offline, payment_fitted=False)
     flow = Identification(live, link, OfflineDesk.from_config(config, journal), rules,
                           languages=LanguagePolicy.from_config(config),
-                          is_staff_badge=lambda card: card == STAFF_CARD,
+                          staff=StaffAuth(StaffPolicy(badge_hashes=(hash_secret(STAFF_CARD, n=2**10),))),
                           end=lambda reason, message, step: ended.append((reason, step)))
     yield Ports(flow, live, link, events, ended)
     link.close()

@@ -193,15 +193,15 @@ def staff(d: UIDriver, rig: Any, out: Path) -> None:
         d.tap_text(digit)
     d.tap_text("OK")
     d.wait_screen("staff", timeout=15)
-    d.wait_text("rfid", timeout=15)
+    d.wait_text("RFID pad", timeout=15)
     d.screenshot(out / "staff-devices.png")
     rig.put_item("31000000000001")
     d.tap_text("Inventory")
-    d.wait_text("inventory: 1 tag(s) on the pad: 31000000000001", timeout=15)
+    d.wait_text("RFID pad: inventory: 1 tag on the pad: 31000000000001", timeout=15)
     d.tap_text("Scan test")
     d.wait_text("Scan any barcode now", timeout=5)
     rig.scan_card(ANA)
-    d.wait_text("scanner: PASS: read **********0001", timeout=15)
+    d.wait_text("Barcode scanner: read **********0001", timeout=15)
     d.screenshot(out / "staff-device-tests.png")
     rig.pad.clear()
     check(not d.call(lambda: d.app._on_request_close()), "staff mode may close the window")
@@ -395,29 +395,126 @@ def long_stack(d: UIDriver, rig: Any, out: Path) -> None:
     d.screenshot(out / "long-stack.png")
 
 
+def words(d: UIDriver, rig: Any, out: Path) -> None:
+    """Issue 12, as a patron reads it: the name once on home, the library's own message quoted,
+    a hold return left in the return slot, a renewal that names the book and stays in view, a
+    receipt question with its own subtitle and email, the footer in Spanish, plain staff words."""
+    d.wait_screen("attract")
+    check(d.call(lambda: d.app.shell.footer) == "Need help? Ask at the desk.", "English footer")
+    d.tap_text("Espa\u00f1ol")
+    d.wait_for(lambda: d.app.shell.footer == "\u00bfNecesita ayuda? Pregunte en el mostrador.", "the Spanish footer")
+    d.screenshot(out / "attract-es.png")
+    d.tap_text("English")
+    d.wait_for(lambda: d.app.shell.footer == "Need help? Ask at the desk.", "the English footer again")
+    login(d, rig)
+    text = d.text()
+    check(text.count("Ana Garc\u00eda") == 1, f"the name is not shown exactly once on home: {text!r}")
+    check("Message from the library: \u201cYou have 1 overdue item.\u201d" in text, f"no quoted ILS message: {text!r}")
+    d.screenshot(out / "home.png")
+    d.tap_id("home", "borrow")                          # a longer account, so that renewing moves a row
+    d.wait_screen("items")
+    for item in ("31000000000001", "31000000000002", "31000000000003"):
+        rig.put_item(item)
+    d.wait_text("3 items borrowed", timeout=15)
+    rig.clear_pad()
+    d.settle(0.3)
+    d.tap_id("items", "back")
+    d.wait_screen("home")
+    d.tap_id("home", "return_items")
+    d.wait_for(lambda: d.app.shell.sm.current == "items" and d.app.root_screen("items").mode == "return",
+               "the return screen")
+    rig.put_item("31000000000011")                      # on hold for another patron
+    text = d.wait_text("return slot", timeout=15)
+    check("hold shelf" not in text, f"the patron is sent to the hold shelf: {text!r}")
+    d.screenshot(out / "return-hold.png")
+    rig.clear_pad()
+    d.settle(0.3)
+    d.tap_id("items", "back")
+    d.wait_screen("home")
+    d.tap_id("home", "account")
+    d.wait_screen("account")
+    screen = d.screen("account")
+    d.wait_for(lambda: screen.ids.loans.children and not screen.loading, "the loans", timeout=15)
+    first = d.call(lambda: screen.ids.loans.children[-1])
+    title, first_id = d.call(lambda: (first.title, first.item_id))   # lines are reused: keep the values
+    d.tap_text("Renew", under=lambda: first)
+    d.wait_for(lambda: screen.result, "the renewal result", timeout=15)
+    check(d.call(lambda: screen.result).startswith(f"Renewed: {title}. Due "), f"result: {d.call(lambda: screen.result)!r}")
+    # The reloaded list: the renewed loan, due later now, has moved down from the top.
+    d.wait_for(lambda: screen.ids.loans.children[-1].item_id != first_id, "the reloaded loans", timeout=15)
+    d.settle(0.3)
+
+    def renewed_in_view() -> str:
+        scroll = screen.ids.scroll
+        row = next(r for r in screen.ids.loans.children if r.item_id == first_id)
+        _, bottom = scroll.to_window(scroll.x, scroll.y)
+        _, y = row.to_window(row.x, row.y)
+        inside = bottom - 1 <= y and y + row.height <= bottom + scroll.height + 1
+        return "" if inside else f"row {y:.0f}..{y + row.height:.0f}, view {bottom:.0f}..{bottom + scroll.height:.0f}"
+    where = d.call(renewed_in_view)
+    check(not where, f"the renewed loan scrolled out of view: {where}")
+    d.screenshot(out / "renew.png")
+    d.tap_id("account", "finish")
+    d.wait_screen("receipt")
+    receipt = d.screen("receipt")
+    heading, subtitle = d.call(lambda: (receipt.ids.heading.text, receipt.ids.message.text))
+    check(heading and subtitle and heading != subtitle, f"heading {heading!r}, subtitle {subtitle!r}")
+    check("a***@example.org" in subtitle and d.call(lambda: receipt.can_email), f"no email offered: {subtitle!r}")
+    d.screenshot(out / "receipt.png")
+    d.tap_id("receipt", "none")
+    d.wait_screen("goodbye")
+    d.tap_id("goodbye", "done")
+    d.wait_screen("attract")
+    for _ in range(5):
+        d.tap(lambda: d.app.shell.ids.logo)
+    d.wait_screen("staff_login")
+    for digit in "2468":
+        d.tap_text(digit)
+    d.tap_text("OK")
+    d.wait_screen("staff", timeout=15)
+    text = d.wait_text("RFID pad", timeout=15)
+    for developer in ("(s)", "()", "come from", "rfid:", "PASS"):
+        check(developer not in text, f"developer text {developer!r} in staff mode: {text!r}")
+    check("no tags on the pad" in text, f"the pad's count: {text!r}")
+    d.screenshot(out / "staff-devices.png")
+    d.tap_id("staff", "nav_transactions")
+    text = d.wait_text("Last transactions", timeout=10)
+    check("set it aside" in text, f"the hold return is not on the staff's list: {text!r}")
+    d.screenshot(out / "staff-transactions.png")
+    d.tap_id("staff", "leave")
+    d.wait_screen("attract")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
+    "words": words,
     "arabic": arabic, "idle": idle, "burst": burst, "long_stack": long_stack,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 
 
 def main(argv: list[str]) -> int:
-    import tempfile
-
     from kiosk.config import load_config
     from kiosk.demo.run import run_demo
 
     name, out = argv[0], Path(argv[1])
     size = tuple(int(v) for v in argv[2].split("x")) if len(argv) > 2 else (1280, 800)
     out.mkdir(parents=True, exist_ok=True)
-    data = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+    # The station's data folder (staff overrides) lives in the test's own folder,
+    # which pytest removes; a folder in the system temp dir outlived every run.
+    data = out / "data"
+    data.mkdir(exist_ok=True)
     settings = out / "settings.toml"
     timeouts = "timeout_home = 5.0\nwarning_seconds = 3.0\n" if name == "inactivity" else ""
     offline_on = "false" if name == "out_of_service" else "true"
+    extra = ('[receipt]\nemail = true\nsmtp_host = "127.0.0.1"\nsmtp_security = "none"\n'
+             'from_address = "kiosk@riverside.example.org"\n[circulation]\nreturn_place = "slot"\n'
+             '[ui.footer_text_by_language]\nes = "\u00bfNecesita ayuda? Pregunte en el mostrador."\n'
+             if name == "words" else "")
     from kiosk.staff import hash_secret
     badge = hash_secret(STAFF_BADGE, n=2**10)
-    settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}'
-                        f'[offline]\nenabled = {offline_on}\n[staff]\nbadge_hashes = ["{badge}"]\n',
+    footer = 'footer_text = "Need help? Ask at the desk."\n' if name == "words" else ""
+    settings.write_text(f'[station]\ndata_dir = "{data}"\n[ui]\ngoodbye_seconds = 2.0\n{timeouts}{footer}'
+                        f'[offline]\nenabled = {offline_on}\n[staff]\nbadge_hashes = ["{badge}"]\n{extra}',
                         encoding="utf-8")
     config = load_config(None, overrides=[settings])
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from uihelpers import ROOT, headless_env, run_child
+from uihelpers import ROOT, console_noise, headless_env, left_behind, run_child
 
 
 def png_ok(path) -> bool:
@@ -73,8 +73,11 @@ def test_fines_total_and_payment(scenario) -> None:
 
 def test_headless_demo_tour(tmp_path) -> None:
     out = tmp_path / "demo-out"
-    result = run_child(["-m", "kiosk.cli", "demo", "--headless", "--out", str(out)])
+    result = run_child(["-m", "kiosk.cli", "demo", "--headless", "--out", str(out)], tmpdir=tmp_path / "tmp")
     assert result.returncode == 0, result.stdout[-4000:]
+    # A successful demo keeps the console to the tour (stdout and stderr are merged here).
+    assert console_noise(result.stdout) == [], result.stdout[-4000:]
+    assert left_behind(tmp_path / "tmp") == []
     steps = [line for line in result.stdout.splitlines() if line.startswith("step ")]
     assert len(steps) == 11, result.stdout[-3000:]
     shots = sorted(p.name for p in out.glob("*.png"))
@@ -105,3 +108,10 @@ def test_sigterm_stops_the_locked_down_kiosk(tmp_path) -> None:
             proc.kill()
             proc.wait(10)
     assert proc.returncode is not None and proc.returncode != -signal.SIGKILL
+
+
+def test_words_on_the_screen(scenario) -> None:
+    """Issue 12's words, read off the real screens (screenshots in the test's tmp dir)."""
+    _, out = scenario("words")
+    for name in ("attract-es", "home", "return-hold", "renew", "receipt", "staff-devices", "staff-transactions"):
+        assert png_ok(out / f"{name}.png"), name

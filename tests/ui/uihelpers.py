@@ -22,8 +22,14 @@ def headless_env() -> dict[str, str]:
     return env
 
 
-def run_child(args: list[str], timeout: float = CHILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=headless_env(), stdout=subprocess.PIPE,
+def run_child(args: list[str], timeout: float = CHILD_TIMEOUT,
+              tmpdir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a child offscreen; ``tmpdir`` becomes its TMPDIR, so a test can see what it left there."""
+    env = headless_env()
+    if tmpdir is not None:
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -32,5 +38,16 @@ def run_child(args: list[str], timeout: float = CHILD_TIMEOUT) -> subprocess.Com
         out, _ = proc.communicate(timeout=10)
         pytest.fail(f"{args} did not finish in {timeout:.0f} s:\n{out[-3000:]}")
     return subprocess.CompletedProcess(args, proc.returncode, out, "")
+
+
+def left_behind(tmpdir: Path) -> list[str]:
+    """Our folders a child left in its temp dir (it must remove what it made)."""
+    return sorted(p.name for p in tmpdir.glob("kiosk-*"))
+
+
+def console_noise(output: str) -> list[str]:
+    """Lines a newcomer would take for a failure: tracebacks, ALSA, errors."""
+    return [line for line in output.splitlines()
+            if any(mark in line for mark in ("Traceback", "ALSA", "CRITICAL", " ERROR ", "--- Logging error ---"))]
 
 

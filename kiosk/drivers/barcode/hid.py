@@ -233,17 +233,28 @@ def _find_by_name(text: str) -> str:
     raise DeviceError(f"scanner: no input device named like {text!r}; devices: {shown}", "scanner")
 
 
+def parse_hid(argument: str, options: dict[str, Any]) -> tuple[str, str]:
+    """``/dev/input/eventN`` or ``name=TEXT`` -> ("path", PATH) or ("name", TEXT) (pure)."""
+    if argument.startswith("name="):
+        if not argument[5:].strip():
+            raise ValueError("hid:name= needs part of the device's name, e.g. hid:name=Honeywell")
+        return "name", argument[5:].strip()
+    if not argument.startswith("/"):
+        raise ValueError("needs a device, e.g. hid:/dev/input/event3, hid:/dev/input/by-id/... "
+                         "or hid:name=Honeywell" + (f" (got {argument!r})" if argument else ""))
+    return "path", argument
+
+
 @register("scanner", "hid", "hid:/dev/input/eventN | hid:name=TEXT",
-          "USB HID (keyboard-mode) scanner via evdev, grabbed so keys never reach the UI")
-def open_hid(argument: str, options: dict[str, Any]) -> HidScanner:
+          "USB HID (keyboard-mode) scanner via evdev, grabbed so keys never reach the UI", parse_hid)
+def open_hid(settings: tuple[str, str], options: dict[str, Any]) -> HidScanner:
     import evdev
 
-    if not argument:
-        raise DeviceError("scanner: hid needs a device, e.g. hid:/dev/input/event3 or hid:name=Honeywell",
-                          "scanner")
+    kind, where = settings
+
     def open_grabbed() -> Any:
         # By name, the device is found again even if udev renumbers it on replug.
-        path = _find_by_name(argument[5:]) if argument.startswith("name=") else argument
+        path = _find_by_name(where) if kind == "name" else where
         try:
             device = evdev.InputDevice(path)
         except OSError as exc:

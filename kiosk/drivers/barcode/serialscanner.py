@@ -25,7 +25,8 @@ from typing import Any
 import serial
 
 from kiosk.drivers.barcode.base import Scanner
-from kiosk.drivers.barcode.spec import float_option, int_option, split_options, terminator_option
+from kiosk.drivers import arguments
+from kiosk.drivers.barcode.spec import float_option, int_option, terminator_option
 from kiosk.drivers.registry import register
 from kiosk.drivers.reader_thread import ReaderThread
 from kiosk.drivers.selftest import SelfTestResult
@@ -187,10 +188,23 @@ class SerialScanner(Scanner):
         return SelfTestResult.passed(f"{self.name}: port open at {self.baud} baud")
 
 
-@register("scanner", "serial", "serial:PORT[,baud=N][,terminator=cr|lf|crlf|tab|none]",
-          "serial/USB-CDC barcode scanner via pyserial (PORT may be a pyserial URL)")
-def open_serial(argument: str, options: dict[str, Any]) -> SerialScanner:
-    port, spec_options = split_options(argument, "scanner")
-    if not port:
-        raise DeviceError("scanner: serial needs a port, e.g. serial:/dev/ttyACM0", "scanner")
-    return SerialScanner(port, {**options, **spec_options})
+SERIAL_OPTIONS = {"baud": arguments.baud, "terminator": arguments.terminator}
+
+
+def parse_serial(argument: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``PORT[,baud=N][,terminator=...]`` plus the ``[devices.scanner]`` table
+    -> (port, options with the string's values winning) (pure)."""
+    port, spec_options = arguments.parse_port(argument, SERIAL_OPTIONS, example="/dev/ttyACM0")
+    merged = dict(options)
+    for name, parse in SERIAL_OPTIONS.items():
+        merged[name] = arguments.table_option(options, name, parse, None)
+        if merged[name] is None:
+            del merged[name]
+    return port, {**merged, **spec_options}
+
+
+@register("scanner", "serial", "serial:PORT[,baud=N][,terminator=cr|lf|crlf|tab|etx|none]",
+          "serial/USB-CDC barcode scanner via pyserial (PORT may be a pyserial URL)", parse_serial)
+def open_serial(settings: tuple[str, dict[str, Any]], options: dict[str, Any]) -> SerialScanner:
+    port, merged = settings
+    return SerialScanner(port, merged)

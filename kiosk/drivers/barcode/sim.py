@@ -15,8 +15,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedScanner(SimulatedInput, Scanner):
-    INJECT = "codes come from scan()"
-
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = dict(options or {})
         options.setdefault("repeat_window", 0.0)  # tests scan the same code on purpose
@@ -35,5 +33,5 @@ class SimulatedScanner(SimulatedInput, Scanner):
 
 
 @register("scanner", "sim", "sim", "simulated scanner; codes injected with scan(code)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedScanner:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedScanner:
     return SimulatedScanner(options)

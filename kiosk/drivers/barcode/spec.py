@@ -1,32 +1,15 @@
-"""Parsing of the ``PORT[,key=value...]`` argument shared by the serial
-scanner and the serial printer (``serial:/dev/ttyACM0,baud=9600``).
+"""Typed reads of a scanner's options (the ``[devices.scanner]`` table merged
+with its device string), and the control-character escapes of prefix/suffix.
 
-The port part may itself be a pyserial URL (``socket://127.0.0.1:7000``,
-``loop://``), which contains colons but never commas.
+Device strings themselves are parsed by :mod:`kiosk.drivers.arguments`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kiosk.drivers.arguments import TERMINATORS
 from kiosk.errors import DeviceError
-
-# Names staff write for line terminators, in config and device strings.
-TERMINATORS: dict[str, bytes] = {
-    "cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "tab": b"\t", "etx": b"\x03", "none": b"",
-}
-
-
-def split_options(argument: str, family: str) -> tuple[str, dict[str, str]]:
-    """``"/dev/ttyS0,baud=9600"`` -> ``("/dev/ttyS0", {"baud": "9600"})``."""
-    head, *rest = argument.split(",")
-    options: dict[str, str] = {}
-    for part in rest:
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise DeviceError(f"{family}: option {part!r} in {argument!r} is not key=value", family)
-        options[key.strip().lower()] = value.strip()
-    return head.strip(), options
 
 
 def int_option(options: dict[str, Any], name: str, default: int, family: str) -> int:

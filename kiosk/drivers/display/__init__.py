@@ -18,6 +18,7 @@ from typing import Any
 
 import serial
 
+from kiosk.drivers import arguments
 from kiosk.drivers.registry import register
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, TransportTimeout
@@ -96,18 +97,17 @@ class SerialDisplay(StatusDisplay):
 
 
 @register("display", "sim", "sim", "simulated status display")
-def _open_sim(argument: str, options: dict[str, Any]) -> SimulatedDisplay:
+def _open_sim(settings: None, options: dict[str, Any]) -> SimulatedDisplay:
     return SimulatedDisplay()
 
 
-@register("display", "serial", "serial:PORT[,baud=N]", "line display / LED board over serial")
-def _open_serial(argument: str, options: dict[str, Any]) -> SerialDisplay:
-    port, _, rest = argument.partition(",")
-    baud = int(options.get("baud", 9600))
-    if rest.startswith("baud=") and rest[5:].isdigit():
-        baud = int(rest[5:])
-    elif rest:
-        raise ValueError(f"unknown option {rest!r} (expected baud=N)")
-    if not port:
-        raise ValueError("missing PORT (e.g. serial:/dev/ttyUSB2)")
+def parse_serial(argument: str, options: dict[str, Any]) -> tuple[str, int]:
+    """``PORT[,baud=N]`` (the table's ``baud`` unless the string says) -> (port, baud) (pure)."""
+    port, opts = arguments.parse_port(argument, {"baud": arguments.baud}, example="/dev/ttyUSB2")
+    return port, opts.get("baud") or arguments.table_option(options, "baud", arguments.baud, 9600)
+
+
+@register("display", "serial", "serial:PORT[,baud=N]", "line display / LED board over serial", parse_serial)
+def _open_serial(settings: tuple[str, int], options: dict[str, Any]) -> SerialDisplay:
+    port, baud = settings
     return SerialDisplay(port, baud)

@@ -197,15 +197,20 @@ class EvdevKeypad(Keypad):
         return SelfTestResult.passed(f"{self.name}: input device open{grabbed}")
 
 
-def parse_evdev_argument(argument: str) -> tuple[str, str]:
-    """``"/dev/input/event3"`` -> ``("path", ...)``; ``"name=Storm"`` -> ``("name", "Storm")``."""
+def parse_evdev_argument(argument: str, options: dict[str, Any] | None = None) -> tuple[str, str]:
+    """``"/dev/input/event3"`` -> ``("path", ...)``; ``"name=Storm"`` -> ``("name", "Storm")``;
+    the table's keymap is checked too. Pure: raises ValueError saying why."""
+    try:
+        parse_keymap((options or {}).get("keymap", ()), key_code)
+    except DeviceError as exc:
+        raise ValueError(str(exc).removeprefix("keypad: ")) from None
     if argument.startswith("name="):
         if not argument[5:].strip():
-            raise DeviceError("keypad: evdev:name= needs part of the device name, e.g. evdev:name=AudioNav", "keypad")
+            raise ValueError("evdev:name= needs part of the device name, e.g. evdev:name=AudioNav")
         return "name", argument[5:].strip()
     if not argument.startswith("/"):
-        raise DeviceError("keypad: evdev needs a device path or name=TEXT, e.g. "
-                          "evdev:/dev/input/by-id/usb-Storm_AudioNav-event-kbd", "keypad")
+        raise ValueError("evdev needs a device path or name=TEXT, e.g. "
+                         "evdev:/dev/input/by-id/usb-Storm_AudioNav-event-kbd")
     return "path", argument
 
 
@@ -228,12 +233,11 @@ def _find_by_name(text: str) -> str:
 
 
 @register("keypad", "evdev", "evdev:/dev/input/by-id/PATH | evdev:name=TEXT",
-          "USB numeric or audio-nav keypad via evdev, grabbed so keys never reach the UI")
-def open_evdev(argument: str, options: dict[str, Any]) -> EvdevKeypad:
+          "USB numeric or audio-nav keypad via evdev, grabbed so keys never reach the UI", parse_evdev_argument)
+def open_evdev(settings: tuple[str, str], options: dict[str, Any]) -> EvdevKeypad:
     import evdev
 
-    kind, target = parse_evdev_argument(argument)
-    parse_keymap(options.get("keymap", ()), key_code)   # a bad keymap fails before the device is grabbed
+    kind, target = settings
 
     def open_grabbed() -> Any:
         path = _find_by_name(target) if kind == "name" else target

@@ -29,7 +29,8 @@ from typing import Any
 
 import serial
 
-from kiosk.drivers.barcode.spec import split_options, unescape
+from kiosk.drivers import arguments
+from kiosk.drivers.barcode.spec import unescape
 from kiosk.drivers.keypad.base import Keypad
 from kiosk.drivers.keypad.keys import DIGIT_KEYS, Key, KeyPress, key_named, parse_keymap
 from kiosk.drivers.reader_thread import ReaderThread
@@ -48,7 +49,6 @@ BYTE_CODES: dict[str, Key] = {
 }
 FRAMINGS = ("byte", "line")
 MAX_LINE = 32
-OPTIONS = ("baud", "framing")
 
 
 @dataclass(frozen=True)
@@ -60,26 +60,21 @@ class SerialKeypadSpec:
     framing: str = "byte"
 
 
+SERIAL_OPTIONS = {"baud": arguments.baud, "framing": arguments.choice(*FRAMINGS)}
+
+
 def parse_serial_argument(argument: str, options: dict[str, Any] | None = None) -> SerialKeypadSpec:
     """``"/dev/ttyUSB3,baud=19200"`` -> :class:`SerialKeypadSpec`; device-string
-    options win over ``options`` (the config table). Raises DeviceError saying why."""
-    port, given = split_options(argument, "keypad")
-    if not port:
-        raise DeviceError("keypad: serial needs a port, e.g. serial:/dev/ttyUSB3,baud=9600", "keypad")
-    unknown = sorted(set(given) - set(OPTIONS))
-    if unknown:
-        raise DeviceError(f"keypad: unknown option {unknown[0]!r} in {argument!r}; options: {', '.join(OPTIONS)}",
-                          "keypad")
-    merged = {**(options or {}), **given}
+    options win over ``options`` (the config table), whose keymap is checked
+    too. Pure: raises ValueError saying why."""
+    options = options or {}
+    port, given = arguments.parse_port(argument, SERIAL_OPTIONS, example="/dev/ttyUSB3")
+    baud = given.get("baud") or arguments.table_option(options, "baud", arguments.baud, 9600)
+    framing = given.get("framing") or arguments.table_option(options, "framing", SERIAL_OPTIONS["framing"], "byte")
     try:
-        baud = int(merged.get("baud", 9600))
-    except (TypeError, ValueError):
-        raise DeviceError(f"keypad: baud={merged.get('baud')!r} is not a whole number", "keypad") from None
-    if not 50 <= baud <= 4_000_000:
-        raise DeviceError(f"keypad: baud={baud} is not a serial speed", "keypad")
-    framing = str(merged.get("framing", "byte")).lower()
-    if framing not in FRAMINGS:
-        raise DeviceError(f"keypad: framing={framing!r} unknown; use byte or line", "keypad")
+        parse_keymap(options.get("keymap", ()), _byte_code if framing == "byte" else _line_code)
+    except DeviceError as exc:
+        raise ValueError(str(exc).removeprefix("keypad: ")) from None
     return SerialKeypadSpec(port, baud, framing)
 
 
@@ -217,6 +212,7 @@ class SerialKeypad(Keypad):
 
 
 @register("keypad", "serial", "serial:PORT[,baud=N][,framing=byte|line]",
-          "serial/USB-CDC keypad via pyserial, one key per byte or per line (PORT may be a pyserial URL)")
-def open_serial(argument: str, options: dict[str, Any]) -> SerialKeypad:
-    return SerialKeypad(parse_serial_argument(argument, options), options)
+          "serial/USB-CDC keypad via pyserial, one key per byte or per line (PORT may be a pyserial URL)",
+          parse_serial_argument)
+def open_serial(spec: SerialKeypadSpec, options: dict[str, Any]) -> SerialKeypad:
+    return SerialKeypad(spec, options)

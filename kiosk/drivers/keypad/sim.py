@@ -19,8 +19,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedKeypad(SimulatedInput, Keypad):
-    INJECT = "keys come from press()"
-
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__("simulated keypad", options)
         self._init_simulated()
@@ -52,5 +50,5 @@ class SimulatedKeypad(SimulatedInput, Keypad):
 
 
 @register("keypad", "sim", "sim", "simulated keypad; keys injected with press(key)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedKeypad:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedKeypad:
     return SimulatedKeypad(options)

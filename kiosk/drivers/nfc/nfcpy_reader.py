@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import nfc
 import nfc.clf
 import nfc.tag
 
+from kiosk.drivers import arguments
 from kiosk.drivers.nfc.base import UID_FORMATS, CardReader, PresenceTracker, format_uid, option, patron_id_from_ndef
 from kiosk.drivers.registry import register
 from kiosk.drivers.reader_thread import ReaderThread
@@ -42,21 +44,56 @@ TECHNOLOGIES = ("106A", "212A", "424A", "106B", "212B", "424B", "212F", "424F")
 
 
 def nfcpy_path(argument: str) -> str:
-    """Our device-string argument -> nfcpy's path (``tty:ttyUSB0:pn532`` -> ``tty:USB0:pn532``)."""
+    """Our device-string argument -> nfcpy's path (``tty:ttyUSB0:pn532`` -> ``tty:USB0:pn532``).
+    Pure; a malformed argument raises ValueError."""
     kind, _, rest = argument.partition(":")
     kind = kind.strip().lower()
     if kind == "usb":
+        ids = [part.strip() for part in rest.split(":")] if rest else []
+        if len(ids) > 2 or any(not part or len(part) > 4 or any(c not in "0123456789abcdefABCDEF" for c in part)
+                               for part in ids):
+            raise ValueError(f"expected nfc:usb or nfc:usb:VID:PID with hex ids, e.g. nfc:usb:054c:06c1 "
+                             f"(got usb:{rest})")
         return "usb" + (f":{rest}" if rest else "")
     if kind == "tty":
         port, _, driver = rest.partition(":")
         port = port.removeprefix("/dev/").removeprefix("tty")
         if not port:
-            raise DeviceError("nfc: expected nfc:tty:PORT[:DRIVER], e.g. nfc:tty:ttyUSB0:pn532", FAMILY)
+            raise ValueError("expected nfc:tty:PORT[:DRIVER], e.g. nfc:tty:ttyUSB0:pn532")
         return f"tty:{port}" + (f":{driver}" if driver else "")
     if kind == "udp":
+        host, _, port_text = rest.partition(":")
+        if port_text:
+            arguments.tcp_port(port_text)
         return "udp" + (f":{rest}" if rest else "")
-    raise DeviceError(f"nfc: unknown reader {argument!r}; use nfc:usb, nfc:usb:VID:PID, "
-                      "nfc:tty:PORT[:DRIVER] or nfc:udp[:HOST[:PORT]]", FAMILY)
+    raise ValueError(f"unknown reader {argument!r}; expected nfc:usb, nfc:usb:VID:PID, nfc:tty:PORT[:DRIVER] "
+                     "or nfc:udp[:HOST[:PORT]]")
+
+
+@dataclass(frozen=True)
+class NfcSettings:
+    path: str                       # nfcpy's path
+    mode: str = "uid"
+    uid_format: str = "hex"
+    targets: tuple[str, ...] = ("106A", "106B", "212F")
+
+
+def parse_nfc(argument: str, options: dict[str, Any]) -> NfcSettings:
+    """The device string and the ``[devices.nfc]`` table -> settings (pure)."""
+    if not argument:
+        raise ValueError("expected nfc:usb, nfc:usb:VID:PID, nfc:tty:PORT[:DRIVER] or nfc:udp")
+    mode = str(option(options, "mode", "uid"))
+    if mode not in ("uid", "ndef"):
+        raise ValueError(f"mode {mode!r} unknown; use uid or ndef")
+    uid_format = str(option(options, "uid_format", "hex"))
+    if uid_format not in UID_FORMATS:
+        raise ValueError(f"uid_format {uid_format!r} unknown; use {', '.join(UID_FORMATS)}")
+    targets = tuple(t.strip().upper() for t in str(option(options, "targets", "106A,106B,212F")).split(",")
+                    if t.strip())
+    bad = [t for t in targets if t not in TECHNOLOGIES]
+    if bad or not targets:
+        raise ValueError(f"targets {', '.join(bad) or '(none)'} not known; use {', '.join(TECHNOLOGIES)}")
+    return NfcSettings(nfcpy_path(argument), mode, uid_format, targets)
 
 
 def card_uid(target: Any) -> bytes:
@@ -71,21 +108,11 @@ def card_uid(target: Any) -> bytes:
 
 
 class NfcpyReader(CardReader):
-    def __init__(self, path: str, options: dict[str, Any]) -> None:
+    def __init__(self, settings: NfcSettings, options: dict[str, Any]) -> None:
+        path = settings.path
         super().__init__(f"NFC reader {path}")
         self.path = path
-        self.mode = str(option(options, "mode", "uid"))
-        if self.mode not in ("uid", "ndef"):
-            raise DeviceError(f"nfc: mode {self.mode!r} unknown; use uid or ndef", FAMILY)
-        self.uid_format = str(option(options, "uid_format", "hex"))
-        if self.uid_format not in UID_FORMATS:
-            raise DeviceError(f"nfc: uid_format {self.uid_format!r} unknown; use {', '.join(UID_FORMATS)}", FAMILY)
-        targets = [t.strip().upper() for t in str(option(options, "targets", "106A,106B,212F")).split(",") if t.strip()]
-        bad = [t for t in targets if t not in TECHNOLOGIES]
-        if bad or not targets:
-            raise DeviceError(f"nfc: targets {', '.join(bad) or '(none)'} not known; use {', '.join(TECHNOLOGIES)}",
-                              FAMILY)
-        self.targets = targets
+        self.mode, self.uid_format, self.targets = settings.mode, settings.uid_format, list(settings.targets)
         self.poll_interval = float(option(options, "poll_interval", 0.2))
         self.tracker = PresenceTracker(float(option(options, "removal_time", 1.0)))
         self.error: str | None = None
@@ -194,8 +221,6 @@ class NfcpyReader(CardReader):
 
 
 @register("nfc", "nfc", "nfc:usb | nfc:usb:VID:PID | nfc:tty:PORT[:DRIVER] | nfc:udp[:HOST[:PORT]]",
-          "NFC patron-card reader via nfcpy (card UID or NDEF text record)")
-def open_nfcpy(argument: str, options: dict[str, Any]) -> NfcpyReader:
-    if not argument:
-        raise DeviceError("nfc: expected nfc:usb, nfc:usb:VID:PID, nfc:tty:PORT[:DRIVER] or nfc:udp", FAMILY)
-    return NfcpyReader(nfcpy_path(argument), options)
+          "NFC patron-card reader via nfcpy (card UID or NDEF text record)", parse_nfc)
+def open_nfcpy(settings: NfcSettings, options: dict[str, Any]) -> NfcpyReader:
+    return NfcpyReader(settings, options)

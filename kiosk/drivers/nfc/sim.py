@@ -15,8 +15,6 @@ from kiosk.drivers.sim_input import SimulatedInput
 
 
 class SimulatedCardReader(SimulatedInput, CardReader):
-    INJECT = "cards come from present()"
-
     def __init__(self) -> None:
         super().__init__("simulated card reader")
         self._init_simulated()
@@ -31,5 +29,5 @@ class SimulatedCardReader(SimulatedInput, CardReader):
 
 
 @register("nfc", "sim", "sim", "simulated patron card reader; cards injected with present(card_id)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedCardReader:
+def open_sim(settings: None, options: dict[str, Any]) -> SimulatedCardReader:
     return SimulatedCardReader()

@@ -1,6 +1,6 @@
 """Receipt printers (device family ``printer``) through python-escpos.
 
-Device strings: see :mod:`kiosk.drivers.printer.backends`. Every one opens
+Device strings: see :mod:`kiosk.drivers.printer.target`. Every one opens
 a :class:`ReceiptPrinter`; ``render.escpos_to_text`` shows printed bytes as
 plain text (the demo's receipt view).
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kiosk.drivers.registry import register, split_spec
+from kiosk.drivers.printer.target import PARSERS, PrinterTarget, parse_long_form
+from kiosk.drivers.registry import register
 
 if TYPE_CHECKING:
     from kiosk.drivers.printer.device import ReceiptPrinter
@@ -33,15 +34,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _opener(kind: str) -> Any:
-    def open_printer(argument: str, options: dict[str, Any]) -> ReceiptPrinter:
-        from kiosk.drivers.printer.backends import make_backend
-        from kiosk.drivers.printer.device import ReceiptPrinter
+def open_printer(target: PrinterTarget, options: dict[str, Any]) -> ReceiptPrinter:
+    from kiosk.drivers.printer.backends import make_backend
+    from kiosk.drivers.printer.device import ReceiptPrinter
 
-        escpos = make_backend(kind, argument, options)
-        name = f"{kind} printer" + (f" {argument}" if argument else "")
-        return ReceiptPrinter(escpos, name, options)
-    return open_printer
+    escpos = make_backend(target, options)
+    name = {"sim": "simulated", "dummy": "recording"}.get(target.kind, target.kind) + " printer" \
+        + (f" {target.argument}" if target.argument else "")
+    return ReceiptPrinter(escpos, name, options)
 
 
 for _kind, _grammar, _doc in (
@@ -51,14 +51,10 @@ for _kind, _grammar, _doc in (
     ("file", "escpos-file:PATH", "ESC/POS printer device file such as /dev/usb/lp0 (usblp is bidirectional)"),
     ("cups", "escpos-cups:PRINTER", "CUPS queue via pycups (no status)"),
 ):
-    register("printer", f"escpos-{_kind}", _grammar, _doc)(_opener(_kind))
+    register("printer", f"escpos-{_kind}", _grammar, _doc, PARSERS[_kind])(open_printer)
 
-register("printer", "sim", "sim", "simulated recording printer (output bytes, injectable status)")(_opener("sim"))
-register("printer", "dummy", "dummy", "recording printer (same as sim)")(_opener("dummy"))
-
-
-@register("printer", "escpos", "escpos:usb|serial|network|file|cups:ARG",
-          "long form of the escpos-* strings, e.g. escpos:network:192.0.2.10")
-def open_escpos(argument: str, options: dict[str, Any]) -> ReceiptPrinter:
-    kind, rest = split_spec(argument)
-    return _opener(kind)(rest, options)
+register("printer", "sim", "sim", "simulated recording printer (output bytes, injectable status)",
+         PARSERS["sim"])(open_printer)
+register("printer", "dummy", "dummy", "recording printer (same as sim)", PARSERS["dummy"])(open_printer)
+register("printer", "escpos", "escpos:usb|serial|network|file|cups:ARG",
+         "long form of the escpos-* strings, e.g. escpos:network:192.0.2.10", parse_long_form)(open_printer)

@@ -1,14 +1,6 @@
-"""python-escpos backends chosen by device string, and their status readers.
+"""python-escpos backends opened for a parsed device string, and their status readers.
 
-Grammar (family ``printer``):
-
-``escpos-usb:VID:PID``            USB printer via pyusb (hex ids, e.g. 04b8:0202)
-``escpos-serial:PORT[,baud=N]``   serial printer; PORT may be a pyserial URL
-``escpos-network:HOST[:PORT]``    raw TCP (port 9100 unless given)
-``escpos-file:PATH``              a device file such as /dev/usb/lp0 (status if bidirectional)
-``escpos-cups:PRINTER``           a CUPS queue (needs pycups; write only)
-``escpos:KIND:ARG``               the same, spelt ``escpos:network:192.0.2.10``
-``sim`` / ``dummy``               recording printer; ``output`` holds the bytes
+The grammar and its parser: :mod:`kiosk.drivers.printer.target`.
 
 Each backend is a python-escpos :class:`~escpos.escpos.Escpos`; the ones that
 can read get a ``read_status(timeout) -> bytes`` used by DLE EOT queries.
@@ -31,8 +23,8 @@ escpos_import.load()     # before any escpos import: see escpos_import
 from escpos.escpos import Escpos  # noqa: E402,I001
 from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb  # noqa: E402
 
-from kiosk.drivers.barcode.spec import int_option, split_options
 from kiosk.drivers.printer.status import DLE_EOT, PrinterStatus, encode_status
+from kiosk.drivers.printer.target import PrinterTarget
 from kiosk.errors import DeviceError
 from kiosk.drivers.serial_port import open_port
 
@@ -164,16 +156,6 @@ class SimulatedEscpos(Dummy):  # type: ignore[misc]
         self._reply = b""
 
 
-def _hex_id(text: str, what: str) -> int:
-    try:
-        value = int(text, 16)
-    except ValueError:
-        raise DeviceError(f"printer: USB {what} {text!r} is not hexadecimal (e.g. 04b8)", FAMILY) from None
-    if not 0 <= value <= 0xFFFF:
-        raise DeviceError(f"printer: USB {what} {text!r} out of range", FAMILY)
-    return value
-
-
 def _open_now(printer: Escpos, what: str) -> None:
     """Open at start-up, so a missing printer is reported by ``kiosk diag``
     and the station, not by the first patron who wants a receipt."""
@@ -185,39 +167,26 @@ def _open_now(printer: Escpos, what: str) -> None:
         raise DeviceError(f"printer: cannot open {what}: {exc}{hint}".replace("\n", " "), FAMILY) from exc
 
 
-def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
-    """An unopened-or-opened python-escpos printer for ``kind`` (usb, serial, ...)."""
-    profile = options.get("profile") or None
-    if profile == "default":
-        profile = None
+def make_backend(target: PrinterTarget, options: dict[str, Any]) -> Escpos:
+    """An opened python-escpos printer for a parsed device string."""
+    profile = target.profile
     timeout = float(options.get("timeout", 2.0))
+    kind, argument = target.kind, target.argument
     if kind in ("sim", "dummy"):
         return SimulatedEscpos(profile=profile)
     if kind == "usb":
         if not Usb.is_usable():
             raise DeviceError("printer: escpos-usb needs the pyusb package (pip install pyusb) and libusb", FAMILY)
-        vid, _, pid = argument.partition(":")
-        if not vid or not pid:
-            raise DeviceError(f"printer: expected escpos-usb:VID:PID, got {argument!r}", FAMILY)
-        printer = UsbEscpos(_hex_id(vid, "vendor id"), _hex_id(pid, "product id"), timeout=int(timeout * 1000),
-                            profile=profile)
+        printer = UsbEscpos(target.vendor_id, target.product_id, timeout=int(timeout * 1000), profile=profile)
         _open_now(printer, f"USB printer {argument}")
         return printer
     if kind == "serial":
-        port, extra = split_options(argument, FAMILY)
-        if not port:
-            raise DeviceError("printer: expected escpos-serial:PORT[,baud=N]", FAMILY)
-        baud = int_option({**options, **extra}, "baud", 9600, FAMILY)
-        printer = SerialEscpos(devfile=port, baudrate=baud, timeout=timeout, dsrdtr=False, profile=profile)
+        printer = SerialEscpos(devfile=target.port, baudrate=target.baud, timeout=timeout, dsrdtr=False,
+                               profile=profile)
         printer.open()
         return printer
     if kind == "network":
-        host, tcp_port = argument, 9100
-        if argument.count(":") == 1:   # HOST:PORT (a bare IPv6 address has several colons)
-            host, port_text = argument.split(":")
-            tcp_port = int_option({"port": port_text}, "port", 9100, FAMILY)
-        if not host:
-            raise DeviceError("printer: expected escpos-network:HOST[:PORT]", FAMILY)
+        host, tcp_port = target.port, target.tcp_port
         network = NetworkEscpos(host=host, port=tcp_port, timeout=timeout, profile=profile)
         try:
             network.open()
@@ -226,9 +195,7 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
                               FAMILY) from exc
         return network
     if kind == "file":
-        if not argument:
-            raise DeviceError("printer: expected escpos-file:PATH, e.g. escpos-file:/dev/usb/lp0", FAMILY)
-        printer = FileEscpos(devfile=argument, profile=profile)
+        printer = FileEscpos(devfile=target.port, profile=profile)
         try:
             printer.open()
         except Exception as exc:
@@ -238,9 +205,7 @@ def make_backend(kind: str, argument: str, options: dict[str, Any]) -> Escpos:
         if not CupsPrinter.is_usable():
             raise DeviceError("printer: escpos-cups needs the pycups package (pip install pycups) and CUPS",
                               FAMILY)
-        if not argument:
-            raise DeviceError("printer: expected escpos-cups:PRINTER (a CUPS queue name)", FAMILY)
-        printer = CupsPrinter(printer_name=argument, profile=profile)
+        printer = CupsPrinter(printer_name=target.port, profile=profile)
         _open_now(printer, f"CUPS printer {argument!r}")
         return printer
     raise DeviceError(f"printer: unknown escpos backend {kind!r}; use usb, serial, network, file, cups", FAMILY)

@@ -31,7 +31,7 @@ escpos_import.load()     # before any escpos import: see escpos_import
 
 from escpos.escpos import Escpos  # noqa: E402,I001
 
-from kiosk.drivers.printer import textimage
+from kiosk.drivers.printer import codepages, textimage
 from kiosk.drivers.printer.status import (OFFLINE_CAUSE, PAPER, PRINTER, PrinterStatus, check_reply,
                                           decode_status, status_query)
 from kiosk.drivers.selftest import SelfTestResult
@@ -71,6 +71,9 @@ class ReceiptPrinter:
         if not isinstance(media.get("pixels"), int):
             media["pixels"] = self.paper_width_px
         self.escpos.profile.profile_data = profile_data
+        # Tables tried in the order most printers have them, not by slot number as text.
+        self.encoder = codepages.PreferringEncoder(self.escpos.profile.get_code_pages())
+        self.escpos.magic.encoder = self.encoder
         if self.codepage:
             try:
                 self.escpos.magic.force_encoding(self.codepage)
@@ -134,6 +137,7 @@ class ReceiptPrinter:
                 p.image(textimage.render_text(text, self.paper_width_px, font_path=self.font, size=size,
                                               align=align, language=language, bold=bold), center=False)
                 return
+            self._choose_page(text)
             width = self.width // 2 if double else self.width
             # normal_textsize makes python-escpos send ESC ! 0; without it a
             # double-size line would leave the printer in double size.
@@ -302,6 +306,18 @@ class ReceiptPrinter:
         if textimage.has_rtl(text) or (language or "").split("-")[0] in textimage.RTL_LANGUAGES:
             return True
         if self.codepage:
-            return not all(self.escpos.magic.encoder.can_encode(self.codepage, c) for c in text if c != "\n")
-        encoder = self.escpos.magic.encoder
-        return any(ord(c) >= 128 and encoder.find_suitable_encoding(c) is None for c in text)
+            return not all(self.encoder.can_encode(self.codepage, c) for c in text if c != "\n")
+        return not codepages.covers(text, self.encoder)
+
+    def _choose_page(self, text: str) -> None:
+        """Switch (ESC t) to the one table that prints all of ``text`` unless
+        the current one does; python-escpos then writes it without switching."""
+        magic = self.escpos.magic
+        if self.codepage:
+            return
+        current = magic.encoding
+        if current and all(self.encoder.can_encode(current, c) for c in text):
+            return
+        page = codepages.page_for(text, self.encoder)
+        if page is not None:
+            magic.write_with_encoding(page, None)

@@ -13,7 +13,9 @@ Two things happen in ``escpos.capabilities`` at import time:
   ``tmpXXXX`` folder left in the temp directory each time (the module calls
   ``mkdtemp()`` even when the variable is set). :func:`use_cache_folder`
   names a persistent folder (``[station] data_dir``/cache/escpos, set by the
-  station before the printer opens); :func:`load` points the throwaway
+  station before the printer opens; a config naming a printer ``profile`` or
+  ``codepage`` loads python-escpos earlier, to check them, and then goes
+  without the cache); :func:`load` points the throwaway
   ``mkdtemp()`` into a scratch folder it removes, and without a cache folder
   keeps the pickle there too (nothing is left behind, nothing is reused).
 

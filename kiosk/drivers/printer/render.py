@@ -41,8 +41,9 @@ TWO_D_NAMES = {48: "PDF417", 49: "QR", 50: "MaxiCode", 51: "GS1 DataBar", 52: "A
 
 
 @lru_cache(maxsize=64)
-def _high_half(slot: int) -> tuple[str, ...]:
-    """Characters 0x80-0xFF of code page ``slot`` in python-escpos's default profile."""
+def _high_half(slot: int, profile: str | None = None) -> tuple[str, ...]:
+    """Characters 0x80-0xFF of code page ``slot`` in a python-escpos profile
+    (slot numbers differ by maker: Star's PC858 is Epson's PC860)."""
     try:
         from kiosk.drivers.printer import escpos_import
 
@@ -50,7 +51,7 @@ def _high_half(slot: int) -> tuple[str, ...]:
         from escpos.capabilities import get_profile
         from escpos.magicencode import Encoder
 
-        name = get_profile().codePages.get(str(slot))
+        name = get_profile(profile).codePages.get(str(slot))
         if name and name != "Unknown":
             return tuple(Encoder._get_codepage_char_list(name))
     except Exception:  # unknown or undecodable page: show placeholders, never fail
@@ -59,8 +60,9 @@ def _high_half(slot: int) -> tuple[str, ...]:
 
 
 class _Renderer:
-    def __init__(self, data: bytes, width: int) -> None:
+    def __init__(self, data: bytes, width: int, profile: str | None = None) -> None:
         self.data, self.width, self.i = data, width, 0
+        self.profile = profile
         self.lines: list[str] = []
         self.line: list[str] = []
         self.align = 0
@@ -111,7 +113,7 @@ class _Renderer:
             elif b == FS:
                 self.fs(self.byte())
             elif b >= 0x80:
-                self.line.append(_high_half(self.page)[b - 0x80])
+                self.line.append(_high_half(self.page, self.profile)[b - 0x80])
             elif b >= 0x20 and b != 0x7F:
                 self.line.append(chr(b))
             # other control bytes (CR, CAN, NUL ...) print nothing
@@ -228,6 +230,7 @@ class _Renderer:
             self.take({ord("!"): 1, ord("C"): 1, ord("-"): 1, ord("S"): 2, ord("W"): 1}.get(cmd, 0))
 
 
-def escpos_to_text(data: bytes, width: int = 42) -> str:
-    """Plain text of what ``data`` would print on a ``width``-column printer."""
-    return _Renderer(bytes(data), width).run()
+def escpos_to_text(data: bytes, width: int = 42, profile: str | None = None) -> str:
+    """Plain text of what ``data`` would print on a ``width``-column printer
+    whose code page slots are those of python-escpos ``profile`` (None: default)."""
+    return _Renderer(bytes(data), width, profile).run()

@@ -19,12 +19,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.selftest import SelfTestResult, tags_on_pad
 from kiosk.errors import DeviceError, RemoteProtocolError, TagError, TransportTimeout
 
 __all__ = [
     "TagInfo", "RFIDReader", "ReaderTimeout", "ReaderGarbled", "TagError", "TagFailed", "DeviceError",
-    "ISO15693_ERRORS", "iso_error_text", "uid_hex", "parse_uid", "parse_port_spec",
+    "ISO15693_ERRORS", "iso_error_text", "uid_hex", "parse_uid",
 ]
 
 BLOCK_SIZE = 4
@@ -178,7 +178,7 @@ class RFIDReader(abc.ABC):
         except DeviceError as exc:
             text = str(exc)   # driver errors usually name the reader already
             return SelfTestResult.failed(text if self.describe() in text else f"{self.describe()}: {text}")
-        return SelfTestResult.passed(f"{self.describe()}: {ident}; inventory ok, {len(tags)} tag(s) on the pad")
+        return SelfTestResult.passed(f"{self.describe()}: {ident}; inventory ok, {tags_on_pad(len(tags))}")
 
     def close(self) -> None:
         """Release the port; further calls raise :class:`DeviceError`."""
@@ -218,27 +218,3 @@ class RFIDReader(abc.ABC):
 def _check_uid(uid: bytes) -> None:
     if not isinstance(uid, (bytes, bytearray)) or len(uid) != 8:
         raise ValueError(f"a UID is 8 bytes, got {uid!r}")
-
-
-def parse_port_spec(argument: str, allowed: dict[str, type]) -> tuple[str, dict[str, Any]]:
-    """``"PORT[,key=value]..."`` -> (port, {key: typed value}).
-
-    ``PORT`` is a device path or a pyserial URL (``socket://127.0.0.1:7000``,
-    ``loop://``); the keys allowed and their types come from the driver.
-    Integers accept ``0x`` prefixes (bus addresses are often written in hex).
-    """
-    port, *pairs = [part.strip() for part in argument.split(",")]
-    if not port:
-        raise ValueError("no port given (a device path such as /dev/ttyUSB0 or a URL such as socket://127.0.0.1:7000)")
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in allowed:
-            raise ValueError(f"unknown option {pair!r}; allowed: {', '.join(f'{k}=...' for k in allowed)}")
-        kind = allowed[key]
-        try:
-            options[key] = int(value, 0) if kind is int else kind(value.strip())
-        except ValueError as exc:
-            raise ValueError(f"option {key}: {value!r} is not a valid {kind.__name__}") from exc
-    return port, options

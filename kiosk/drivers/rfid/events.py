@@ -278,5 +278,5 @@ def _describe(event: PadEvent) -> str:
     if isinstance(event, TagRemoved):
         return f"removed {uid_hex(event.uid)}"
     if isinstance(event, StackSettled):
-        return f"settled with {len(event.tags)} tag(s)"
+        return f"settled with {len(event.tags)} tag{'' if len(event.tags) == 1 else 's'}"
     return type(event).__name__

@@ -16,12 +16,14 @@ status 0x95, the tag's ISO 15693 error code.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from kiosk.drivers import arguments
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid import feig_protocol as fp
 from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagFailed, TagInfo,
-                                     iso_error_text, parse_port_spec, uid_hex)
+                                     iso_error_text, uid_hex)
 from kiosk.drivers.rfid.serial_link import SerialLink
 from kiosk.errors import DeviceError
 
@@ -179,10 +181,28 @@ class FeigReader(RFIDReader):
         self._link.close()
 
 
+@dataclass(frozen=True)
+class FeigSettings:
+    port: str
+    baud: int = 38400
+    bus: int = fp.BROADCAST
+    parity: str = "even"
+    frame: str = "standard"
+    timeout: float = 1.0
+
+
+FEIG_OPTIONS = {"baud": arguments.baud, "bus": arguments.integer(0, 255),
+                "parity": arguments.choice("even", "none", "odd"), "frame": arguments.choice("standard", "advanced")}
+
+
+def parse_feig(argument: str, options: dict[str, Any]) -> FeigSettings:
+    """``PORT[,baud=N][,bus=ADDR][,parity=...][,frame=...]`` -> settings (pure)."""
+    port, opts = arguments.parse_port(argument, FEIG_OPTIONS)
+    return FeigSettings(port, timeout=float(options.get("timeout", 1.0)), **opts)
+
+
 @register("rfid", "feig", "feig:PORT[,baud=N][,bus=ADDR][,parity=even|none|odd][,frame=standard|advanced]",
-          "FEIG ISO host protocol reader")
-def open_feig(argument: str, options: dict[str, Any]) -> FeigReader:
-    port, opts = parse_port_spec(argument, {"baud": int, "bus": int, "parity": str, "frame": str})
-    return FeigReader(port, baud=opts.get("baud", 38400), bus=opts.get("bus", fp.BROADCAST),
-                      timeout=float(options.get("timeout", 1.0)), parity=opts.get("parity", "even"),
-                      frame=opts.get("frame", "standard"))
+          "FEIG ISO host protocol reader", parse_feig)
+def open_feig(settings: FeigSettings, options: dict[str, Any]) -> FeigReader:
+    return FeigReader(settings.port, baud=settings.baud, bus=settings.bus, timeout=settings.timeout,
+                      parity=settings.parity, frame=settings.frame)

@@ -14,12 +14,14 @@ in the field (only this driver changes it then). ``set_eas`` raises
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from kiosk.drivers import arguments
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid import m3_protocol as mp
 from kiosk.drivers.rfid.base import (RFIDReader, ReaderGarbled, ReaderTimeout, TagError, TagFailed, TagInfo,
-                                     parse_port_spec, uid_hex)
+                                     uid_hex)
 from kiosk.drivers.rfid.serial_link import SerialLink
 from kiosk.errors import DeviceError
 
@@ -148,7 +150,19 @@ class M3Reader(RFIDReader):
         self._link.close()
 
 
-@register("rfid", "3m810", "3m810:PORT[,baud=N]", "3M 810 library RFID pad")
-def open_3m810(argument: str, options: dict[str, Any]) -> M3Reader:
-    port, opts = parse_port_spec(argument, {"baud": int})
-    return M3Reader(port, baud=opts.get("baud", 19200), timeout=float(options.get("timeout", 1.0)))
+@dataclass(frozen=True)
+class M3Settings:
+    port: str
+    baud: int = 19200
+    timeout: float = 1.0
+
+
+def parse_3m810(argument: str, options: dict[str, Any]) -> M3Settings:
+    """``PORT[,baud=N]`` -> settings (pure)."""
+    port, opts = arguments.parse_port(argument, {"baud": arguments.baud})
+    return M3Settings(port, timeout=float(options.get("timeout", 1.0)), **opts)
+
+
+@register("rfid", "3m810", "3m810:PORT[,baud=N]", "3M 810 library RFID pad", parse_3m810)
+def open_3m810(settings: M3Settings, options: dict[str, Any]) -> M3Reader:
+    return M3Reader(settings.port, baud=settings.baud, timeout=settings.timeout)

@@ -23,7 +23,7 @@ from typing import Any
 from kiosk.drivers.registry import register
 from kiosk.drivers.rfid.base import RFIDReader, TagFailed, TagInfo, iso_error_text, uid_hex
 from kiosk.drivers.rfid.field import FieldTag, NoTag, TagFault, TagField
-from kiosk.drivers.selftest import SelfTestResult
+from kiosk.drivers.selftest import SelfTestResult, tags_on_pad
 from kiosk.errors import DeviceError
 from kiosk.tags import ItemTag, Usage, dsfid_for, encode_tag
 
@@ -127,7 +127,7 @@ class SimulatedPad(RFIDReader):
     def self_test(self) -> SelfTestResult:
         if self.closed:
             return SelfTestResult.failed("simulated pad is closed")
-        return SelfTestResult.passed(f"simulated pad; {len(self.field.tags())} tag(s) on the pad"
+        return SelfTestResult.passed(f"simulated pad: {tags_on_pad(len(self.field.tags()))}"
                                      + (", air-time model on" if self.airtime else ""))
 
     def close(self) -> None:
@@ -163,16 +163,23 @@ def next_uid() -> bytes:
         return make_uid(f"blank:{_serial[0]}")
 
 
-@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...]", "simulated pad (demo and tests)")
-def open_sim(argument: str, options: dict[str, Any]) -> SimulatedPad:
-    airtime, items = False, []
+def parse_sim(argument: str, options: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    """``[airtime][,tags=ID;ID...]`` -> (airtime, item ids) (pure)."""
+    airtime = False
+    items: tuple[str, ...] = ()
     for part in filter(None, (p.strip() for p in argument.split(","))):
         if part == "airtime":
             airtime = True
         elif part.startswith("tags="):
-            items = [i for i in part[5:].split(";") if i]
+            items = tuple(i for i in part[5:].split(";") if i)
         else:
             raise ValueError(f"unknown sim option {part!r}; use sim, sim:airtime or sim:tags=ID;ID")
+    return airtime, items
+
+
+@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...]", "simulated pad (demo and tests)", parse_sim)
+def open_sim(settings: tuple[bool, tuple[str, ...]], options: dict[str, Any]) -> SimulatedPad:
+    airtime, items = settings
     pad = SimulatedPad(airtime=airtime)
     for item in items:
         pad.place_item(item)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.drivers import arguments
 from kiosk.drivers.registry import register
 from kiosk.drivers.sorter.base import BinFull, Sorter, SorterEvent
 from kiosk.drivers.sorter.serial_board import SerialSorterBoard
@@ -20,25 +21,19 @@ from kiosk.drivers.sorter.sim import SimulatedSorter
 __all__ = ["BinFull", "SerialSorterBoard", "SimulatedSorter", "Sorter", "SorterEvent"]
 
 
-def _port_and_baud(argument: str, default_baud: int) -> tuple[str, int]:
-    port, _, rest = argument.partition(",")
-    baud = default_baud
-    for item in filter(None, rest.split(",")):
-        key, _, value = item.partition("=")
-        if key.strip() != "baud" or not value.strip().isdigit():
-            raise ValueError(f"unknown option {item!r} (expected baud=N)")
-        baud = int(value)
-    if not port:
-        raise ValueError("missing PORT (e.g. serial:/dev/ttyUSB1)")
-    return port, baud
+def parse_serial(argument: str, options: dict[str, Any]) -> tuple[str, int]:
+    """``PORT[,baud=N]`` (the table's ``baud`` unless the string says) -> (port, baud) (pure)."""
+    port, opts = arguments.parse_port(argument, {"baud": arguments.baud}, example="/dev/ttyUSB1")
+    return port, opts.get("baud") or arguments.table_option(options, "baud", arguments.baud, 9600)
 
 
 @register("sorter", "sim", "sim", "simulated sorter bins with full sensors")
-def _open_sim(argument: str, options: dict[str, Any]) -> SimulatedSorter:
+def _open_sim(settings: None, options: dict[str, Any]) -> SimulatedSorter:
     return SimulatedSorter(list(options.get("bins", ("1", "2", "holds", "reject"))), int(options.get("capacity", 0)))
 
 
-@register("sorter", "serial", "serial:PORT[,baud=N]", "relay/controller board, line protocol over serial")
-def _open_serial(argument: str, options: dict[str, Any]) -> SerialSorterBoard:
-    port, baud = _port_and_baud(argument, int(options.get("baud", 9600)))
+@register("sorter", "serial", "serial:PORT[,baud=N]", "relay/controller board, line protocol over serial",
+          parse_serial)
+def _open_serial(settings: tuple[str, int], options: dict[str, Any]) -> SerialSorterBoard:
+    port, baud = settings
     return SerialSorterBoard(port, baud, float(options.get("timeout", 2.0)))

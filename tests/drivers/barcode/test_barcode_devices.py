@@ -240,10 +240,10 @@ def test_wait_for_scan_is_bounded(pty_pair: tuple[int, str]) -> None:
 
 @pytest.mark.parametrize("spec, message", [
     ("serial:/dev/does-not-exist", "cannot open serial port"),
-    ("serial:", "needs a port"),
+    ("serial:", "no port given"),
     ("serial:/dev/null,baud", "not key=value"),
     ("serial:loop://,baud=fast", "not a whole number"),
-    ("serial:loop://,terminator=semicolon", "terminator 'semicolon' unknown"),
+    ("serial:loop://,terminator=semicolon", "option terminator: 'semicolon' is not one of cr, lf"),
 ])
 def test_serial_open_errors_are_typed(spec: str, message: str) -> None:
     with pytest.raises(DeviceError, match=message):

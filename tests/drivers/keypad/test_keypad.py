@@ -244,10 +244,10 @@ def test_serial_device_strings(argument: str, spec: SerialKeypadSpec) -> None:
 
 
 @pytest.mark.parametrize("spec, why", [
-    ("serial:", "serial needs a port"),
-    ("serial:/dev/ttyUSB3,baud=fast", "baud='fast' is not a whole number"),
-    ("serial:/dev/ttyUSB3,parity=E", "unknown option 'parity'"),
-    ("serial:/dev/ttyUSB3,framing=word", "framing='word' unknown"),
+    ("serial:", "no port given"),
+    ("serial:/dev/ttyUSB3,baud=fast", "option baud: 'fast' is not a whole number"),
+    ("serial:/dev/ttyUSB3,parity=E", "unknown option 'parity=E'"),
+    ("serial:/dev/ttyUSB3,framing=word", "option framing: 'word' is not one of byte, line"),
     ("serial:/dev/ttyUSB3,9600", "is not key=value"),
     ("serial:/nonexistent/ttyKEYPAD", "cannot open serial port"),
     ("evdev:", "evdev needs a device path or name=TEXT"),

@@ -288,7 +288,7 @@ def test_forced_code_page(tmp_path: Path) -> None:
     printer = open_device("printer", "sim", {"codepage": "CP858"})
     printer.text("Peña €5")
     assert b"\x1bt\x13" in printer.output and "Peña €5" in escpos_to_text(printer.output)
-    with pytest.raises(DeviceError, match="code page"):
+    with pytest.raises(DeviceError, match="codepage .CP99999. is not in the default profile"):
         open_device("printer", "sim", {"codepage": "CP99999"})
 
 
@@ -327,10 +327,10 @@ def test_file_printer_on_a_character_device_reads_status() -> None:
 
 @pytest.mark.parametrize("spec, message", [
     ("escpos-file:/nonexistent-dir/lp0", "cannot open"),
-    ("escpos-file:", "expected escpos-file:PATH"),
+    ("escpos-file:", "expected a path, e.g. escpos-file:/dev/usb/lp0"),
     ("escpos-serial:/dev/does-not-exist", "cannot open serial port"),
     ("escpos-usb:04b8", "VID:PID"),
-    ("escpos-usb:zz:0202", "not hexadecimal"),
+    ("escpos-usb:zz:0202", "vendor id .zz. is not a hex id"),
     ("escpos-usb:04b8:0202", "cannot open USB printer 04b8:0202"),
     ("escpos-cups:Receipts", "pycups"),
     ("escpos:telepathy:x", "unknown escpos backend"),

@@ -151,14 +151,14 @@ def test_cli_programs_items_given_as_arguments(capsys: pytest.CaptureFixture[str
     code = cli(["write", "--device", "sim:tags=31000000000001", "--wait", "0.2", "31000000000001"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "OK     31000000000001 tag" in out and "1 of 1 tag(s) programmed" in out
+    assert "OK     31000000000001 tag" in out and "1 of 1 tag programmed" in out
 
 
 def test_cli_reports_failures_with_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli(["write", "--device", "sim", "--wait", "0.1", "--model", "28560-2", "31000000000001", "31000000000002"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.count("FAILED") == 2 and "0 of 2 tag(s) programmed" in out
+    assert out.count("FAILED") == 2 and "0 of 2 tags programmed" in out
 
 
 def test_cli_reads_barcodes_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -122,7 +122,7 @@ def test_registry_and_self_test() -> None:
     pad = open_device("rfid", "sim:airtime,tags=31000000000001;31000000000002")
     assert isinstance(pad, SimulatedPad) and pad.airtime and len(pad.tags()) == 2
     pad.airtime = False
-    assert pad.self_test().ok and "2 tag(s)" in pad.self_test().detail
+    assert pad.self_test().ok and "2 tags on the pad" in pad.self_test().detail
     pad.close()
     assert not pad.self_test().ok
     with pytest.raises(DeviceError):
