@@ -3,10 +3,14 @@
     kiosk ils-sim [--host 127.0.0.1] [--port 6001] [--data FILE] [--db FILE] [--reset]
                   [--latency S] [--fault SPEC ...] [--terminator cr|crlf]
                   [--encoding utf-8|cp850|latin-1] [--duration S] [--check] [--dump]
+                  [--max-connections N] [--max-bad-frames N]
 
 Runs until Ctrl-C or SIGTERM (or ``--duration`` seconds). ``--check`` only
 validates the data file; ``--dump`` prints the state of ``--db`` as JSON.
-Fault specs: see :mod:`kiosk.sip2.ils.faults`.
+Fault specs: see :mod:`kiosk.sip2.ils.faults`. Beyond ``--max-connections``
+stations (default 256) a connection is refused politely: its first request
+is answered (a login with ``940``, a status with a 98 saying offline, both
+with the screen message "ILS busy: ..."; anything else with 96) and then closed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from kiosk.logs import MASK
 from kiosk.sip2.ils.data import DEMO_DATA, load_data
 from kiosk.sip2.ils.faults import Faults
 from kiosk.sip2.ils.rules import local_now
-from kiosk.sip2.ils.server import ILSSimulator
+from kiosk.sip2.ils.server import MAX_BAD_FRAMES, MAX_CONNECTIONS, ILSSimulator
 from kiosk.sip2.ils.store import Store
 
 ENCODINGS = ("utf-8", "cp850", "latin-1")
@@ -49,10 +53,25 @@ def register(subparsers: Any) -> None:
                         help="stop after S seconds (default: run until interrupted)")
     parser.add_argument("--tls-cert", metavar="PEM", default=None, help="serve TLS with this certificate")
     parser.add_argument("--tls-key", metavar="PEM", default=None, help="private key of --tls-cert (if not in it)")
+    parser.add_argument("--max-connections", type=_at_least_one, default=MAX_CONNECTIONS, metavar="N",
+                        help=f"stations served at once (default {MAX_CONNECTIONS}); more are refused with "
+                             "a SIP2 answer saying the ILS is busy, then closed")
+    parser.add_argument("--max-bad-frames", type=_at_least_one, default=MAX_BAD_FRAMES, metavar="N",
+                        help=f"unparseable requests in a row before a connection is cut (default {MAX_BAD_FRAMES})")
     parser.add_argument("--check", action="store_true", help="only check the data file and exit")
     parser.add_argument("--dump", action="store_true",
                         help="print the state (of --db, seeded if new) as JSON and exit; PINs are masked")
     parser.set_defaults(func=run)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("must be 1-100000")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         faults.set(terminator=args.terminator)
     sim = ILSSimulator(data=data, host=args.host, port=args.port, latency=args.latency, faults=faults,
                        db_path=args.db, encoding=args.encoding, reset=args.reset,
-                       tls_certfile=args.tls_cert, tls_keyfile=args.tls_key)
+                       tls_certfile=args.tls_cert, tls_keyfile=args.tls_key,
+                       max_connections=args.max_connections, max_bad_frames=args.max_bad_frames)
     done = threading.Event()
     # SIGTERM (systemd, docker stop) stops cleanly; handlers only work in the main thread.
     in_main = threading.current_thread() is threading.main_thread()
@@ -93,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
         sim.close()
-        print(f"ILS simulator stopped ({sim.connections_total} connections, "
+        print(f"ILS simulator stopped ({sim.connections_total} connections, {sim.connections_refused} refused, "
               f"{sum(sim.requests.values())} requests)", file=sys.stderr)
     return 0
 

@@ -16,7 +16,6 @@ outcome is unknown. Deployment scripts depend on this interface; keep it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import datetime
@@ -25,7 +24,8 @@ from typing import Any, TextIO
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings
-from kiosk.sip2.fields import PatronStatus, SUMMARY_POSITIONS, encode_var
+from kiosk.sip2.codec import printable
+from kiosk.sip2.fields import PatronStatus, encode_var
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 2, 3, 4, 5
 PASSWORD_ENV = "KIOSK_SIP2_PASSWORD"
@@ -48,14 +48,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sip2", description="Connect to a SIP2 server, log in, send one request and print the reply.",
+        usage="kiosk sip2 [-h] --server HOST:PORT --user U --password P [options] COMMAND [ARGS ...]",
         epilog="Exit codes: 0 exchange completed (whatever 'ok' says), 1 cannot connect or no reply, "
                "2 bad arguments, 3 login refused, 4 malformed reply, 5 outcome of a state-changing request unknown. "
                f"The password may come from ${PASSWORD_ENV} instead of --password.")
-    parser.add_argument("--server", required=True, metavar="HOST:PORT", help="SIP2 server address")
-    parser.add_argument("--user", required=True, metavar="U", help="SIP2 login user id (CN)")
-    parser.add_argument("--password", default=os.environ.get(PASSWORD_ENV),
-                        required=PASSWORD_ENV not in os.environ, metavar="P",
-                        help="SIP2 login password (CO); never printed")
+    # Required, but checked in run(): 'kiosk sip2 checkout --help' must work without them.
+    parser.add_argument("--server", metavar="HOST:PORT", help="SIP2 server address (required)")
+    parser.add_argument("--user", metavar="U", help="SIP2 login user id (CN) (required)")
+    parser.add_argument("--password", default=os.environ.get(PASSWORD_ENV), metavar="P",
+                        help=f"SIP2 login password (CO), or ${PASSWORD_ENV}; never printed")
     parser.add_argument("--institution", default="", metavar="AO", help="institution id (AO)")
     parser.add_argument("--location", default="", metavar="CP", help="location code (CP, and AP on checkin)")
     parser.add_argument("--tls", action="store_true", help="connect with TLS (certificate verified)")
@@ -66,25 +67,39 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--timeout", type=_positive, default=10.0, metavar="S",
                         help="seconds to wait to connect and for each reply (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    commands = parser.add_subparsers(dest="sip2_command", metavar="COMMAND", required=True)
-    for name, (help_text, _) in COMMANDS.items():
-        cmd = commands.add_parser(name, help=help_text, description=help_text)
-        if name in ("patron", "checkout", "renew", "renew-all", "pay", "hold", "end"):
-            cmd.add_argument("patron", metavar="PATRON")
-        if name in ("checkout", "checkin", "renew", "item", "hold"):
-            cmd.add_argument("item", metavar="ITEM")
-        if name in ("patron", "checkout"):
-            cmd.add_argument("--pin", default=None, metavar="PIN", help="patron PIN (AD); never printed")
-        if name == "patron":
-            cmd.add_argument("--summary", default="", choices=("",) + tuple(SUMMARY_POSITIONS),
-                             help="which item list to ask for in detail")
-        if name == "pay":
-            cmd.add_argument("amount", metavar="AMOUNT")
-            cmd.add_argument("--fee-id", default=None, metavar="ID", help="fee identifier (CG)")
-            cmd.add_argument("--currency", default="USD", metavar="CUR", help="currency (default USD)")
-        if name == "hold":
-            cmd.add_argument("--cancel", action="store_true", help="cancel the hold instead of placing it")
-        cmd.set_defaults(func=run)
+    listing = "\n".join(f"  {name:<10} {help_text}" for name, (help_text, _) in COMMANDS.items())
+    parser.add_argument("sip2_command", metavar="COMMAND", choices=tuple(COMMANDS),
+                        help="one of: " + ", ".join(COMMANDS) + "; 'kiosk sip2 ... COMMAND --help' for its arguments")
+    # Each command's own arguments are parsed in run(), by a parser built for
+    # that command only: building all eleven costs more than the exchange.
+    parser.add_argument("sip2_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.epilog = f"Commands:\n{listing}\n\n{parser.epilog}"
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.set_defaults(func=run)
+
+
+def command_parser(name: str) -> argparse.ArgumentParser:
+    """The arguments of one ``kiosk sip2`` command (after its name)."""
+    help_text = COMMANDS[name][0]
+    cmd = argparse.ArgumentParser(prog=f"kiosk sip2 ... {name}", description=help_text)
+    if name in ("patron", "checkout", "renew", "renew-all", "pay", "hold", "end"):
+        cmd.add_argument("patron", metavar="PATRON")
+    if name in ("checkout", "checkin", "renew", "item", "hold"):
+        cmd.add_argument("item", metavar="ITEM")
+    if name in ("patron", "checkout"):
+        cmd.add_argument("--pin", default=None, metavar="PIN", help="patron PIN (AD); never printed")
+    if name == "patron":
+        from kiosk.sip2.fields import SUMMARY_POSITIONS
+
+        cmd.add_argument("--summary", default="", choices=("",) + tuple(SUMMARY_POSITIONS),
+                         help="which item list to ask for in detail")
+    if name == "pay":
+        cmd.add_argument("amount", metavar="AMOUNT")
+        cmd.add_argument("--fee-id", default=None, metavar="ID", help="fee identifier (CG)")
+        cmd.add_argument("--currency", default="USD", metavar="CUR", help="currency (default USD)")
+    if name == "hold":
+        cmd.add_argument("--cancel", action="store_true", help="cancel the hold instead of placing it")
+    return cmd
 
 
 def _positive(text: str) -> float:
@@ -137,7 +152,7 @@ def exchange(client: SIP2Client, args: argparse.Namespace) -> m.Message:
     if cmd == "item":
         return client.item_information(args.item)
     if cmd == "pay":
-        return client.fee_paid(args.patron, args.amount, fee_id=args.fee_id, currency=args.currency)
+        return client.fee_paid(args.patron, args.amount, fee_id=args.fee_id, currency=args.currency.upper())
     if cmd == "hold":
         return client.hold(args.patron, args.item, mode="-" if args.cancel else "+")
     if cmd == "end":
@@ -147,36 +162,42 @@ def exchange(client: SIP2Client, args: argparse.Namespace) -> m.Message:
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    command_parser(args.sip2_command).parse_args(args.sip2_args, namespace=args)  # exits 2 on bad arguments
+    missing = [option for option, value in (("--server", args.server), ("--user", args.user),
+                                            ("--password", args.password)) if value is None]
+    if missing:
+        print(f"kiosk sip2: the following arguments are required: {', '.join(missing)}", file=err)
+        return EXIT_USAGE
     try:
         settings = settings_from_args(args)
         if args.sip2_command == "login" and not settings.username:
             raise LocalProtocolError("login needs --user")
         client = SIP2Client(settings, supervise=False)
     except KioskError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_USAGE
     try:
         client.connect()
         reply = exchange(client, args)
     except LoginRefused as exc:
-        print(f"kiosk sip2: login refused: {exc}", file=err)
+        print(f"kiosk sip2: login refused: {printable(str(exc))}", file=err)
         return EXIT_LOGIN
     except UnknownOutcome as exc:
-        print(f"kiosk sip2: outcome unknown (check the item with 'item'): {exc}", file=err)
+        print(f"kiosk sip2: outcome unknown (check the item with 'item'): {printable(str(exc))}", file=err)
         return EXIT_UNKNOWN
     except TransportError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_TRANSPORT
     except RemoteProtocolError as exc:
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_PROTOCOL
     except LocalProtocolError as exc:  # e.g. an amount that is not a number
-        print(f"kiosk sip2: {exc}", file=err)
+        print(f"kiosk sip2: {printable(str(exc))}", file=err)
         return EXIT_USAGE
     finally:
         client.close()
     if args.json:
-        print(json.dumps(to_json(reply), ensure_ascii=False), file=out)
+        print(json_text(to_json(reply)), file=out)
     else:
         print(to_table(reply), file=out)
     return EXIT_OK
@@ -218,6 +239,19 @@ def to_json(msg: m.Message) -> dict[str, Any]:
             "fixed": {name: _plain(value) for name, value in msg.fixed_values.items()}, "fields": fields}
 
 
+# JSON escapes C0 itself; DEL, C1 (NEL, CSI ...) and the bidirectional
+# controls it passes through raw with ensure_ascii=False: escape them too.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+                                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def json_text(value: Any) -> str:
+    """One line of JSON with no raw control character a terminal would obey."""
+    import json  # only --json needs it
+
+    return json.dumps(value, ensure_ascii=False).translate(_JSON_ESCAPES)
+
+
 def to_table(msg: m.Message) -> str:
     ok = {True: "yes", False: "NO", None: "-"}[msg.outcome]
     lines = [f"{msg.COMMAND} {type(msg).__name__}    ok: {ok}"]
@@ -232,9 +266,9 @@ def to_table(msg: m.Message) -> str:
             text = _plain(value)
         rows.append((name, str(text)))
     for code, name, value in present_fields(msg):
-        label = f"{code} {name or '(extension)'}"
+        label = printable(f"{code} {name or '(extension)'}")
         for item in (value if isinstance(value, list) else [value]):
             rows.append((label, str(item)))
     width = max((len(label) for label, _ in rows), default=0)
-    lines += [f"  {label:<{width}}  {text}" for label, text in rows]
+    lines += [f"  {label:<{width}}  {printable(text)}" for label, text in rows]
     return "\n".join(lines)

@@ -102,6 +102,12 @@ SIP2 = Section("sip2", "The connection to the library system (ILS).", (
     Key("retries", Integer(0, 10), 3, "Resend requests (97) after a bad checksum before giving up."),
     Key("keepalive_interval", Float(0, 3600), 60.0, "Seconds between SC status keep-alives; 0 = off."),
     Key("reconnect_interval", Float(0.1, 3600), 5.0, "Seconds between reconnection attempts while the ILS is down."),
+    Key("acs_timeout_margin", Float(0, 600), 5.0,
+        "Most seconds the ILS's own timeout period (98) may add to read_timeout."),
+    Key("nb_due_date", String(choices=("transaction-date", "blank")), "transaction-date",
+        "What checkout and renew send as the 'no block' due date: the transaction date, or blanks for an ILS that wants them."),
+    Key("max_bad_frames", Integer(1, 1000), 10,
+        "Stale or unexpected replies in a row tolerated while waiting for one answer; then the connection is cut."),
 ))
 
 # [devices.<family>]: every family has driver/required; the rest are the

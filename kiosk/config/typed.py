@@ -88,6 +88,9 @@ class SIP2Section(SectionValues, Protocol):
     retries: int
     keepalive_interval: float
     reconnect_interval: float
+    acs_timeout_margin: float
+    nb_due_date: Literal["transaction-date", "blank"]
+    max_bad_frames: int
 
 
 class UISection(SectionValues, Protocol):

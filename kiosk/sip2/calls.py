@@ -9,7 +9,6 @@ connection, error detection and the failure contract.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kiosk.errors import LocalProtocolError
@@ -24,6 +23,8 @@ def _now() -> datetime:
 
 def format_amount(amount: object) -> str:
     """``12.5``, ``"12.50"`` or ``Decimal("12.5")`` -> ``"12.50"``."""
+    from decimal import Decimal, InvalidOperation  # only fee payments need it
+
     try:
         value = Decimal(str(amount).strip())
     except InvalidOperation:
@@ -47,6 +48,15 @@ class SIP2Calls:
     # ------------------------------------------------------------ requests
     def _common(self) -> dict[str, Any]:
         return {"institution_id": self.settings.institution_id, "transaction_date": _now()}
+
+    def _circulation(self, nb_due_date: datetime | None) -> dict[str, Any]:
+        """``_common()`` plus the nb due date of a checkout or renew: the one
+        given, else the transaction date (or blanks, ``nb_due_date = "blank"``)."""
+        common = self._common()
+        if nb_due_date is None and self.settings.nb_due_date != "blank":
+            nb_due_date = common["transaction_date"]
+        common["nb_due_date"] = nb_due_date
+        return common
 
     def sc_status(self, status_code: str = "0", max_print_width: int = 40) -> m.ACSStatus:
         reply = self.request(m.SCStatus(status_code=status_code, max_print_width=max_print_width))
@@ -74,10 +84,10 @@ class SIP2Calls:
                  no_block: bool = False, nb_due_date: datetime | None = None,
                  fee_acknowledged: bool = False) -> m.CheckoutResponse:
         reply = self.request(m.CheckoutRequest(
-            sc_renewal_policy=renewal_ok, no_block=no_block, nb_due_date=nb_due_date,
+            sc_renewal_policy=renewal_ok, no_block=no_block,
             patron_identifier=patron, item_identifier=item, patron_password=pin or "",
             terminal_password=self.settings.terminal_password,
-            fee_acknowledged=True if fee_acknowledged else None, **self._common()))
+            fee_acknowledged=True if fee_acknowledged else None, **self._circulation(nb_due_date)))
         assert isinstance(reply, m.CheckoutResponse)
         return reply
 
@@ -97,7 +107,7 @@ class SIP2Calls:
     def renew(self, patron: str, item: str, pin: str | None = None) -> m.RenewResponse:
         reply = self.request(m.RenewRequest(
             patron_identifier=patron, item_identifier=item, patron_password=pin or "",
-            terminal_password=self.settings.terminal_password, **self._common()))
+            terminal_password=self.settings.terminal_password, **self._circulation(None)))
         assert isinstance(reply, m.RenewResponse)
         return reply
 

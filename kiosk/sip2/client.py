@@ -21,7 +21,8 @@ Error detection (3M SIP2 2.00, "Error detection": checksums, sequence numbers,
 resends) is :class:`~kiosk.sip2.wire.Wire`'s job. The ACS status reply (98)
 can lower our resend count (``retries allowed``) and lengthen the reply wait
 (``timeout period``, tenths of a second): we never give up before the ILS said
-it may take. After any failure the connection is closed, so the next request
+it may take, up to ``acs_timeout_margin`` seconds past ``read_timeout``. A
+98 saying the ACS is offline (online status N) fails the connect. After any failure the connection is closed, so the next request
 starts on a clean, freshly logged-in link.
 
 Settings and the default TCP/TLS transport live in :mod:`kiosk.sip2.settings`.
@@ -29,10 +30,11 @@ Settings and the default TCP/TLS transport live in :mod:`kiosk.sip2.settings`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from kiosk.errors import (
     KioskError, LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome,
@@ -40,14 +42,16 @@ from kiosk.errors import (
 from kiosk.sip2 import messages as m
 from kiosk.sip2.api import LINK_STATES
 from kiosk.sip2.calls import SIP2Calls, format_amount
+from kiosk.sip2.codec import printable
+from kiosk.sip2.fields import local_now as now
 from kiosk.sip2.settings import SIP2Settings, tcp_transport
 from kiosk.sip2.transport import Transport
-from kiosk.sip2.wire import RESPONSE_FOR, STATE_CHANGING, Wire
+from kiosk.sip2.wire import Wire
 
-# Names importers have always found here (the settings, the amount format and
-# the request tables moved to their own modules).
+# Names importers have always found here (the settings and the amount format
+# moved to their own modules; the request tables are m.REPLY_TO and m.STATE_CHANGING).
 __all__ = ["SIP2Client", "SIP2Settings", "LoginRefused", "tcp_transport", "format_amount", "STATES",
-           "RESPONSE_FOR", "STATE_CHANGING", "LOGIN_RETRY_INTERVAL"]
+           "LOGIN_RETRY_INTERVAL"]
 
 log = logging.getLogger("kiosk.sip2.client")
 LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
@@ -69,6 +73,24 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
     ("online", "close"): "disconnected",
     ("offline", "close"): "disconnected",
 }
+
+
+# Request type -> names of its fixed date fields (worked out once per type).
+_DATE_FIELDS: dict[type[m.Message], tuple[str, ...]] = {}
+
+
+# Request type -> (the reply type that answers it, whether its outcome is
+# uncertain without one), from m.REPLY_TO and m.STATE_CHANGING.
+_ANSWERS: dict[type[m.Message], tuple[type[m.Message], bool]] = {}
+
+
+def _answer_to(request: m.Message) -> tuple[type[m.Message], bool]:
+    reply_command = m.REPLY_TO.get(request.COMMAND) if isinstance(request, m.Message) else None
+    expect = m.message_type(reply_command) if reply_command else None
+    if expect is None:
+        raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
+    answer = _ANSWERS[type(request)] = (expect, request.COMMAND in m.STATE_CHANGING)
+    return answer
 
 
 class LoginRefused(TransportError):
@@ -171,21 +193,37 @@ class SIP2Client(SIP2Calls):
         assert isinstance(reply, m.LoginResponse)
         self.last_login = reply
         if not reply.ok:
-            raise LoginRefused(f"ILS {s.host}:{s.port} refused the SIP2 login for user {s.username!r}")
+            # 94 has no screen message in SIP2 2.00; a busy server may still send one (AF).
+            why = "; ".join(printable(text) for text in reply.get_all("AF"))
+            raise LoginRefused(f"ILS {s.host}:{s.port} refused the SIP2 login for user {s.username!r}"
+                               + (f": {why}" if why else ""))
         return reply
 
     def _read_acs_status(self, reply: m.Message) -> None:
         assert isinstance(reply, m.ACSStatus)
         self.acs_status = reply
-        # Honour the ACS: never stop waiting before its own timeout period,
+        if not reply.online_status and self._state == "connecting":
+            # The ACS says it is offline (e.g. too busy to serve us): the kiosk
+            # works offline until a reconnect finds it online.
+            why = "; ".join(printable(text) for text in reply.screen_message)
+            raise TransportError(f"ILS {self.settings.host}:{self.settings.port} says it is offline (98)"
+                                 + (f": {why}" if why else ""))
+        # Honour the ACS: never stop waiting before its own timeout period (up
+        # to acs_timeout_margin seconds past read_timeout: an ILS announcing
+        # 99.8 s must not stall the kiosk that long for each lost reply), and
         # never resend more often than it allows (999 = unknown, 000 = none).
-        period = reply.timeout_period
-        self.reply_timeout = self.settings.read_timeout
-        if 0 < period < 999 and self.settings.honour_acs_timeout:
-            self.reply_timeout = max(self.settings.read_timeout, period / 10.0)
-        self.max_resends = self.settings.retries
+        s = self.settings
+        period = reply.timeout_period / 10.0
+        self.reply_timeout = s.read_timeout
+        if 0 < reply.timeout_period < 999 and s.honour_acs_timeout:
+            cap = s.read_timeout + s.acs_timeout_margin
+            if period > cap:
+                log.warning("SIP2: the ILS asks for %.1f s per reply; waiting at most %.1f s "
+                            "(read_timeout + acs_timeout_margin)", period, cap)
+            self.reply_timeout = max(s.read_timeout, min(period, cap))
+        self.max_resends = s.retries
         if reply.retries_allowed != 999:
-            self.max_resends = min(self.settings.retries, reply.retries_allowed)
+            self.max_resends = min(s.retries, reply.retries_allowed)
 
     def close(self) -> None:
         """Stop the supervisor and close the connection (idempotent)."""
@@ -274,10 +312,8 @@ class SIP2Client(SIP2Calls):
     def request(self, request: m.Message) -> m.Message:
         """Send any request and return its typed reply (reconnecting first if
         the link is down). See the module docstring for errors."""
-        expect = RESPONSE_FOR.get(type(request))
-        if expect is None:
-            raise LocalProtocolError(f"{type(request).__name__} is not a request the kiosk can send")
-        uncertain = isinstance(request, STATE_CHANGING)
+        expect, uncertain = _ANSWERS.get(type(request)) or _answer_to(request)
+        request = self._dated(request)
         with self._lock:
             if self._wire.transport is None or self._state != "online":
                 self._open()
@@ -294,11 +330,29 @@ class SIP2Client(SIP2Calls):
                 self._open()
                 return self._roundtrip(request, expect, uncertain=False)
 
+    def _dated(self, request: m.Message) -> m.Message:
+        """``request`` with every date a request must carry filled in: 3M SIP2
+        2.00 dates are 18 characters and strict servers close the connection
+        on blanks. The transaction date is now; the return date (09) and the
+        nb due date (11, 29) default to it (the latter blank only when the
+        server is configured so, ``nb_due_date = "blank"``)."""
+        names = _DATE_FIELDS.get(type(request))
+        if names is None:
+            names = _DATE_FIELDS[type(request)] = tuple(f.name for f in request.FIXED if f.kind == "date")
+        values = request.__dict__
+        missing = [name for name in names if values[name] is None]
+        if not missing:
+            return request
+        when = values.get("transaction_date") or now()
+        fill: dict[str, Any] = {name: when for name in missing}
+        if self.settings.nb_due_date == "blank":
+            fill.pop("nb_due_date", None)
+        return dataclasses.replace(request, **fill) if fill else request
+
     def _roundtrip(self, request: m.Message, expect: type[m.Message], *, uncertain: bool) -> m.Message:
         if self._wire.transport is None:
             raise TransportError("not connected to the ILS")
         data, seq = self._wire.frame(request)
-        name = type(request).__name__
         started = time.monotonic()
         try:
             self._wire.send(data)
@@ -311,8 +365,9 @@ class SIP2Client(SIP2Calls):
         except (TransportError, RemoteProtocolError) as exc:
             self._fail(exc)
             if uncertain:
-                raise UnknownOutcome(f"{name} sent but its outcome is unknown: {exc}", request) from exc
+                raise UnknownOutcome(f"{type(request).__name__} sent but its outcome is unknown: {exc}",
+                                     request) from exc
             raise
-        self.last_rtt = time.monotonic() - started
-        self._last_activity = time.monotonic()
+        self._last_activity = now = time.monotonic()
+        self.last_rtt = now - started
         return reply

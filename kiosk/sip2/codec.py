@@ -8,6 +8,9 @@ Liberal in what we accept: CR, LF or CRLF, a missing trailing ``|``, lower-case
 checksum hex, blank dates, stray blanks between fields, ``|`` before ``AY``,
 unknown field codes (kept as ``extensions``).
 
+Peer bytes in errors go through :func:`~kiosk.sip2.display.show_bytes`
+(every control character escaped, secrets masked; re-exported here).
+
 Whose fault: :class:`MalformedMessage`, :class:`UnknownMessageType` and
 :class:`ChecksumError` (all :class:`RemoteProtocolError`) for bytes the peer
 sent; :class:`LocalProtocolError` for a message we cannot send. Error texts
@@ -17,19 +20,19 @@ carry the offending bytes with PINs and passwords masked.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from kiosk.errors import LocalProtocolError, RemoteProtocolError
-from kiosk.logs import mask_secrets
+from kiosk.sip2.display import printable as printable, show_bytes as show_bytes  # re-exported
 from kiosk.sip2.fields import (
-    FieldError, Var, decode_var, encode_fixed, encode_var, fixed_decoder, var_default,
+    FieldError, Var, decode_var, encode_var, fixed_decoder, fixed_encoder, var_default,
 )
-from kiosk.sip2.messages import MESSAGE_TYPES, Message
+from kiosk.sip2.messages import Message, message_type
 
 ENCODINGS = ("cp850", "utf-8", "latin-1")
 DEFAULT_ENCODING = "cp850"
 TERMINATORS = {"cr": b"\r", "crlf": b"\r\n"}
+_TERMINATOR_BYTES: dict[str | bytes, bytes] = {"cr": b"\r", "crlf": b"\r\n", b"\r": b"\r", b"\r\n": b"\r\n"}
 MAX_FRAME = 64 * 1024  # no real SIP2 message comes close; protects against a runaway peer
 
 
@@ -39,6 +42,7 @@ class MalformedMessage(RemoteProtocolError):
 
     def __init__(self, reason: str, raw: bytes = b"") -> None:
         self.reason = reason
+        self.raw = raw  # the bytes themselves, for the peer's error detection: never log these
         self.data = show_bytes(raw)
         super().__init__(f"malformed SIP2 message: {reason}" + (f": {self.data}" if raw else ""))
 
@@ -52,16 +56,10 @@ class ChecksumError(RemoteProtocolError):
     to ask for a resend (97 from the kiosk, 96 from the ILS)."""
 
     def __init__(self, raw: bytes, sequence: int | None) -> None:
+        self.raw = raw  # never log these: show ``data``
         self.data = show_bytes(raw)
         self.sequence = sequence
         super().__init__(f"SIP2 checksum mismatch: {self.data}")
-
-
-def show_bytes(raw: bytes, limit: int = 200, encoding: str = "latin-1") -> str:
-    """Printable, secret-masked text of a frame for errors and logs."""
-    text = raw.decode(encoding, "replace").replace("\r", "\\r").replace("\n", "\\n")
-    text = mask_secrets(text)
-    return text if len(text) <= limit else text[:limit] + f"...({len(raw)} bytes)"
 
 
 def checksum(data: bytes) -> str:
@@ -71,6 +69,9 @@ def checksum(data: bytes) -> str:
 
 
 def terminator_bytes(terminator: str | bytes) -> bytes:
+    known = _TERMINATOR_BYTES.get(terminator)
+    if known is not None:
+        return known
     if isinstance(terminator, bytes):
         if terminator not in (b"\r", b"\r\n"):
             raise LocalProtocolError(f"terminator {terminator!r}: use b'\\r' or b'\\r\\n'")
@@ -82,18 +83,22 @@ def terminator_bytes(terminator: str | bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ layouts
-@dataclass(frozen=True)
 class _Layout:
     """Per-class tables precomputed once, so decoding does no lookups."""
 
-    cls: type[Message]
-    fixed: tuple[tuple[str, int, int, Any, str | None], ...]  # name, start, end, converter, choices
-    fixed_len: int
-    by_code: dict[str, tuple[str, Any]]  # code -> (attribute, converter | _TEXT | _LIST)
-    defaults: dict[str, Any]
+    __slots__ = ("cls", "fixed", "fixed_len", "by_code", "defaults")
+
+    def __init__(self, cls: type[Message], fixed: tuple[tuple[str, int, int, Any, str | None], ...],
+                 fixed_len: int, by_code: dict[str, tuple[str, Any]], defaults: dict[str, Any]) -> None:
+        self.cls = cls
+        self.fixed = fixed  # (name, start, end, converter, choices) per fixed field
+        self.fixed_len = fixed_len
+        self.by_code = by_code  # code -> (attribute, converter | _TEXT | _LIST)
+        self.defaults = defaults
 
 
 _TEXT, _LIST = "text", "list"  # variable fields kept as the text / collected into a tuple
+_TEXT_KINDS = ("str", "digits", "upper", "summary")  # fixed fields written as they are
 
 
 def _var_converter(var: Var) -> Any:
@@ -116,7 +121,17 @@ def _layout(cls: type[Message]) -> _Layout:
     return _Layout(cls, tuple(fixed), pos, by_code, defaults)
 
 
-_LAYOUTS: dict[str, _Layout] = {cmd: _layout(cls) for cmd, cls in MESSAGE_TYPES.items()}
+# Built the first time a message type is decoded: a process that only ever
+# sees four message types never pays for the other twenty-seven.
+_LAYOUTS: dict[str, _Layout] = {}
+
+
+def _layout_for(command: str) -> _Layout | None:
+    cls = message_type(command)
+    if cls is None:
+        return None
+    layout = _LAYOUTS[command] = _layout(cls)
+    return layout
 
 
 # ------------------------------------------------------------------ encoding
@@ -125,7 +140,7 @@ Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
 
 def _plan(cls: type[Message]) -> Plan:
     """How to write each field of ``cls``, worked out once per class."""
-    fixed = tuple((spec.name, (lambda value, spec=spec: encode_fixed(spec, value))) for spec in cls.FIXED)
+    fixed = tuple((spec.name, None if spec.kind in _TEXT_KINDS else fixed_encoder(spec)) for spec in cls.FIXED)
     fields: list[tuple[str, str, Any, Any]] = []
     for var in cls.FIELDS:
         if var.kind == "str":
@@ -153,7 +168,7 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
     values = msg.__dict__
     parts = [msg.COMMAND]
     for name, convert in plan[0]:
-        parts.append(convert(values[name]))
+        parts.append(values[name] if convert is None else convert(values[name]))
     for code, name, mode, convert in plan[1]:
         value = values[name]
         if mode is _TEXT:
@@ -169,7 +184,7 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
     for code, value in msg.extensions:
         parts.append(f"{code}{value}|")
     if seq is not None:
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= 9:
+        if type(seq) is not int or not 0 <= seq <= 9:
             raise LocalProtocolError(f"sequence number {seq!r} must be 0-9")
         parts.append(f"AY{seq}")
     text = "".join(parts)
@@ -187,14 +202,19 @@ def encode(msg: Message, *, seq: int | None = None, checksum: bool = True,
 
 
 # ------------------------------------------------------------------ decoding
-@dataclass(frozen=True)
 class Frame:
-    """A decoded frame: the message plus its error-detection trailer."""
+    """A decoded frame: the message plus its error-detection trailer (read-only)."""
 
-    message: Message
-    sequence: int | None  # AY, None when absent
-    checksum: str | None  # AZ as received, None when absent
-    raw: bytes  # the frame without its terminator
+    __slots__ = ("message", "sequence", "checksum", "raw")
+
+    def __init__(self, message: Message, sequence: int | None, checksum: str | None, raw: bytes) -> None:
+        self.message = message
+        self.sequence = sequence  # AY, None when absent
+        self.checksum = checksum  # AZ as received, None when absent
+        self.raw = raw  # the frame without its terminator
+
+    def __repr__(self) -> str:
+        return f"Frame({self.message!r}, sequence={self.sequence!r}, checksum={self.checksum!r})"
 
 
 _TRAILER = re.compile(rb"(?:\|?AY([0-9]))?\|?AZ([0-9A-Fa-f]{4})\|?$")
@@ -233,7 +253,7 @@ def decode_frame(raw: bytes, encoding: str = DEFAULT_ENCODING, *, verify: bool =
 
 
 def _parse(text: str, frame: bytes) -> Message:
-    layout = _LAYOUTS.get(text[:2])
+    layout = _LAYOUTS.get(text[:2]) or _layout_for(text[:2])
     if layout is None:
         raise UnknownMessageType(f"unknown message identifier {text[:2]!r}", frame)
     if len(text) < layout.fixed_len:
@@ -244,12 +264,12 @@ def _parse(text: str, frame: bytes) -> Message:
     extensions: list[tuple[str, str]] = []
     try:
         for name, start, end, convert, choices in layout.fixed:
-            value = convert(text[start:end])
+            value = text[start:end] if convert is None else convert(text[start:end])
             if choices is not None and value not in choices:
                 raise FieldError(f"{name} {value!r} is not one of {choices!r}")
             values[name] = value
         lists: dict[str, list[str]] = {}
-        seen: set[str] = set()
+        got: dict[str, Any] = {}
         by_code = layout.by_code
         for piece in text[layout.fixed_len:].split("|"):
             entry = by_code.get(piece[:2])
@@ -266,11 +286,11 @@ def _parse(text: str, frame: bytes) -> Message:
             name, convert = entry
             if convert is _LIST:
                 lists.setdefault(name, []).append(piece[2:])
-            elif name in seen:
+            elif name in got:
                 extensions.append((piece[:2], piece[2:]))  # a duplicate of a single field: keep, do not guess
             else:
-                seen.add(name)
-                values[name] = piece[2:] if convert is _TEXT else convert(piece[2:])
+                got[name] = piece[2:] if convert is _TEXT else convert(piece[2:])
+        values.update(got)
         for name, items in lists.items():
             values[name] = tuple(items)
     except FieldError as exc:
@@ -307,9 +327,16 @@ class Decoder:
         self.verify = verify
         self.max_frame = max_frame
         self._buffer = bytearray()
+        self._whole = b""  # one complete frame that arrived alone, not yet copied into the buffer
         self._scan = 0  # bytes already searched for a terminator
 
     def feed(self, data: bytes) -> None:
+        if not self._buffer and data.endswith(b"\r") and data.count(b"\r") == 1 and b"\n" not in data:
+            self._whole = data  # the usual reply: exactly one frame in one read (see next_frame)
+            return
+        if self._whole:
+            self._buffer += self._whole
+            self._whole = b""
         self._buffer += data
 
     @property
@@ -320,10 +347,15 @@ class Decoder:
     def clear(self) -> None:
         """Drop buffered bytes (after a reconnect, stale halves are garbage)."""
         self._buffer.clear()
+        self._whole = b""
         self._scan = 0
 
     def next_frame(self) -> Frame | None:
         """The next complete frame, or ``None`` until more bytes arrive."""
+        if self._whole:
+            raw, self._whole = self._whole[:-1], b""
+            if raw.strip(b"\x00 \t"):
+                return decode_frame(raw, self.encoding, verify=self.verify)
         while True:
             buf = self._buffer
             cr, lf = buf.find(b"\r", self._scan), buf.find(b"\n", self._scan)

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields as dc_fields
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Callable
 
 from kiosk.errors import LocalProtocolError
 
@@ -54,6 +53,8 @@ def _zone(text: str) -> Any:
         return None  # local time
     if zone in ("Z", "UTC", "GMT", "UT"):
         return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # rare: most ILSes send blanks or Z
+
     try:
         return ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
@@ -87,6 +88,24 @@ def parse_date(text: str) -> datetime | None:
     """Decode a SIP2 date; blank gives ``None``. Liberal: accepts a 14-digit
     ``YYYYMMDDHHMMSS`` without zone, blanks for digits of the time, and zone
     names such as ``UTC`` or ``CET``."""
+    known = _PARSED.get(text)
+    if known is not None:
+        return known
+    value = _parse_date(text)
+    if value is not None:
+        if len(_PARSED) >= 1024:
+            _PARSED.clear()
+        _PARSED[text] = value
+    return value
+
+
+# The same dates come back again and again (a due date on every loan of a
+# stack, the ACS clock within one second): datetimes are immutable, so each
+# text is worked out once. Bounded; local-time offsets are settled per hour.
+_PARSED: dict[str, datetime] = {}
+
+
+def _parse_date(text: str) -> datetime | None:
     if len(text) == DATE_LENGTH:
         day, zone, clock = text[:8], text[8:12], text[12:]
         if day.isdigit() and clock.isdigit():  # the usual case, kept quick
@@ -259,23 +278,36 @@ def make_summary(which: str) -> str:
 # ------------------------------------------------------------ descriptors
 # Fixed kinds: "flag" 0/1 bool, "yn" Y/N bool, "ynu" Y/N/U -> True/False/None,
 # "date" 18-char date, "int" zero-padded digits, "str" exact-length text,
-# "status" the 14-char PatronStatus.
+# "status" the 14-char PatronStatus; and text with a shape, which we build
+# strictly and read liberally (kept as received): "digits" (language, fee and
+# payment types), "upper" (ISO 4217 currency), "summary" (10 characters,
+# blanks and at most one Y).
 # Variable kinds: "str", "list" (repeatable code), "yn", "int", "date".
-@dataclass(frozen=True)
 class Fixed:
-    name: str
-    kind: str
-    length: int
-    choices: str | None = None  # allowed single characters for 1-char "str"
+    """One fixed-length field: the attribute that holds it, its kind (above),
+    its length in characters and, for a 1-character "str", the characters allowed."""
+
+    __slots__ = ("name", "kind", "length", "choices")
+
+    def __init__(self, name: str, kind: str, length: int, choices: str | None = None) -> None:
+        self.name, self.kind, self.length, self.choices = name, kind, length, choices
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.name!r}, {self.kind!r}, {self.length})"
 
 
-@dataclass(frozen=True)
 class Var:
-    code: str
-    name: str
-    kind: str = "str"
-    required: bool = False
-    width: int = 0  # zero-pad "int" values to this many digits (BZ, CA, CB are 4-char)
+    """One variable-length field: its two-letter code, the attribute that
+    holds it, its kind (above), whether it is always sent, and the width
+    "int" values are zero-padded to (BZ, CA, CB are 4 characters)."""
+
+    __slots__ = ("code", "name", "kind", "required", "width")
+
+    def __init__(self, code: str, name: str, kind: str = "str", required: bool = False, width: int = 0) -> None:
+        self.code, self.name, self.kind, self.required, self.width = code, name, kind, required, width
+
+    def __repr__(self) -> str:
+        return f"Var({self.code!r}, {self.name!r}, {self.kind!r})"
 
 
 _FLAG: dict[str, bool | None] = {"1": True, "Y": True, "y": True, "0": False, "N": False, "n": False, " ": False}
@@ -283,6 +315,7 @@ _YNU: dict[str, bool | None] = {"Y": True, "y": True, "N": False, "n": False, "U
 _TABLES: dict[str, tuple[dict[str, bool | None], str]] = {
     "flag": (_FLAG, "0 or 1"), "yn": (_FLAG, "Y or N"), "ynu": (_YNU, "Y, N or U")}
 _NOT_FOUND = object()
+_TEXT_KINDS = ("str", "digits", "upper", "summary")
 
 
 def fixed_decoder(spec: Fixed) -> Any:
@@ -299,9 +332,85 @@ def fixed_decoder(spec: Fixed) -> Any:
         return from_table
     if spec.kind == "date":
         return parse_date
-    if spec.kind == "str" and spec.name not in _ENUM_NAMES:
-        return str  # already a str of the right length: identity
+    if spec.kind == "status":
+        return PatronStatus.parse
+    if spec.kind in _TEXT_KINDS and spec.name not in _ENUM_NAMES:
+        return None  # already a str of the right length: kept as it is
+    if spec.kind == "int":
+        def digits(text: str) -> int:
+            if text.isdigit():
+                return int(text)
+            return int(decode_fixed(spec, text))  # blanks, or an error naming the field
+        return digits
     return lambda text: decode_fixed(spec, text)
+
+
+# ------------------------------------------------------------ per-spec functions
+# Built once per message class (see kiosk.sip2.codec and messages_base), so
+# encoding a request and checking its fields do no dispatch on the kind.
+def _flag(value: Any) -> str:
+    return "1" if value else "0"
+
+
+def _yn(value: Any) -> str:
+    return "Y" if value else "N"
+
+
+def _ynu(value: Any) -> str:
+    return "U" if value is None else "Y" if value else "N"
+
+
+def _status(value: Any) -> str:
+    flags: str = value.format()
+    return flags
+
+
+def fixed_encoder(spec: Fixed) -> Callable[[Any], str]:
+    """A one-argument encoder for ``spec`` (values already checked)."""
+    kind = spec.kind
+    if kind == "int":
+        width = spec.length
+        return lambda value: str(value).zfill(width)
+    encoders: dict[str, Callable[[Any], str]] = {
+        "flag": _flag, "yn": _yn, "ynu": _ynu, "date": format_date, "status": _status}
+    return encoders.get(kind, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return value is True or value is False
+
+
+def _is_ynu(value: Any) -> bool:
+    return value is None or value is True or value is False
+
+
+def _is_date(value: Any) -> bool:
+    return value is None or (isinstance(value, datetime) and value.utcoffset() is not None)
+
+
+def fixed_check(spec: Fixed) -> Callable[[Any], bool]:
+    """A predicate: can ``value`` be sent in ``spec``? (:func:`check_fixed`
+    says why not.)"""
+    kind, length, choices = spec.kind, spec.length, spec.choices
+    if kind in ("flag", "yn"):
+        return _is_bool
+    if kind == "ynu":
+        return _is_ynu
+    if kind == "date":
+        return _is_date
+    if kind == "int":
+        top = 10 ** length
+        return lambda value: type(value) is int and 0 <= value < top
+    if kind == "status":
+        return lambda value: isinstance(value, PatronStatus)
+    if kind in _SHAPES:
+        shape = _SHAPES[kind]
+        return lambda value: type(value) is str and len(value) == length and shape(value)
+
+    def text(value: Any) -> bool:
+        return (type(value) is str and len(value) == length and "|" not in value and "\r" not in value
+                and "\n" not in value and (choices is None or value in choices))
+    return text
 
 
 def decode_fixed(spec: Fixed, text: str) -> Any:
@@ -341,22 +450,21 @@ def decode_fixed(spec: Fixed, text: str) -> Any:
 
 
 def _as_code(spec: Fixed, text: str) -> str:
-    for table in (CirculationStatus, SecurityMarker, FeeType, PaymentType):
-        if spec.name in _ENUM_FIELDS.get(table, ()):
-            try:
-                return table(text)
-            except ValueError:
-                return text  # a vendor code: keep it, do not refuse the reply
-    return text
+    table = _ENUM_FIELDS.get(spec.name)
+    if table is None:
+        return text
+    try:
+        return table(text)
+    except ValueError:
+        return text  # a vendor code: keep it, do not refuse the reply
 
 
-_ENUM_FIELDS: dict[type, tuple[str, ...]] = {
-    CirculationStatus: ("circulation_status",),
-    SecurityMarker: ("security_marker",),
-    FeeType: ("fee_type",),
-    PaymentType: ("payment_type",),
+# Fixed fields read into a code table.
+_ENUM_FIELDS: dict[str, type[StrEnum]] = {
+    "circulation_status": CirculationStatus, "security_marker": SecurityMarker,
+    "fee_type": FeeType, "payment_type": PaymentType,
 }
-_ENUM_NAMES = {name for names in _ENUM_FIELDS.values() for name in names}
+_ENUM_NAMES = set(_ENUM_FIELDS)
 
 
 def encode_fixed(spec: Fixed, value: Any) -> str:
@@ -390,6 +498,8 @@ def check_fixed(spec: Fixed, value: Any) -> None:
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** spec.length
     elif kind == "status":
         ok = isinstance(value, PatronStatus)
+    elif kind in _SHAPES:
+        ok = isinstance(value, str) and len(value) == spec.length and _SHAPES[kind](value)
     else:
         ok = (isinstance(value, str) and len(value) == spec.length
               and "|" not in value and "\r" not in value and "\n" not in value)
@@ -398,9 +508,26 @@ def check_fixed(spec: Fixed, value: Any) -> None:
     if not ok:
         expect = {"flag": "a bool", "yn": "a bool", "ynu": "True, False or None (U)",
                   "date": "a timezone-aware datetime or None",
-                  "int": f"an int of at most {spec.length} digits", "status": "a PatronStatus"}.get(
+                  "int": f"an int of at most {spec.length} digits", "status": "a PatronStatus",
+                  "digits": f"{spec.length} digits", "upper": f"{spec.length} capital letters",
+                  "summary": "10 characters, blanks and at most one Y"}.get(
             kind, f"{spec.length} characters" + (f" from {spec.choices!r}" if spec.choices else ""))
         raise LocalProtocolError(f"fixed field {name}={value!r}: must be {expect}")
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _upper(text: str) -> bool:
+    return text.isascii() and text.isalpha() and text.isupper()
+
+
+def _summary(text: str) -> bool:
+    return set(text) <= {" ", "Y"} and text.count("Y") <= 1
+
+
+_SHAPES: dict[str, Callable[[str], bool]] = {"digits": _digits, "upper": _upper, "summary": _summary}
 
 
 def decode_var(spec: Var, text: str) -> Any:

@@ -1,21 +1,24 @@
 """The base of every SIP2 message class and the field descriptors they share.
 
 See :mod:`kiosk.sip2.messages` for the contract; the classes themselves live in
-:mod:`kiosk.sip2.messages_patron` (connection, patron, fees) and
-:mod:`kiosk.sip2.messages_items` (circulation and items).
+:mod:`kiosk.sip2.messages_link` (login, status, resend),
+:mod:`kiosk.sip2.messages_patron` (patron, fees) and
+:mod:`kiosk.sip2.messages_items` (circulation and items), which register
+themselves here as they are loaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from kiosk.errors import LocalProtocolError
-from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var
+from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var, fixed_check
 
 # Shared descriptors (same code, same meaning, in every message).
 _DATE = Fixed("transaction_date", "date", 18)
-_LANG = Fixed("language", "str", 3)
+_LANG = Fixed("language", "digits", 3)  # 000 unknown, 001 English ... (3M SIP2 2.00 table)
 _STATUS = Fixed("patron_status", "status", 14)
 AO = Var("AO", "institution_id", required=True)
 AA = Var("AA", "patron_identifier", required=True)
@@ -41,9 +44,11 @@ CK = Var("CK", "media_type")
 CQ = Var("CQ", "valid_patron_password", "yn")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class Message:
-    """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`."""
+    """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`. Every
+    message class is ``@dataclass(frozen=True, kw_only=True, eq=False,
+    repr=False)`` and inherits ``__eq__``, ``__hash__`` and ``__repr__`` from here."""
 
     COMMAND: ClassVar[str] = ""
     FIXED: ClassVar[tuple[Fixed, ...]] = ()
@@ -54,13 +59,17 @@ class Message:
 
     def __post_init__(self) -> None:
         values = self.__dict__
-        for fspec in self.FIXED:
-            check_fixed(fspec, values[fspec.name])
+        fixed, typed = _CHECKS.get(self.__class__) or _checks_for(self.__class__)
+        for fspec, ok in fixed:
+            if not ok(values[fspec.name]):
+                check_fixed(fspec, values[fspec.name])  # says what is wrong (a str subclass passes here)
         for vspec in self.FIELDS:
             value = values[vspec.name]
             if type(value) is str and vspec.kind == "str" and "|" not in value \
                     and "\r" not in value and "\n" not in value:
                 continue  # the common case, checked inline: building requests is on the hot path
+            if value is None and vspec in typed:
+                continue  # an optional typed field left out
             checked = check_var(vspec, value)
             if checked is not value:
                 object.__setattr__(self, vspec.name, checked)
@@ -76,6 +85,23 @@ class Message:
             check_var(Var(pair[0], "extension"), pair[1])
             ext.append((pair[0], pair[1]))
         object.__setattr__(self, "extensions", tuple(ext))
+
+    # Equality, hash and repr are written once here rather than generated for
+    # each of the ~30 classes (eq=False, repr=False): generating them is most
+    # of what defining a dataclass costs, and they mean the same: same class,
+    # same field values; secrets (``field(repr=False)``) left out of the repr.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, frozenset(self.__dict__.items())))
+
+    def __repr__(self) -> str:
+        values = self.__dict__
+        shown = ", ".join(f"{f.name}={values[f.name]!r}" for f in dataclasses.fields(self) if f.repr)
+        return f"{self.__class__.__qualname__}({shown})"
 
     @classmethod
     def spec_for(cls, code: str) -> Var | None:
@@ -117,9 +143,30 @@ class Message:
         return {f.name: getattr(self, f.name) for f in self.FIXED}
 
 
+# Per class: each fixed field with its predicate, and the typed variable fields
+# that may be None; worked out on the first message of the class.
+_CHECKS: dict[type, tuple[tuple[tuple[Fixed, Callable[[Any], bool]], ...], frozenset[Var]]] = {}
+
+
+def _checks_for(cls: type[Message]) -> tuple[tuple[tuple[Fixed, Callable[[Any], bool]], ...], frozenset[Var]]:
+    checks = _CHECKS[cls] = (tuple((spec, fixed_check(spec)) for spec in cls.FIXED),
+                             frozenset(v for v in cls.FIELDS if v.kind in ("yn", "int", "date")))
+    return checks
+
+
+# ------------------------------------------------------------------ the catalogue
+#: Request command -> the command of the reply that answers it (3M SIP2 2.00 message pairs).
+REPLY_TO: dict[str, str] = {
+    "93": "94", "99": "98", "23": "24", "01": "24", "63": "64", "11": "12", "09": "10", "17": "18",
+    "29": "30", "65": "66", "35": "36", "37": "38", "15": "16", "19": "20", "25": "26",
+}
+#: Requests whose effect on the ILS is uncertain when no reply arrives.
+STATE_CHANGING: frozenset[str] = frozenset({"11", "09", "29", "65", "37", "15", "01", "19", "25"})
+
+#: Command -> class, for every family loaded so far (see kiosk.sip2.messages.message_type).
+MESSAGE_TYPES: dict[str, type[Message]] = {}
+
+
 def _register(cls: type[Message]) -> type[Message]:
     MESSAGE_TYPES[cls.COMMAND] = cls
     return cls
-
-
-MESSAGE_TYPES: dict[str, type[Message]] = {}

@@ -17,8 +17,10 @@ from kiosk.sip2.messages_base import (
 
 # ------------------------------------------------------------ 11 / 12 checkout
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckoutRequest(Message):
+    """11 Checkout; ``nb_due_date`` is read only with no block = Y (3M SIP2 2.00)."""
+
     COMMAND = "11"
     FIXED = (Fixed("sc_renewal_policy", "yn", 1), Fixed("no_block", "yn", 1), _DATE,
              Fixed("nb_due_date", "date", 18))
@@ -43,7 +45,7 @@ _CIRC_RESPONSE_FIELDS = (AO, AA, AB, AJ, AH, Var("BT", "fee_type"), Var("CI", "s
                          BH, BV, CK, CH, BK, AF, AG)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _CirculationResult(Message):
     """Layout shared by the checkout (12) and renew (30) responses."""
 
@@ -72,15 +74,19 @@ class _CirculationResult(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckoutResponse(_CirculationResult):
+    """12 Checkout Response (3M SIP2 2.00)."""
+
     COMMAND = "12"
 
 
 # ------------------------------------------------------------- 09 / 10 checkin
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckinRequest(Message):
+    """09 Checkin (3M SIP2 2.00)."""
+
     COMMAND = "09"
     FIXED = (Fixed("no_block", "yn", 1), _DATE, Fixed("return_date", "date", 18))
     FIELDS = (Var("AP", "current_location", required=True), AO, AB, AC, CH, Var("BI", "cancel", "yn"))
@@ -96,8 +102,10 @@ class CheckinRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CheckinResponse(Message):
+    """10 Checkin Response; CV and CL are common extensions (3M SIP2 2.00)."""
+
     COMMAND = "10"
     FIXED = (Fixed("ok", "flag", 1), Fixed("resensitize", "yn", 1), Fixed("magnetic_media", "ynu", 1),
              Fixed("alert", "yn", 1), _DATE)
@@ -124,8 +132,10 @@ class CheckinResponse(Message):
 
 # --------------------------------------------------------------- 29 / 30 renew
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RenewRequest(Message):
+    """29 Renew (3M SIP2 2.00)."""
+
     COMMAND = "29"
     FIXED = (Fixed("third_party_allowed", "yn", 1), Fixed("no_block", "yn", 1), _DATE,
              Fixed("nb_due_date", "date", 18))
@@ -145,15 +155,19 @@ class RenewRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RenewResponse(_CirculationResult):
+    """30 Renew Response (3M SIP2 2.00)."""
+
     COMMAND = "30"
 
 
 # ----------------------------------------------------------- 65 / 66 renew all
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RenewAllRequest(Message):
+    """65 Renew All (3M SIP2 2.00)."""
+
     COMMAND = "65"
     FIXED = (_DATE,)
     FIELDS = (AO, AA, AD_OPT, AC_OPT, BO)
@@ -166,8 +180,10 @@ class RenewAllRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RenewAllResponse(Message):
+    """66 Renew All Response (3M SIP2 2.00)."""
+
     COMMAND = "66"
     FIXED = (Fixed("ok", "flag", 1), Fixed("renewed_count", "int", 4), Fixed("unrenewed_count", "int", 4),
              _DATE)
@@ -186,8 +202,10 @@ class RenewAllResponse(Message):
 
 # ---------------------------------------------------- 17 / 18 item information
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ItemInformationRequest(Message):
+    """17 Item Information (3M SIP2 2.00)."""
+
     COMMAND = "17"
     FIXED = (_DATE,)
     FIELDS = (AO, AB, AC_OPT)
@@ -198,8 +216,10 @@ class ItemInformationRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ItemInformationResponse(Message):
+    """18 Item Information Response (3M SIP2 2.00)."""
+
     COMMAND = "18"
     FIXED = (Fixed("circulation_status", "str", 2), Fixed("security_marker", "str", 2),
              Fixed("fee_type", "str", 2), _DATE)
@@ -230,8 +250,10 @@ class ItemInformationResponse(Message):
 
 # -------------------------------------------------- 19 / 20 item status update
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ItemStatusUpdateRequest(Message):
+    """19 Item Status Update: set the item properties (CH) (3M SIP2 2.00)."""
+
     COMMAND = "19"
     FIXED = (_DATE,)
     FIELDS = (AO, AB, AC_OPT, Var("CH", "item_properties", required=True))
@@ -243,8 +265,10 @@ class ItemStatusUpdateRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ItemStatusUpdateResponse(Message):
+    """20 Item Status Update Response (3M SIP2 2.00)."""
+
     COMMAND = "20"
     FIXED = (Fixed("item_properties_ok", "flag", 1), _DATE)
     FIELDS = (AB, AJ_OPT, CH, AF, AG)
@@ -260,8 +284,10 @@ class ItemStatusUpdateResponse(Message):
 
 # ---------------------------------------------------------------- 15 / 16 hold
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class HoldRequest(Message):
+    """15 Hold: add (+), delete (-) or change (*) a hold (3M SIP2 2.00)."""
+
     COMMAND = "15"
     FIXED = (Fixed("hold_mode", "str", 1, "+-*"), _DATE)
     FIELDS = (Var("BW", "expiration_date", "date"), Var("BS", "pickup_location"), Var("BY", "hold_type"),
@@ -281,8 +307,10 @@ class HoldRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class HoldResponse(Message):
+    """16 Hold Response (3M SIP2 2.00)."""
+
     COMMAND = "16"
     FIXED = (Fixed("ok", "flag", 1), Fixed("available", "yn", 1), _DATE)
     FIELDS = (Var("BW", "expiration_date", "date"), Var("BR", "queue_position", "int"),

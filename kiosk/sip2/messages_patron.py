@@ -1,14 +1,12 @@
-"""SIP2 2.00 messages of the connection, the patron and fees: login (93/94),
-status (99/98), resend (96/97), patron status (23/24), patron information
-(63/64), patron enable (25/26), end session (35/36), block patron (01), fee
-paid (37/38). Import them from :mod:`kiosk.sip2.messages`.
+"""SIP2 2.00 messages of the patron and fees: patron status (23/24), patron
+information (63/64), patron enable (25/26), end session (35/36), block patron
+(01), fee paid (37/38). Import them from :mod:`kiosk.sip2.messages`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
 
 from kiosk.sip2.fields import Fixed, PatronStatus, Var
 from kiosk.sip2.messages_base import (
@@ -16,105 +14,12 @@ from kiosk.sip2.messages_base import (
 )
 
 
-# --------------------------------------------------------------- 93 / 94 login
-@_register
-@dataclass(frozen=True, kw_only=True)
-class LoginRequest(Message):
-    COMMAND = "93"
-    FIXED = (Fixed("uid_algorithm", "str", 1), Fixed("pwd_algorithm", "str", 1))
-    FIELDS = (Var("CN", "login_user_id", required=True), Var("CO", "login_password", required=True),
-              Var("CP", "location_code"))
-    uid_algorithm: str = "0"
-    pwd_algorithm: str = "0"
-    login_user_id: str = ""
-    login_password: str = field(default="", repr=False)
-    location_code: str = ""
-
-
-@_register
-@dataclass(frozen=True, kw_only=True)
-class LoginResponse(Message):
-    COMMAND = "94"
-    FIXED = (Fixed("ok", "flag", 1),)
-    OK_FIELD = "ok"
-    ok: bool = False
-
-
-# --------------------------------------------------------------- 99 / 98 status
-@_register
-@dataclass(frozen=True, kw_only=True)
-class SCStatus(Message):
-    COMMAND = "99"
-    FIXED = (Fixed("status_code", "str", 1, "012"), Fixed("max_print_width", "int", 3),
-             Fixed("protocol_version", "str", 4))
-    status_code: str = "0"  # 0 ok, 1 out of paper, 2 shutting down
-    max_print_width: int = 40
-    protocol_version: str = "2.00"
-
-
-@_register
-@dataclass(frozen=True, kw_only=True)
-class ACSStatus(Message):
-    COMMAND = "98"
-    FIXED = (Fixed("online_status", "yn", 1), Fixed("checkin_ok", "yn", 1), Fixed("checkout_ok", "yn", 1),
-             Fixed("acs_renewal_policy", "yn", 1), Fixed("status_update_ok", "yn", 1),
-             Fixed("offline_ok", "yn", 1), Fixed("timeout_period", "int", 3),
-             Fixed("retries_allowed", "int", 3), Fixed("date_time_sync", "date", 18),
-             Fixed("protocol_version", "str", 4))
-    FIELDS = (AO, Var("AM", "library_name"), Var("BX", "supported_messages", required=True),
-              Var("AN", "terminal_location"), AF, AG)
-    OK_FIELD = "online_status"
-    online_status: bool = True
-    checkin_ok: bool = True
-    checkout_ok: bool = True
-    acs_renewal_policy: bool = True
-    status_update_ok: bool = False
-    offline_ok: bool = False
-    timeout_period: int = 0  # tenths of a second; 0 = the ACS never times out
-    retries_allowed: int = 999  # 999 = unknown
-    date_time_sync: datetime | None = None
-    protocol_version: str = "2.00"
-    institution_id: str = ""
-    library_name: str = ""
-    supported_messages: str = ""  # 16 Y/N positions, see ACSStatus.supports()
-    terminal_location: str = ""
-    screen_message: tuple[str, ...] = ()
-    print_line: tuple[str, ...] = ()
-
-    SUPPORTED_ORDER: ClassVar[tuple[str, ...]] = (
-        "patron_status", "checkout", "checkin", "block_patron", "sc_acs_status", "request_resend",
-        "login", "patron_information", "end_patron_session", "fee_paid", "item_information",
-        "item_status_update", "patron_enable", "hold", "renew", "renew_all")
-
-    def supports(self, name: str) -> bool | None:
-        """Whether the ACS announced support for ``name`` in BX (None: not said)."""
-        pos = self.SUPPORTED_ORDER.index(name)
-        if pos >= len(self.supported_messages):
-            return None
-        return self.supported_messages[pos] in "Yy"
-
-
-# --------------------------------------------------------------- 96 / 97 resend
-@_register
-@dataclass(frozen=True, kw_only=True)
-class RequestSCResend(Message):
-    """96: the ACS asks us to send our last message again."""
-
-    COMMAND = "96"
-
-
-@_register
-@dataclass(frozen=True, kw_only=True)
-class RequestACSResend(Message):
-    """97: we ask the ACS to send its last message again (bad checksum)."""
-
-    COMMAND = "97"
-
-
 # ----------------------------------------------------- 23 / 24 patron status
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronStatusRequest(Message):
+    """23 Patron Status Request (3M SIP2 2.00)."""
+
     COMMAND = "23"
     FIXED = (_LANG, _DATE)
     FIELDS = (AO, AA, AC, Var("AD", "patron_password", required=True))
@@ -127,8 +32,10 @@ class PatronStatusRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronStatusResponse(Message):
+    """24 Patron Status Response: the 14 patron flags and whether card and PIN are valid (3M SIP2 2.00)."""
+
     COMMAND = "24"
     FIXED = (_STATUS, _LANG, _DATE)
     FIELDS = (AO, AA, AE, BL, CQ, BH, BV, AF, AG)
@@ -149,10 +56,12 @@ class PatronStatusResponse(Message):
 
 # ---------------------------------------------------- 63 / 64 patron information
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronInformationRequest(Message):
+    """63 Patron Information: one item list in detail per the summary (3M SIP2 2.00)."""
+
     COMMAND = "63"
-    FIXED = (_LANG, _DATE, Fixed("summary", "str", 10))
+    FIXED = (_LANG, _DATE, Fixed("summary", "summary", 10))
     FIELDS = (AO, AA, AC_OPT, AD_OPT, Var("BP", "start_item", "int"), Var("BQ", "end_item", "int"))
     language: str = "000"
     transaction_date: datetime | None = None
@@ -166,8 +75,10 @@ class PatronInformationRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronInformationResponse(Message):
+    """64 Patron Information Response: counts, limits, item lists (3M SIP2 2.00)."""
+
     COMMAND = "64"
     FIXED = (_STATUS, _LANG, _DATE, Fixed("hold_items_count", "int", 4),
              Fixed("overdue_items_count", "int", 4), Fixed("charged_items_count", "int", 4),
@@ -217,8 +128,10 @@ class PatronInformationResponse(Message):
 
 # ------------------------------------------------------ 25 / 26 patron enable
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronEnableRequest(Message):
+    """25 Patron Enable: lift a block the SC set (3M SIP2 2.00)."""
+
     COMMAND = "25"
     FIXED = (_DATE,)
     FIELDS = (AO, AA, AC_OPT, AD_OPT)
@@ -230,8 +143,10 @@ class PatronEnableRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class PatronEnableResponse(Message):
+    """26 Patron Enable Response (3M SIP2 2.00)."""
+
     COMMAND = "26"
     FIXED = (_STATUS, _LANG, _DATE)
     FIELDS = (AO, AA, AE, BL, CQ, AF, AG)
@@ -250,8 +165,10 @@ class PatronEnableResponse(Message):
 
 # ---------------------------------------------------------- 35 / 36 end session
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class EndPatronSessionRequest(Message):
+    """35 End Patron Session (3M SIP2 2.00)."""
+
     COMMAND = "35"
     FIXED = (_DATE,)
     FIELDS = (AO, AA, AC_OPT, AD_OPT)
@@ -263,8 +180,10 @@ class EndPatronSessionRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class EndSessionResponse(Message):
+    """36 End Session Response (3M SIP2 2.00)."""
+
     COMMAND = "36"
     FIXED = (Fixed("end_session", "yn", 1), _DATE)
     FIELDS = (AO, AA, AF, AG)
@@ -279,8 +198,10 @@ class EndSessionResponse(Message):
 
 # ------------------------------------------------------------ 01 block patron
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class BlockPatron(Message):
+    """01 Block Patron: block a card (the ACS answers with a 24) (3M SIP2 2.00)."""
+
     COMMAND = "01"
     FIXED = (Fixed("card_retained", "yn", 1), _DATE)
     FIELDS = (AO, Var("AL", "blocked_card_msg", required=True), AA, AC)
@@ -294,11 +215,13 @@ class BlockPatron(Message):
 
 # ------------------------------------------------------------ 37 / 38 fee paid
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class FeePaidRequest(Message):
+    """37 Fee Paid: a payment the SC took (3M SIP2 2.00)."""
+
     COMMAND = "37"
-    FIXED = (_DATE, Fixed("fee_type", "str", 2), Fixed("payment_type", "str", 2),
-             Fixed("currency_type", "str", 3))
+    FIXED = (_DATE, Fixed("fee_type", "digits", 2), Fixed("payment_type", "digits", 2),
+             Fixed("currency_type", "upper", 3))
     FIELDS = (Var("BV", "fee_amount", required=True), AO, AA, AC_OPT, AD_OPT,
               Var("CG", "fee_identifier"), BK)
     transaction_date: datetime | None = None
@@ -315,8 +238,10 @@ class FeePaidRequest(Message):
 
 
 @_register
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class FeePaidResponse(Message):
+    """38 Fee Paid Response (3M SIP2 2.00)."""
+
     COMMAND = "38"
     FIXED = (Fixed("payment_accepted", "yn", 1), _DATE)
     FIELDS = (AO, AA, BK, AF, AG)

@@ -8,12 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kiosk.errors import LocalProtocolError
 from kiosk.sip2.transport import Transport, open_tcp
 
 if TYPE_CHECKING:  # the protocol layer reads the config but never loads it
     from kiosk.config import Config
 
-__all__ = ["SIP2Settings", "tcp_transport"]
+__all__ = ["SIP2Settings", "tcp_transport", "NB_DUE_DATES"]
+
+# The 18-character "nb due date" of checkout (11) and renew (29) when the
+# caller gives none (3M SIP2 2.00): the transaction date, which every server
+# parses and reads only with no block = Y (Evergreen's ILS.pm, Koha), or
+# blanks for a server that wants them. Strict servers hang up on blanks.
+NB_DUE_DATES = ("transaction-date", "blank")
 
 
 @dataclass
@@ -39,6 +46,13 @@ class SIP2Settings:
     reconnect_interval: float = 5.0
     terminal_password: str = field(default="", repr=False)
     honour_acs_timeout: bool = True  # wait at least the 98's timeout period (off: read_timeout is exact)
+    acs_timeout_margin: float = 5.0  # ... but at most this many seconds more than read_timeout
+    nb_due_date: str = "transaction-date"  # what checkout/renew send when no due date is given (NB_DUE_DATES)
+    max_bad_frames: int = 10  # stale or unexpected replies in a row before the connection is cut
+
+    def __post_init__(self) -> None:
+        if self.nb_due_date not in NB_DUE_DATES:
+            raise LocalProtocolError(f"nb_due_date {self.nb_due_date!r}: use one of {', '.join(NB_DUE_DATES)}")
 
     @classmethod
     def from_config(cls, cfg: Config) -> "SIP2Settings":
@@ -50,7 +64,8 @@ class SIP2Settings:
             encoding=sip.encoding, terminator=sip.terminator, checksums=sip.checksums,
             connect_timeout=sip.connect_timeout, read_timeout=sip.read_timeout, retries=sip.retries,
             keepalive_interval=sip.keepalive_interval, reconnect_interval=sip.reconnect_interval,
-            terminal_password=sip.terminal_password,
+            terminal_password=sip.terminal_password, acs_timeout_margin=sip.acs_timeout_margin,
+            nb_due_date=sip.nb_due_date, max_bad_frames=sip.max_bad_frames,
         )
 
 

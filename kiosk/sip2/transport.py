@@ -12,12 +12,16 @@ proxy) can bring their own:
 
 from __future__ import annotations
 
+import math
 import select
 import socket
-import ssl
-from typing import Protocol
+import sys
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.errors import TransportError, TransportTimeout
+
+if TYPE_CHECKING:
+    import ssl  # imported for real only to open a TLS connection: plain TCP never pays for it
 
 READ_CHUNK = 65536
 
@@ -45,11 +49,34 @@ class SocketTransport:
         self._write_timeout = write_timeout
         self._timeout = write_timeout
         sock.settimeout(write_timeout)
+        # Only a process that opened TLS has the ssl module; only then can this be a TLS socket.
+        tls = sys.modules.get("ssl")
+        self._tls = tls is not None and isinstance(sock, tls.SSLSocket)
+        self._no_data: tuple[type[Exception], ...] = \
+            (socket.timeout, tls.SSLWantReadError) if self._tls and tls is not None else (socket.timeout,)
+        self._poller = select.poll()  # registered once: a poll per request costs no list building
+        self._poller.register(sock, select.POLLIN)
+
+    def readable(self) -> bool:
+        """Whether a read would return at once (bytes, or the peer's close);
+        never waits, never raises (a failed socket counts as readable: the
+        read says what failed)."""
+        if self._closed:
+            return True
+        if self._tls and self._sock.pending():  # type: ignore[attr-defined]
+            return True
+        try:
+            return bool(self._poller.poll(0))
+        except (OSError, ValueError):
+            return True
 
     def _set_timeout(self, timeout: float) -> None:
         # Waiting up to 50 ms longer than asked is harmless and spares a
-        # system call on nearly every read (the remaining time shrinks a bit).
+        # system call (settimeout is an ioctl) on nearly every read: the
+        # timeout is rounded up to the next 50 ms, so the remaining time of
+        # one reply wait after another maps to the same value.
         if not timeout <= self._timeout <= timeout + 0.05:
+            timeout = math.ceil(timeout * 20) / 20
             self._sock.settimeout(timeout)
             self._timeout = timeout
 
@@ -71,19 +98,13 @@ class SocketTransport:
         sock = self._sock
         if timeout <= 0:
             # A poll: TLS may hold decrypted bytes the OS no longer reports.
-            pending = sock.pending() if isinstance(sock, ssl.SSLSocket) else 0
-            if not pending:
-                try:
-                    ready, _, _ = select.select([sock], [], [], 0)
-                except (OSError, ValueError) as exc:
-                    raise TransportError(f"connection to {self.peer} failed: {exc}") from None
-                if not ready:
-                    raise TransportTimeout(f"nothing from {self.peer} yet")
+            if not self.readable():
+                raise TransportTimeout(f"nothing from {self.peer} yet")
             timeout = 0.05  # readable now: recv will not wait
         try:
             self._set_timeout(timeout)
             data = sock.recv(READ_CHUNK)
-        except (socket.timeout, ssl.SSLWantReadError):
+        except self._no_data:
             raise TransportTimeout(f"no reply from {self.peer} within {timeout:.1f} s") from None
         except OSError as exc:
             raise TransportError(f"connection to {self.peer} failed: {exc}") from None
@@ -120,6 +141,8 @@ def open_tcp(host: str, port: int, *, timeout: float, tls: bool = False, tls_ver
     except OSError:
         pass  # not fatal: only latency and dead-peer detection suffer
     if tls:
+        import ssl
+
         try:
             context = ssl.create_default_context(cafile=cafile or None)
         except (OSError, ssl.SSLError) as exc:

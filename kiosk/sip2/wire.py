@@ -5,7 +5,11 @@ Error detection ("Error detection"): with ``checksums`` on, each request
 carries ``AY`` 0-9 and ``AZ``. A reply with a bad checksum, or one that cannot
 be parsed at all, is answered with 97 (request ACS resend) up to
 ``max_resends`` times; a 96 from the ILS makes us send our request again; a
-reply whose ``AY`` does not match is stale and skipped.
+reply whose ``AY`` does not match is stale and skipped. A hostile or broken
+ILS cannot keep us busy with those: after ``max_bad_frames`` stale or
+unexpected replies in a row the exchange fails (and the client cuts the
+connection), and the warnings about them are rate-limited per connection
+(:mod:`kiosk.sip2.ratelog`), so a flood costs a few log lines, not one each.
 
 :class:`Wire` knows nothing of logins, states or reconnections: it raises
 what went wrong and :class:`~kiosk.sip2.client.SIP2Client` decides what that
@@ -20,29 +24,14 @@ import time
 from kiosk.errors import TransportError, TransportTimeout
 from kiosk.sip2 import messages as m
 from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
+from kiosk.sip2.ratelog import RateLimitedLog
 from kiosk.sip2.settings import SIP2Settings
-from kiosk.sip2.transport import Transport
+from kiosk.sip2.transport import SocketTransport, Transport
 
-__all__ = ["RESPONSE_FOR", "STATE_CHANGING", "Wire"]
+__all__ = ["Wire"]
 
 log = logging.getLogger("kiosk.sip2.client")
 wire_log = logging.getLogger("kiosk.sip2.wire")  # every byte, secrets masked (debug level)
-
-# Request type -> the response type that answers it.
-RESPONSE_FOR: dict[type[m.Message], type[m.Message]] = {
-    m.LoginRequest: m.LoginResponse, m.SCStatus: m.ACSStatus,
-    m.PatronStatusRequest: m.PatronStatusResponse, m.BlockPatron: m.PatronStatusResponse,
-    m.PatronInformationRequest: m.PatronInformationResponse, m.CheckoutRequest: m.CheckoutResponse,
-    m.CheckinRequest: m.CheckinResponse, m.ItemInformationRequest: m.ItemInformationResponse,
-    m.RenewRequest: m.RenewResponse, m.RenewAllRequest: m.RenewAllResponse,
-    m.EndPatronSessionRequest: m.EndSessionResponse, m.FeePaidRequest: m.FeePaidResponse,
-    m.HoldRequest: m.HoldResponse, m.ItemStatusUpdateRequest: m.ItemStatusUpdateResponse,
-    m.PatronEnableRequest: m.PatronEnableResponse,
-}
-# Requests whose effect on the ILS is uncertain when no reply arrives.
-STATE_CHANGING = (m.CheckoutRequest, m.CheckinRequest, m.RenewRequest, m.RenewAllRequest,
-                  m.FeePaidRequest, m.HoldRequest, m.BlockPatron, m.ItemStatusUpdateRequest,
-                  m.PatronEnableRequest)
 
 
 class Wire:
@@ -56,12 +45,14 @@ class Wire:
         self.settings = settings
         self.transport: Transport | None = None
         self.decoder = Decoder(settings.encoding)
+        self.warnings = RateLimitedLog(log)
         self._seq = 0
 
     def attach(self, transport: Transport) -> None:
         """Use ``transport`` from now on, with a fresh decoder."""
         self.transport = transport
         self.decoder = Decoder(self.settings.encoding)
+        self.warnings = RateLimitedLog(log)
 
     def drop(self) -> None:
         """Close the transport (if any) and forget buffered bytes."""
@@ -74,6 +65,8 @@ class Wire:
         """Poll without waiting: drop stale bytes, detect a peer that hung up."""
         assert self.transport is not None
         self.decoder.clear()
+        if isinstance(self.transport, SocketTransport) and not self.transport.readable():
+            return True  # the common case, without an exception: nothing waiting, the peer still there
         for _ in range(16):  # bounded: a chatty peer cannot keep us here
             try:
                 stale = self.transport.read(0)
@@ -110,7 +103,7 @@ class Wire:
         (restarted after each resend) and by ``max_resends``."""
         assert self.transport is not None
         s = self.settings
-        resends = 0
+        resends = stray = 0
         deadline = time.monotonic() + reply_timeout
         while True:
             try:
@@ -142,13 +135,19 @@ class Wire:
                 self.send(data)
                 deadline = time.monotonic() + reply_timeout
                 continue
-            if seq is not None and frame.sequence is not None and frame.sequence != seq:
-                log.warning("SIP2: skipped a reply with sequence %s (expected %s)", frame.sequence, seq)
+            stale = seq is not None and frame.sequence is not None and frame.sequence != seq
+            if stale or (type(reply) is not expect and frame.sequence is None):
+                stray += 1
+                if stray > s.max_bad_frames:
+                    raise MalformedMessage(f"{stray} stale or unexpected replies in a row while waiting for "
+                                           f"{expect.__name__}; giving up on this connection", frame.raw)
+                if stale:
+                    self.warnings.warning("stale", "SIP2: skipped a reply with sequence %s (expected %s)",
+                                          frame.sequence, seq)
+                else:
+                    self.warnings.warning("unexpected", "SIP2: skipped an unexpected %s", type(reply).__name__)
                 continue
             if type(reply) is not expect:
-                if frame.sequence is None:
-                    log.warning("SIP2: skipped an unexpected %s", type(reply).__name__)
-                    continue
                 raise MalformedMessage(
                     f"expected {expect.__name__} ({expect.COMMAND}), got {type(reply).__name__}", frame.raw)
             return reply

@@ -289,6 +289,44 @@ def test_acs_status_timeout_and_retries_are_honoured(clients: Callable[..., SIP2
         assert exact.reply_timeout == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("period,margin,expected", [(998, 5.0, 5.5), (998, 0.0, 0.5), (30, 5.0, 3.0),
+                                                    (3, 5.0, 0.5), (0, 5.0, 0.5), (999, 5.0, 0.5)])
+def test_acs_timeout_period_is_capped(clients: Callable[..., SIP2Client], period: int, margin: float,
+                                      expected: float) -> None:
+    """Issue 11 case 10: an ILS announcing 99.8 s per reply must not make the
+    kiosk wait that long: at most ``acs_timeout_margin`` past read_timeout."""
+    def greedy_acs(frame: bytes, conn: Conn) -> bytes | None:
+        if frame.startswith(b"99"):
+            return reply(m.ACSStatus(timeout_period=period, retries_allowed=3, supported_messages="Y" * 16), frame)
+        return good_ils(frame, conn)
+
+    with ScriptedServer(greedy_acs) as server:
+        client = clients(server.port, read_timeout=0.5, acs_timeout_margin=margin)
+        client.connect()
+        assert client.reply_timeout == pytest.approx(expected)
+
+
+def test_a_lost_reply_waits_the_capped_time_not_the_acs_period(clients: Callable[..., SIP2Client]) -> None:
+    def greedy_silent(frame: bytes, conn: Conn) -> bytes | None:
+        if frame.startswith(b"99"):
+            return reply(m.ACSStatus(timeout_period=998, retries_allowed=3, supported_messages="Y" * 16), frame)
+        if frame.startswith(b"11"):
+            return None  # the reply is lost
+        return good_ils(frame, conn)
+
+    with ScriptedServer(greedy_silent) as server:
+        client = clients(server.port, read_timeout=0.5, acs_timeout_margin=1.0)
+        client.connect()
+        outcome: list[BaseException] = []
+        worker = threading.Thread(target=lambda: outcome.append(pytest.raises(UnknownOutcome, client.checkout,
+                                                                              "2100", "3100").value),
+                                  daemon=True)
+        worker.start()
+        worker.join(30)  # bounded: the old client waited 99.8 s here
+        assert not worker.is_alive(), "the checkout waited for the ACS's 99.8 s"
+        assert outcome and "within 1.5 s" in str(outcome[0])
+
+
 def test_checksums_off_and_crlf(clients: Callable[..., SIP2Client]) -> None:
     def plain(frame: bytes, conn: Conn) -> bytes | None:
         return codec.encode(good_answer(frame), checksum=False, terminator=b"\r\n")

@@ -113,7 +113,7 @@ def test_demo_acs_timeout_period_is_honoured() -> None:
         try:
             client.connect()
             assert client.acs_status is not None and client.acs_status.timeout_period == 100
-            assert client.reply_timeout == 10.0
+            assert client.reply_timeout == 5.5  # 10 s asked, capped at read_timeout + acs_timeout_margin (5 s)
         finally:
             client.close()
 
@@ -239,3 +239,29 @@ def test_random_faults_never_escape_the_contract(ils: ILSSimulator, connect: Cal
             kind = "remote"
         outcomes[kind] = outcomes.get(kind, 0) + 1
     assert outcomes.get("reply", 0) > 0 and "unknown" not in outcomes  # queries are never "unknown"
+
+
+def test_a_busy_simulator_is_reported_clearly() -> None:
+    """Over the simulator's connection limit the client says why: the 94 or
+    98 carries "ILS busy" (issue 12), not a bare reset or "outcome unknown"."""
+    from kiosk.sip2.client import LoginRefused
+
+    with ILSSimulator(data=quick_data(), max_connections=1) as sim:  # type: ignore[arg-type]
+        def client(**overrides: object) -> SIP2Client:
+            base: dict[str, object] = dict(port=sim.port, username="kiosk", password="kiosk-pass",
+                                           encoding=sim.encoding, read_timeout=2.0, keepalive_interval=0)
+            base.update(overrides)
+            return SIP2Client(SIP2Settings(**base), supervise=False)  # type: ignore[arg-type]
+
+        first, second, third = client(), client(), client(username="")
+        try:
+            first.connect()
+            with pytest.raises(LoginRefused, match="ILS busy: 1 stations connected"):
+                second.connect()
+            with pytest.raises(TransportError, match=r"offline \(98\): ILS busy"):
+                third.connect()
+            assert second.state == third.state == "offline" and first.state == "online"
+            assert sim.connections_refused == 2
+        finally:
+            for each in (first, second, third):
+                each.close()

@@ -123,3 +123,27 @@ def test_dates() -> None:
     assert format_date(local) == "20260601    080000"
     with pytest.raises(LocalProtocolError):
         format_date(datetime(2026, 1, 1))
+
+
+def test_equality_hash_and_repr_are_those_of_a_frozen_dataclass() -> None:
+    """Message classes are ``@dataclass(frozen=True, kw_only=True, eq=False,
+    repr=False)`` with one shared __eq__/__hash__/__repr__ (cheaper to define):
+    they must mean what the generated ones meant."""
+    import dataclasses
+
+    from kiosk.sip2 import codec
+
+    built = m.CheckoutRequest(no_block=True, transaction_date=D, nb_due_date=D, institution_id="DEMO",
+                              patron_identifier="2100", item_identifier="3100", patron_password="1234")
+    decoded = codec.decode(codec.encode(built))
+    assert dataclasses.is_dataclass(built) and type(built).__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert decoded == built and hash(decoded) == hash(built)
+    assert built != dataclasses.replace(built, no_block=False)
+    assert m.CheckoutResponse(ok=True) != m.RenewResponse(ok=True)  # same fields, different messages
+    assert m.LoginRequest(login_password="secret") == m.LoginRequest(login_password="secret")
+    shown = repr(m.LoginRequest(login_user_id="kiosk", login_password="secret"))
+    assert shown.startswith("LoginRequest(extensions=(), uid_algorithm='0'") and "secret" not in shown
+    assert "patron_password" not in repr(built) and "1234" not in repr(built)
+    assert [f.name for f in dataclasses.fields(m.LoginResponse)] == ["extensions", "ok"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.no_block = False  # type: ignore[misc]

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from kiosk.logs import mask_patron_id
 from kiosk.sip2 import messages as m
+from kiosk.sip2.codec import printable
 from kiosk.sip2.fields import format_date
 from kiosk.sip2.ils.data import format_amount
 from kiosk.sip2.ils.outcomes import CirculationOutcome, PatronView
@@ -75,8 +76,8 @@ class SessionHandler:
         self.logged_in = self.logged_in or outcome.ok
         if outcome.ok:
             self.user, self.location, self.branch = outcome.user, outcome.location, outcome.branch
-        log.info("login %s user=%s location=%s", "ok" if outcome.ok else "refused", msg.login_user_id,
-                 msg.location_code)
+        log.info("login %s user=%s location=%s", "ok" if outcome.ok else "refused", printable(msg.login_user_id),
+                 printable(msg.location_code))
         return m.LoginResponse(ok=outcome.ok)
 
     def _SCStatus(self, msg: m.SCStatus) -> m.ACSStatus:
@@ -136,7 +137,8 @@ class SessionHandler:
 
     def _BlockPatron(self, msg: m.BlockPatron) -> m.PatronStatusResponse:
         # No response is defined for 01; Koha answers with a patron status (24).
-        log.warning("block patron %s: %s", mask_patron_id(msg.patron_identifier), msg.blocked_card_msg)
+        log.warning("block patron %s: %s", printable(mask_patron_id(msg.patron_identifier)),
+                    printable(msg.blocked_card_msg))
         view = self.circ.block_patron(msg.patron_identifier, msg.card_retained, msg.blocked_card_msg)
         return m.PatronStatusResponse(**self._patron_fields(view))  # type: ignore[arg-type]
 

@@ -1,15 +1,24 @@
 """The simulated ILS as a real SIP2 server: threaded TCP, our own codec.
 
-One thread accepts; each connection gets its own thread (at most
-``max_connections``; more are closed at once, as a busy ILS would). Every wait
-is bounded: sockets poll with short timeouts so :meth:`ILSSimulator.stop`
-returns promptly, and a connection idle for ``idle_timeout`` seconds is closed.
+One thread accepts; each connection gets its own thread, up to
+``max_connections`` (default :data:`MAX_CONNECTIONS`, 256). Beyond that a
+connection is refused politely: its first request is answered and then the
+connection closed, so a station can say why (see :func:`busy_reply`): a
+login (93) gets ``940`` (not logged in) and an SC status (99) gets a 98 with
+online status N, both with the screen message (AF) "ILS busy: ...";
+anything else gets a 96. Every wait is bounded: :meth:`ILSSimulator.stop`
+shuts every socket down, which wakes its thread, and a connection idle for
+``idle_timeout`` seconds is closed.
 
 Wire behaviour (3M SIP2 2.00, "Error detection"): replies carry AY/AZ exactly
 when the request did; a request with a bad checksum or that cannot be parsed
-gets a 96 (request SC resend); a 97 gets the last reply again, byte for byte.
-A connection that sends anything but 93 or 99 before logging in is dropped
-(``require_login``, as Koha does).
+gets a 96 (request SC resend), with AZ (and the request's AY when it could be
+read) once the station uses checksums, as Koha and Evergreen send it
+(``96AZFEF6``); a 97 gets the last message sent again, byte for byte, and
+after a 96 that is the 96. ``max_bad_frames`` unparseable requests in a row
+close the connection, and the warnings about one connection are rate-limited
+(:mod:`kiosk.sip2.ratelog`). A connection that sends anything but 93 or 99
+before logging in is dropped (``require_login``, as Koha does).
 
 TLS: with ``tls_certfile`` (and ``tls_keyfile`` unless the key is in the same
 PEM file) every connection is TLS, as a SIP2 server behind stunnel or Koha's
@@ -30,21 +39,24 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kiosk.errors import KioskError, RemoteProtocolError
-from kiosk.logs import mask_secrets
-from kiosk.sip2 import messages as m
-from kiosk.sip2.codec import ChecksumError, Decoder, Frame, encode, show_bytes
+from kiosk.sip2.codec import Decoder, Frame
+from kiosk.sip2.ils.connection import Connection, Ports, busy_reply
 from kiosk.sip2.ils.data import SeedData, load_data
 from kiosk.sip2.ils.faults import Faults, make_faults
-from kiosk.sip2.ils.handlers import LoginRequired, SessionHandler
 from kiosk.sip2.ils.rules import Circulation, local_now
 from kiosk.sip2.ils.store import Store
+from kiosk.sip2.ratelog import RateLimitedLog
 
 log = logging.getLogger("kiosk.sip2.ils")
 
-POLL = 0.05          # seconds between checks of the stop flag
-SEND_TIMEOUT = 5.0   # a peer that stops reading cannot hold a thread forever
+POLL = 0.05          # seconds between checks of the stop flag (accept loop)
+CONN_WAIT = 1.0      # a connection's socket timeout: idle checks, and a peer that stops reading
 JOIN_TIMEOUT = 2.0
 HANDSHAKE_TIMEOUT = 5.0
+MAX_CONNECTIONS = 256  # stations served at once (a library testing 200 stations needs them all)
+MAX_BAD_FRAMES = 10    # unparseable requests in a row before the connection is cut
+BUSY_WAIT = 2.0        # seconds a refused connection gets to send its first request
+MAX_REFUSING = 16      # refused connections answered at once; more are closed without a word
 
 
 class ILSSimulator:
@@ -55,14 +67,20 @@ class ILSSimulator:
     (``reset=True`` reseeds it). ``faults`` is a :class:`Faults`, a dict of
     :meth:`Faults.set` values or CLI specs; ``latency`` adds a fixed delay.
     ``tls_certfile``/``tls_keyfile``: serve TLS with this certificate (PEM).
+    ``max_connections``: stations served at once (the rest are refused
+    politely, see the module docstring); ``max_bad_frames``: unparseable
+    requests in a row before a connection is cut.
     """
 
     def __init__(self, data_path: str | Path | None = None, host: str = "127.0.0.1", port: int = 0,
                  latency: float = 0.0, faults: Faults | dict[str, Any] | Iterable[str] | None = None, *,
                  db_path: str | Path = ":memory:", encoding: str = "utf-8", data: SeedData | None = None,
-                 clock: Callable[[], datetime] = local_now, reset: bool = False, max_connections: int = 64,
-                 idle_timeout: float = 600.0, tls_certfile: str | Path | None = None,
-                 tls_keyfile: str | Path | None = None) -> None:
+                 clock: Callable[[], datetime] = local_now, reset: bool = False,
+                 max_connections: int = MAX_CONNECTIONS, idle_timeout: float = 600.0,
+                 tls_certfile: str | Path | None = None, tls_keyfile: str | Path | None = None,
+                 max_bad_frames: int = MAX_BAD_FRAMES) -> None:
+        if max_connections < 1 or max_bad_frames < 1:
+            raise KioskError("ILS simulator: max_connections and max_bad_frames must be at least 1")
         "".encode(encoding)  # a bad encoding name fails here, not on the first reply
         self.tls: ssl.SSLContext | None = None
         if tls_certfile:
@@ -82,9 +100,13 @@ class ILSSimulator:
         self.circulation = Circulation(self.store, self.data, clock)
         self.store.seed(self.data, clock(), force=reset)
         self.max_connections = max_connections
+        self.max_bad_frames = max_bad_frames
         self.idle_timeout = idle_timeout
         self.requests: collections.Counter[str] = collections.Counter()
         self.connections_total = 0
+        self.connections_refused = 0
+        self._refusing = threading.BoundedSemaphore(MAX_REFUSING)
+        self._busy_log = RateLimitedLog(log)
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
@@ -92,6 +114,7 @@ class ILSSimulator:
         # just before it returns, and stop() must still wait for it.
         self._conn_threads: set[threading.Thread] = set()
         self._stopping = threading.Event()
+        self._ports = Ports(self.circulation, self.faults, encoding, self._stopping, self._count, max_bad_frames)
         self._threads: list[threading.Thread] = []
         self._down = False
         self._started = False
@@ -141,6 +164,10 @@ class ILSSimulator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _count(self, command: str) -> None:
+        with self._lock:
+            self.requests[command] += 1
+
     @property
     def address(self) -> tuple[str, int]:
         return self.host, self.port
@@ -187,7 +214,7 @@ class ILSSimulator:
         except OSError as exc:
             sock.close()
             raise KioskError(f"ILS simulator cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
-        sock.listen(min(self.max_connections, 128))
+        sock.listen(min(self.max_connections + MAX_REFUSING, socket.SOMAXCONN))
         sock.settimeout(POLL)
         self.port = sock.getsockname()[1]
         with self._lock:
@@ -232,15 +259,24 @@ class ILSSimulator:
                 continue  # poll tick, or the listener closed under us (down/stop)
             with self._lock:
                 full = len(self._connections) >= self.max_connections
-                if not full:
+                if full:
+                    self.connections_refused += 1
+                    target: Callable[..., None] = self._refuse
+                    name = f"ils-busy-{self.connections_refused}"
+                else:
                     self.connections_total += 1
-                    thread = threading.Thread(target=self._serve, args=(conn, peer), daemon=True,
-                                              name=f"ils-conn-{self.connections_total}")
+                    target, name = self._serve, f"ils-conn-{self.connections_total}"
+                if full and not self._refusing.acquire(blocking=False):
+                    thread = None  # already answering MAX_REFUSING others: no word for this one
+                else:
+                    thread = threading.Thread(target=target, args=(conn, peer), daemon=True, name=name)
                     self._connections[conn] = thread
                     self._conn_threads = {t for t in self._conn_threads if t.is_alive()}
                     self._conn_threads.add(thread)
             if full:
-                log.warning("ILS simulator: %d connections open, refusing %s", self.max_connections, peer)
+                self._busy_log.warning("busy", "ILS simulator: %d connections open, refusing %s",
+                                       self.max_connections, peer)
+            if thread is None:
                 conn.close()
                 continue
             thread.start()
@@ -264,16 +300,17 @@ class ILSSimulator:
             if wrapped is None:
                 return
             conn = wrapped
-        conn.settimeout(POLL)
-        session = _Connection(self, conn)
-        idle = 0.0
+        # One timeout for reads and writes: stop() and set_down() shut the
+        # socket down, which wakes a waiting recv at once.
+        conn.settimeout(min(CONN_WAIT, self.idle_timeout) if self.idle_timeout else CONN_WAIT)
+        session = Connection(self._ports, conn)
+        last = time.monotonic()
         try:
             while not self._stopping.is_set() and session.open:
                 try:
                     data = conn.recv(4096)
                 except socket.timeout:
-                    idle += POLL
-                    if self.idle_timeout and idle >= self.idle_timeout:
+                    if self.idle_timeout and time.monotonic() - last >= self.idle_timeout:
                         log.info("closing idle connection from %s", peer)
                         break
                     continue
@@ -281,9 +318,46 @@ class ILSSimulator:
                     break
                 if not data:
                     break
-                idle = 0.0
+                last = time.monotonic()
                 session.received(data)
         finally:
+            with self._lock:
+                self._connections.pop(conn, None)
+            conn.close()
+
+    def _refuse(self, conn: socket.socket, peer: Any) -> None:
+        """Over the connection limit: answer the first request (see
+        :func:`busy_reply`), then close. Bounded by :data:`BUSY_WAIT`."""
+        try:
+            if self.tls is not None:
+                wrapped = self._handshake(conn, peer)
+                if wrapped is None:
+                    return
+                conn = wrapped
+            conn.settimeout(BUSY_WAIT)
+            decoder = Decoder(self.encoding)
+            deadline = time.monotonic() + BUSY_WAIT
+            frame: Frame | None = None
+            while frame is None and time.monotonic() < deadline and not self._stopping.is_set():
+                try:
+                    data = conn.recv(4096)
+                except socket.timeout:
+                    break  # said nothing: it still gets an answer
+                except OSError:
+                    return
+                if not data:
+                    return
+                decoder.feed(data)
+                try:
+                    frame = decoder.next_frame()
+                except RemoteProtocolError:
+                    break
+            why = f"ILS busy: {self.max_connections} stations connected, try again later"
+            conn.sendall(busy_reply(frame, why, self.encoding, self.faults.terminator_bytes))
+        except OSError:
+            pass  # gone already: nothing to refuse
+        finally:
+            self._refusing.release()
             with self._lock:
                 self._connections.pop(conn, None)
             conn.close()
@@ -306,111 +380,3 @@ class ILSSimulator:
             if thread is not None:
                 self._connections[wrapped] = thread
         return wrapped
-
-
-class _Connection:
-    """Framing, faults and replies for one client socket."""
-
-    def __init__(self, server: ILSSimulator, conn: socket.socket) -> None:
-        self.server = server
-        self.conn = conn
-        self.decoder = Decoder(server.encoding)
-        self.handler = SessionHandler(server.circulation)
-        self.last_reply: bytes | None = None
-        self.open = True
-
-    def received(self, data: bytes) -> None:
-        self.decoder.feed(data)
-        while self.open:
-            try:
-                frame = self.decoder.next_frame()
-            except ChecksumError as exc:
-                log.info("bad checksum from SC, asking for a resend: %s", exc.data)
-                self._send(encode(m.RequestSCResend(), checksum=False,
-                                  terminator=self.server.faults.terminator_bytes))
-                continue
-            except RemoteProtocolError as exc:
-                log.warning("unparseable request, asking for a resend: %s", exc)
-                self._send(encode(m.RequestSCResend(), checksum=False,
-                                  terminator=self.server.faults.terminator_bytes))
-                continue
-            if frame is None:
-                return
-            self._answer(frame)
-
-    def _answer(self, frame: Frame) -> None:
-        server, msg = self.server, frame.message
-        log.debug("SC -> ILS %s", show_bytes(frame.raw, encoding=server.encoding))
-        with server._lock:
-            server.requests[msg.COMMAND] += 1
-        if isinstance(msg, m.RequestACSResend):
-            self._send(self.last_reply or encode(m.RequestSCResend(), checksum=False,
-                                                 terminator=server.faults.terminator_bytes))
-            return
-        decision = server.faults.decide(msg.COMMAND)
-        if decision.delay and server._stopping.wait(decision.delay):
-            return  # shutting down mid-delay
-        if decision.mode in ("drop", "no_reply"):
-            log.info("fault %s on %s", decision.mode, msg.COMMAND)
-            if decision.mode == "drop":
-                self._hang_up()
-            return
-        try:
-            response = self.handler.handle(msg)
-        except LoginRequired as exc:
-            log.warning("dropping connection: %s", exc)
-            self._hang_up()
-            return
-        except KioskError as exc:
-            log.error("cannot answer %s: %s", msg.COMMAND, mask_secrets(str(exc)))
-            self._hang_up()
-            return
-        except Exception:  # noqa: BLE001 - one bad request must not take the server down
-            log.exception("internal error answering %s; closing the connection", msg.COMMAND)
-            self._hang_up()
-            return
-        if response is None:
-            return
-        raw = self._encode(response, frame)
-        self.last_reply = raw
-        if decision.mode is not None:
-            log.info("fault %s on %s", decision.mode, msg.COMMAND)
-        if decision.mode == "lost_reply":
-            self._hang_up()
-        elif decision.mode == "garbage":
-            self._send(server.faults.garbage() + server.faults.terminator_bytes)
-        elif decision.mode == "bad_checksum":
-            self._send(_corrupt_checksum(self._encode(response, frame, force_checksum=True),
-                                         server.faults.terminator_bytes))
-        else:
-            self._send(raw)
-
-    def _encode(self, response: m.Message, frame: Frame, force_checksum: bool = False) -> bytes:
-        # Mirror the station's error detection: AY/AZ only when it sent them.
-        with_checksum = force_checksum or frame.checksum is not None
-        return encode(response, seq=frame.sequence if with_checksum else None, checksum=with_checksum,
-                      encoding=self.server.encoding, terminator=self.server.faults.terminator_bytes,
-                      errors="replace")
-
-    def _send(self, raw: bytes) -> None:
-        log.debug("ILS -> SC %s", show_bytes(raw, encoding=self.server.encoding))
-        try:
-            self.conn.settimeout(SEND_TIMEOUT)
-            self.conn.sendall(raw)
-            self.conn.settimeout(POLL)
-        except OSError:
-            self.open = False
-
-    def _hang_up(self) -> None:
-        self.open = False
-        try:
-            self.conn.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the peer beat us to it
-
-
-def _corrupt_checksum(raw: bytes, terminator: bytes) -> bytes:
-    """The same frame with its AZ off by one (still four hex digits)."""
-    body = raw[: -len(terminator)]
-    value = (int(body[-4:], 16) + 1) & 0xFFFF
-    return body[:-4] + f"{value:04X}".encode("ascii") + terminator
