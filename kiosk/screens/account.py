@@ -89,13 +89,15 @@ class AccountScreen(KioskScreen):
 
     def _keep(self, row: LoanLine | None) -> None:
         """Follow ``row`` (the renewed loan's line; lines are reused, so it may change)."""
-        if row is self._kept:
-            return
-        if self._kept is not None:
-            self._kept.unbind(pos=self._kept_moved, height=self._kept_moved)
-        self._kept = row
+        if row is not self._kept:
+            if self._kept is not None:
+                self._kept.unbind(pos=self._kept_moved, height=self._kept_moved)
+            self._kept = row
+            if row is not None:
+                row.bind(pos=self._kept_moved, height=self._kept_moved)
         if row is not None:
-            row.bind(pos=self._kept_moved, height=self._kept_moved)
+            # A reused line may show the renewed loan without moving: scroll to it now too.
+            self._scroll_trigger()
 
     def _kept_moved(self, *_: Any) -> None:
         self._scroll_trigger()

@@ -89,8 +89,8 @@ class ItemsScreen(KioskScreen):
 
         from kiosk.screens.widgets import ItemRow
 
-        if count is None:
-            count = int(Window.height / max(1.0, self.app.theme.touch)) + 2
+        if count is None:      # the list takes well under two thirds of the window
+            count = int(Window.height * 0.6 / max(1.0, self.app.theme.touch)) + 2
         adapter = self.ids.rows.view_adapter
         blank = {"key": "", "item_id": "", "tone": "text", "mark": "", "title": "", "detail": "",
                  "action_text": "", "action": None, "fit": None}
