@@ -60,7 +60,10 @@ TYPE_ONLY_UPWARD = {
 # (g) What kiosk/screens/ may import of ours besides itself: the station's
 # protocol, its events and the ground, config and staff access.
 SCREENS_MAY_IMPORT = ("kiosk.station.api", "kiosk.events", "kiosk.errors", "kiosk.i18n", "kiosk.logs",
-                      "kiosk.config", "kiosk.staff")
+                      "kiosk.config", "kiosk.staff",
+                      # What speech and keypad operation decide (focus order, keys, what is said) and the
+                      # speaker's interface; the launcher builds the speaker and opens the keypad.
+                      "kiosk.speech")
 
 
 def rel(path: Path) -> str:

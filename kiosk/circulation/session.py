@@ -136,6 +136,10 @@ class Session:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.timeouts = timeouts
         self.clock = clock
+        # More time (WCAG 2.2.1 via EN 301 549 11.2.2.1): speech and large-text
+        # modes stretch every timeout and the warning by this factor. Set by
+        # the UI for the patron in front of it (it resets it for the next one).
+        self.time_factor = 1.0
         self.state: SessionState = S.IDLE
         self.default_language = language
         self.clear()
@@ -196,12 +200,13 @@ class Session:
     def idle_deadline(self) -> float | None:
         """When the warning starts, or None when this state never times out."""
         limit = self.timeouts.for_state(self.state)
-        return None if limit is None else self.last_activity + limit
+        return None if limit is None else self.last_activity + limit * self.time_factor
 
     def inactivity(self) -> tuple[str, float]:
         """``("ok", 0)``, ``("warn", seconds_left)`` or ``("expired", 0)``.
 
         The receipt choice has no warning: its timeout means "no receipt".
+        Every timeout and the warning are :attr:`time_factor` times longer.
         """
         deadline = self.idle_deadline()
         if deadline is None:
@@ -211,7 +216,7 @@ class Session:
             return "ok", 0.0
         if self.state is S.RECEIPT:
             return "expired", 0.0
-        left = deadline + self.timeouts.warning - now
+        left = deadline + self.timeouts.warning * self.time_factor - now
         if left <= 0:
             return "expired", 0.0
         return "warn", left

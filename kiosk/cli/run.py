@@ -18,7 +18,9 @@ books on the pad.
 
 Without a display, or with --headless, it runs a scripted tour offscreen
 instead and saves a screenshot of every step plus the printed receipt in the
---out folder."""
+--out folder. With --accessible it then runs the accessible tour: a patron
+using only the keypad and speech, in every language, with what was spoken
+(text and WAV) beside the screenshots in --out/accessible."""
 
 RUN_DESCRIPTION = """\
 Run the self-service kiosk on this station: the devices and the library
@@ -45,7 +47,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     headless = bool(args.headless) or not has_display()
     if headless and not args.headless:
         print("No display found (DISPLAY/WAYLAND_DISPLAY unset): running the headless tour.", flush=True)
-    return run_demo(headless, Path(args.out), size=args.size, limit=float(args.limit))
+    limit = float(args.limit) if args.limit is not None else (300.0 if args.accessible else 90.0)
+    return run_demo(headless, Path(args.out), size=args.size, limit=limit, accessible=bool(args.accessible))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -62,7 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     demo.add_argument("--headless", action="store_true", help="run the scripted tour offscreen (also without a display)")
     demo.add_argument("--out", default="demo-out", help="folder for the tour's screenshots and receipt (default ./demo-out)")
     demo.add_argument("--size", type=_size, default=(1280, 800), help="kiosk screen size, e.g. 1080x1920 (default 1280x800)")
-    demo.add_argument("--limit", type=float, default=90.0, help="seconds the headless tour may take before it fails")
+    demo.add_argument("--accessible", action="store_true",
+                      help="headless: also run the keypad-and-speech tour in every language (into OUT/accessible)")
+    demo.add_argument("--limit", type=float, default=None,
+                      help="seconds the headless tour may take before it fails (default 90, 300 with --accessible)")
     demo.set_defaults(func=cmd_demo)
     run = subparsers.add_parser("run", description=RUN_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--config", required=True, metavar="FILE", help="station config file (TOML)")

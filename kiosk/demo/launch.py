@@ -16,7 +16,12 @@ from kivy.clock import Clock
 
 from kiosk.config import Config
 from kiosk.demo.driver import UIDriver
+from kiosk.drivers.keypad.base import Keypad
+from kiosk.screens.accessibility import KeySource
 from kiosk.screens.app import KioskApp, configure_kivy
+from kiosk.i18n import normalize
+from kiosk.speech.output import AudioOutput
+from kiosk.speech.settings import AccessibilitySettings, build_speaker
 from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
@@ -29,11 +34,39 @@ def has_display() -> bool:
 
 def make_app(config: Config, station: StationAPI, *, side_panel: Callable[[KioskApp], Any] | None = None,
              size: tuple[int, int] | None = None, headless: bool = False,
-             on_ready: Callable[[KioskApp], None] | None = None) -> KioskApp:
-    """Configure Kivy's window from ``[ui]`` and build the app (not run yet)."""
+             on_ready: Callable[[KioskApp], None] | None = None, keypad: KeySource | None = None,
+             speech_output: AudioOutput | None = None) -> KioskApp:
+    """Configure Kivy's window from ``[ui]`` and build the app (not run yet).
+    ``keypad``: the patron keypad (a :class:`~kiosk.drivers.keypad.base.Keypad`);
+    ``speech_output``: where speech goes instead of ``[accessibility] audio_device``."""
     configure_kivy(config.ui, size, headless=headless)
+    # Speech: espeak-ng to the configured audio device (never raises: a missing
+    # engine or device leaves a silent speaker that says why in staff mode).
+    speaker = build_speaker(AccessibilitySettings.from_config(config), normalize(config.station.default_language),
+                            speech_output)
     # The station's own staff checks: badges at its readers and the PIN pad share one lockout.
-    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready)
+    return KioskApp(config, station, station.staff_auth, side_panel=side_panel, on_ready=on_ready, keypad=keypad,
+                    speaker=speaker)
+
+
+def open_keypad(config: Config) -> Keypad | None:
+    """The patron keypad of ``[devices.keypad]``, or None when none is fitted.
+    A keypad that cannot be opened is a warning (the kiosk still works by
+    touch), unless the section says ``required = true``."""
+    from kiosk.drivers.registry import open_device
+    from kiosk.errors import DeviceError
+
+    section = config.devices.keypad
+    if not section.driver:
+        return None
+    try:
+        keypad: Keypad = open_device("keypad", section.driver, dict(section.options))
+    except DeviceError as exc:
+        if section.required:
+            raise
+        log.warning("keypad disabled: %s", exc)
+        return None
+    return keypad
 
 
 def run_script(app: KioskApp, script: Callable[[UIDriver], int], result: dict[str, int], limit: float) -> None:
@@ -67,7 +100,8 @@ def run_kiosk(config: Config, *, size: tuple[int, int] | None = None,
     ``size`` and ``script`` (benchmarks): a windowed size offscreen, and a
     script run as in :func:`run_script` (its exit code is returned)."""
     station = Station(config)
-    app = make_app(config, station, size=size, headless=size is not None)   # first: it takes over SIGTERM/SIGINT
+    app = make_app(config, station, size=size, headless=size is not None,   # first: it takes over SIGTERM/SIGINT
+                   keypad=open_keypad(config))
     result: dict[str, int] = {}
     if script is not None:
         run_script(app, script, result, limit)

@@ -25,6 +25,11 @@ from kiosk.screens.widgets import load_kv
 REFRESH = 0.3
 
 
+#: The simulated patron keypad's keys on the panel (an audio-nav keypad's main keys).
+KEYPAD = (("speech", "Speech"), ("help", "Help"), ("repeat", "Repeat"), ("back", "Back"),
+          ("up", "\u2191"), ("down", "\u2193"), ("select", "Select"), ("enter", "Enter"))
+
+
 class PanelButton(ButtonBehavior, Label):
     """A small button of the panel (the kiosk's own buttons are much bigger)."""
 
@@ -52,6 +57,10 @@ class HardwarePanel(BoxLayout):
             button.bind(on_release=lambda b: self.toggle(b.item_id))
             self.item_buttons[item.item_id] = button
             self.ids.item_grid.add_widget(button)
+        for key, label in KEYPAD:
+            button = PanelButton(text=f"[b]{label}[/b]")
+            button.bind(on_release=lambda _b, k=key: self._jobs.put(lambda: self.rig.press(k)))
+            self.ids.keypad.add_widget(button)
         self._seen = -1
         self._jobs: queue.Queue[Callable[[], None]] = queue.Queue()
         self._halt = threading.Event()

@@ -109,6 +109,7 @@ class DemoRig:
         self.scanner = SimulatedScanner()
         self.nfc = SimulatedCardReader()
         self.printer = open_device("printer", "sim", dict(cfg.devices.printer.options))
+        self.keypad = open_device("keypad", "sim", {})      # the UI's, not the station's: handed to the app
         self.devices = {"rfid": self.pad, "scanner": self.scanner, "nfc": self.nfc, "printer": self.printer}
         try:
             self.devices["payment"] = open_device("payment", "sim", dict(cfg.devices.payment.options))
@@ -131,6 +132,8 @@ class DemoRig:
             except (KioskError, OSError) as exc:
                 log.debug("closing a demo device: %s", exc)
         self.devices = {}
+        if getattr(self, "keypad", None) is not None:
+            self.keypad.close()
         if self.ils is not None:
             self.ils.stop()
             self.ils = None
@@ -174,6 +177,11 @@ class DemoRig:
 
     def clear_pad(self) -> None:
         self.pad.clear()
+
+    def press(self, *keys: str) -> None:
+        """A patron presses keys on the keypad: ``press("down", "select")``, ``press("1", "2")``."""
+        for key in keys:
+            self.keypad.press(key)
 
     def receipt_bytes(self) -> bytes:
         return bytes(self.printer.output)

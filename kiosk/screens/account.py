@@ -58,16 +58,18 @@ class AccountScreen(KioskScreen):
             lines.append({"item_id": loan.item_id, "title": app.shape(loan.title or loan.item_id),
                           "detail": app.shape(due), "overdue": loan.overdue, "can_renew": self.can_renew})
         if not account.loans:
-            lines.append({"text": tr("You have nothing on loan."), "tone": "muted"})
+            lines.append({"text": tr("You have nothing on loan."), "tone": "muted", "focus_key": ""})
         _fill(self.ids.loans, lines)
         self._keep(next((w for w in self.ids.loans.children
                          if isinstance(w, LoanLine) and self.renewed and w.item_id == self.renewed), None))
-        texts = [{"text": app.shape("\u2605 " + (hold.title or hold.item_id)), "tone": "text"}
-                 for hold in account.holds_ready]
-        _fill(self.ids.holds, texts or [{"text": tr("No holds are waiting for you."), "tone": "muted"}])
+        # focus_key: the keypad's focus ring finds a hold or a fine by it.
+        texts = [{"text": app.shape("\u2605 " + (hold.title or hold.item_id)), "tone": "text",
+                  "focus_key": f"hold:{hold.item_id}"} for hold in account.holds_ready]
+        _fill(self.ids.holds, texts or [{"text": tr("No holds are waiting for you."), "tone": "muted",
+                                         "focus_key": ""}])
         _fill(self.ids.fines, [{"text": app.shape(f"{fine.description or fine.fee_id}: "
                                                   f"{fine.amount_display or app.money(fine.amount, account.currency)}"),
-                                "tone": "text"} for fine in account.fines])
+                                "tone": "text", "focus_key": f"fine:{fine.fee_id}"} for fine in account.fines])
         counts = [app.ngettext("{n} item on loan", "{n} items on loan", len(account.loans)).format(n=len(account.loans))]
         if account.overdue_count:
             counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
@@ -79,6 +81,14 @@ class AccountScreen(KioskScreen):
 
     def show_result(self, text: str, ok: bool) -> None:
         self.result, self.result_ok = self.app.shape(text), ok
+
+    def focus_target(self, control_id: str) -> Any:
+        kind, _, key = control_id.partition(":")
+        if kind == "loan":
+            return self.find_row(self.ids.loans, key, "item_id")
+        if kind in ("hold", "fine"):
+            return self.find_row(self.ids.holds if kind == "hold" else self.ids.fines, control_id)
+        return super().focus_target(control_id)
 
     def on_kv_post(self, *_: Any) -> None:
         # Rows find their places and heights over the next frames (wrapped titles): the list
@@ -151,7 +161,9 @@ def _fill(box: Any, lines: list[dict[str, Any]]) -> None:
         for extra in children[i:]:
             box.remove_widget(extra)
         children = children[:i]
-        widget = kind(**line)
+        widget = kind()
+        for key, value in line.items():       # not as keywords: focus_key is no Kivy property
+            setattr(widget, key, value)
         box.add_widget(widget)
         children.append(widget)
     for extra in children[len(lines):]:

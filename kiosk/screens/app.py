@@ -40,11 +40,14 @@ from kiosk.config.sections import TextByLanguage  # noqa: E402
 from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
+from kiosk.screens.accessibility import Accessibility, KeySource  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
 from kiosk.config.overrides import save_overrides  # noqa: E402
 from kiosk.staff import StaffAuth, StaffLocked  # noqa: E402
+from kiosk.speech.settings import AccessibilitySettings  # noqa: E402
+from kiosk.speech.speaker import Speaker  # noqa: E402
 from kiosk.station.api import StationAPI  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -101,7 +104,8 @@ class KioskApp(App):
 
     ``side_panel``: a callable returning a widget placed beside the kiosk
     screen (the demo's virtual hardware). ``on_ready(app)`` runs once the
-    attract screen has been drawn.
+    attract screen has been drawn. ``keypad``: the patron keypad, if one is
+    fitted; ``speaker``: what says things in speech mode (the app closes it).
     """
 
     theme = ObjectProperty(None)
@@ -115,7 +119,8 @@ class KioskApp(App):
 
     def __init__(self, config: Config, station: StationAPI, staff_auth: StaffAuth | None = None, *,
                  side_panel: Callable[["KioskApp"], Any] | None = None,
-                 on_ready: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
+                 on_ready: Callable[["KioskApp"], None] | None = None, keypad: KeySource | None = None,
+                 speaker: Speaker | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shell: Any = None                           # the KioskShell, from build()
         self.kiosk_config = config
@@ -138,6 +143,9 @@ class KioskApp(App):
                                              "timeout_pin", "timeout_home", "timeout_borrow", "timeout_return",
                                              "timeout_account")}}
         self.router = Router(self)
+        access = AccessibilitySettings.from_config(config)
+        self.settings["speech_default"] = access.speech_default
+        self.access = Accessibility(self, access, keypad=keypad, speaker=speaker)
         self.exit_code = 0
         self.restart_requested = False
         self.shutting_down = False
@@ -184,6 +192,7 @@ class KioskApp(App):
     def on_start(self) -> None:
         self._unsubscribe = self.station.subscribe(self._deliver)
         self.router.sync(self.station.session_view())
+        self.access.start()
         from kivy.core.window import Window
 
         def drawn(*_: Any) -> None:
@@ -209,6 +218,7 @@ class KioskApp(App):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self.access.close()
 
     # -- helpers for screens and kv ---------------------------------------------------
     def root_screen(self, name: str) -> Any:
@@ -282,6 +292,7 @@ class KioskApp(App):
         self.theme.name = ui.theme
         self.theme.large_text = bool(ui.large_text)
         self.follow_language(self.settings["default_language"])
+        self.access.reset()
 
     # -- station events (worker threads) -> UI thread -----------------------------------
     def _deliver(self, event: StationEvent) -> None:
@@ -372,7 +383,8 @@ class KioskApp(App):
         s = self.settings
         ui = {k: v for k, v in s.items() if k.startswith("timeout_") or k == "volume"}
         return Path(save_overrides(self.kiosk_config, {"station": {"default_language": s["default_language"]},
-                                                      "ui": ui}))
+                                                      "ui": ui,
+                                                      "accessibility": {"speech_default": s["speech_default"]}}))
 
     def apply_settings(self) -> None:
         """Saved staff settings, in force at once (timeouts from the next screen on)."""
@@ -381,6 +393,7 @@ class KioskApp(App):
         s = self.settings
         self.sounds.volume = float(s["volume"])
         self.default_language = s["default_language"]
+        self.access.speech_default = bool(s["speech_default"])
         self.station.set_timeouts(replace(self.station.timeouts, pin=float(s["timeout_pin"]),
                                           home=float(s["timeout_home"]), borrow=float(s["timeout_borrow"]),
                                           ret=float(s["timeout_return"]), account=float(s["timeout_account"])))

@@ -30,6 +30,17 @@ class KioskScreen(Screen):
     def update(self, view: SessionView) -> None:
         """A new :class:`kiosk.events.SessionView` (on the UI thread)."""
 
+    def focus_target(self, control_id: str) -> Any:
+        """The widget the keypad's focus ring is drawn on for ``control_id``
+        (the ids of :mod:`kiosk.speech.controls`), or None. Screens with list
+        rows (``item:ID``, ``loan:ID``) find them by item id, not by a fixed
+        widget id, so a recycled row pool still resolves."""
+        return self.ids.get(control_id)
+
+    def find_row(self, container: Any, key: str, attribute: str = "focus_key") -> Any:
+        """The child of ``container`` whose ``attribute`` is ``key`` (list rows)."""
+        return next((w for w in container.children if getattr(w, attribute, None) == key), None)
+
     def on_touch_down(self, touch: Any) -> bool:
         # Any touch restarts the inactivity clock (the station's, not ours).
         self.app.touched()

@@ -198,6 +198,13 @@ class ItemsScreen(KioskScreen):
             if (self.mode == "borrow") == (item.action in ("borrow", "renew")):
                 self.add_result(item)
 
+    def focus_target(self, control_id: str) -> Any:
+        kind, _, key = control_id.partition(":")
+        if kind != "item":
+            return super().focus_target(control_id)
+        row = (self._rows or {}).get(key)
+        return row if row is not None else self.find_row(self.ids.rows, key, "item_id")
+
     def finish(self) -> None:
         self.station.finish()
 

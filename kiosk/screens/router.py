@@ -69,6 +69,7 @@ class Router:
             handler(event)
         except Exception:  # one broken render must not freeze the kiosk
             log.exception("showing %s failed", type(event).__name__)
+        self.app.access.on_event(event)     # speech and the focus ring follow what is shown
 
     def sync(self, view: SessionView) -> None:
         self.on_SessionChanged(SessionChanged(view.state, view.patron, view.message, view))

@@ -19,6 +19,10 @@ from kiosk.screens.widgets import load_kv
 STAFF_TAPS = 5
 STAFF_TAP_WINDOW = 3.0
 NOTICE_SECONDS = 7.0
+# Low layout on a portrait screen: the share of the flexible height left empty
+# at the top, so every control sits in the lower part (about the lower 60 %,
+# within a seated reach: EN 301 549 8.3.2).
+LOW_TOP = 0.6
 
 
 class LogoButton(ButtonBehavior, Image):
@@ -38,6 +42,8 @@ class KioskShell(BoxLayout):
         super().__init__(**kwargs)
         self._tap_times: list[float] = []
         self._notice_event: Any = None
+        self._zoom_view: Any = None       # the pannable view around the screens while zoomed
+        self._low_top: Any = None         # the empty top of the low layout
 
     @property
     def sm(self) -> Any:
@@ -59,6 +65,56 @@ class KioskShell(BoxLayout):
 
     def clear_notice(self) -> None:
         self.notice = ""
+
+    # -- magnification and low reach -------------------------------------------------
+    @property
+    def screen_area(self) -> Any:
+        """The screens, or the zoom view holding them."""
+        return self._zoom_view if self._zoom_view is not None else self.sm
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoomed, the screens are laid out ``zoom`` times larger (the theme
+        scales text and sizes) inside a view the patron pans with a finger;
+        the focus ring scrolls it to the focused control."""
+        from kivy.effects.scroll import ScrollEffect
+        from kivy.uix.scrollview import ScrollView
+
+        sm = self.sm
+        if zoom > 1.0 and self._zoom_view is None:
+            view = ScrollView(do_scroll_x=True, do_scroll_y=True, effect_cls=ScrollEffect,
+                              scroll_type=["bars", "content"], bar_width=8, scroll_y=1)
+            self._swap(sm, view)
+            view.add_widget(sm)
+            self._zoom_view = view
+        elif zoom <= 1.0 and self._zoom_view is not None:
+            view, self._zoom_view = self._zoom_view, None
+            view.remove_widget(sm)
+            self._swap(view, sm)
+        sm.size_hint = (max(1.0, zoom), max(1.0, zoom))
+
+    def set_low_layout(self, low: bool) -> None:
+        """Low layout: the header (with its switches) moves to the bottom and,
+        on a portrait screen, the top of the screen is left empty so every
+        control is in the lower part."""
+        from kivy.uix.widget import Widget
+
+        wanted = [self.ids.header, self.ids.banner, self.screen_area, self.ids.notice_strip, self.ids.footer]
+        if low:
+            if self._low_top is None:
+                self._low_top = Widget(size_hint_y=LOW_TOP)
+            self._low_top.size_hint_y = LOW_TOP if self.height > self.width else 0.0001
+            wanted = [self._low_top, self.ids.banner, self.screen_area, self.ids.notice_strip, self.ids.header,
+                      self.ids.footer]
+        if list(reversed(self.children)) == wanted:
+            return
+        self.clear_widgets()
+        for widget in wanted:
+            self.add_widget(widget)
+
+    def _swap(self, old: Any, new: Any) -> None:
+        index = self.children.index(old)
+        self.remove_widget(old)
+        self.add_widget(new, index=index)
 
 
 load_kv(__file__)

@@ -29,6 +29,9 @@ TIMEOUT_LABELS = {
 }
 
 
+#: The staff switch of [accessibility] speech_default, by its state.
+SPEECH_DEFAULT = {False: N_("Speech for every patron: off"), True: N_("Speech for every patron: on")}
+
 #: Staff's per-device test buttons (N_: translated when shown).
 DEVICE_TESTS = {"rfid": N_("Inventory"), "printer": N_("Test print"), "scanner": N_("Scan test"),
                 "nfc": N_("Card tap test")}
@@ -120,6 +123,8 @@ class StaffScreen(KioskScreen):
                            "ok" if d.ok else "error")
                 if d.detail:
                     self._line("    " + d.detail, "muted", "small")
+            for line in self.app.access.staff_status():     # speech: engine, audio device, missing voices
+                self._line(line, "muted")
             tests = [(self.tr(DEVICE_TESTS[d.name]), lambda f=d.name: self.test_device(f))
                      for d in result if d.name in DEVICE_TESTS and d.driver]
             if tests:
@@ -212,6 +217,8 @@ class StaffScreen(KioskScreen):
         self._stepper(self.tr("Volume: {value}%").format(value=int(round(ui["volume"] * 100))), "volume", 0.1, 0.0, 1.0)
         for key, text in TIMEOUT_LABELS.items():
             self._stepper(self.tr(text).format(value=int(ui[key])), key, 15.0, 15.0, 600.0)
+        speech = ui["speech_default"]
+        self._buttons((self.tr(SPEECH_DEFAULT[speech]), lambda: self._set("speech_default", not speech)))
         self._buttons((self.tr("Save settings"), self.save_settings))
 
     def _stepper(self, label: str, key: str, step: float, low: float, high: float) -> None:

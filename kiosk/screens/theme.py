@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import AliasProperty, BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.utils import get_color_from_hex
 
@@ -105,6 +105,9 @@ class Theme(EventDispatcher):
     unit = NumericProperty(8.0)          # 1 % of the window's shorter side, in pixels
     touch = NumericProperty(57.0)        # 15 mm in pixels at ``dpi``
     scale = NumericProperty(1.0)         # 1.0, or 1.3 in large-text mode
+    # Magnification beyond large text (EN 301 549 5.1.4): text and graphics
+    # ``zoom`` times larger; the screen area becomes a pannable view (shell).
+    zoom = NumericProperty(1.0)
 
     bg = ColorProperty("#F4F1EC")
     surface = ColorProperty("#FFFFFF")
@@ -132,7 +135,9 @@ class Theme(EventDispatcher):
     def __init__(self, primary: str = "#1B5E7A", accent: str = "#F2A541", **kwargs: Any) -> None:
         self._brand = (primary, accent)
         super().__init__(**kwargs)
-        self.bind(name=self._apply, unit=self._sizes, scale=self._sizes, large_text=self._sizes)
+        self._window = (800.0, 800.0)
+        self.bind(name=self._apply, unit=self._sizes, scale=self._sizes, large_text=self._sizes,
+                  zoom=lambda *_: self.resize(*self._window))
         self._apply()
         self._sizes()
 
@@ -149,22 +154,26 @@ class Theme(EventDispatcher):
 
     def _sizes(self, *_: Any) -> None:
         scale = 1.3 if self.large_text else 1.0
-        u = self.unit
+        u, z = self.unit, self.zoom
         # Text never shrinks below what is readable at arm's length on a small panel.
-        self.f_small = max(14.0, 1.9 * u) * scale
-        self.f_body = max(17.0, 2.5 * u) * scale
-        self.f_button = max(19.0, 2.9 * u) * scale
-        self.f_title = max(24.0, 4.0 * u) * scale
-        self.f_hero = max(30.0, 5.6 * u) * scale
+        self.f_small = max(14.0 * z, 1.9 * u) * scale
+        self.f_body = max(17.0 * z, 2.5 * u) * scale
+        self.f_button = max(19.0 * z, 2.9 * u) * scale
+        self.f_title = max(24.0 * z, 4.0 * u) * scale
+        self.f_hero = max(30.0 * z, 5.6 * u) * scale
 
     def resize(self, width: float, height: float) -> None:
-        self.unit = max(4.0, min(width, height) / 100.0)
-        self.touch = max(TOUCH_TARGET_MM / _MM_PER_INCH * self.dpi, 44.0)
+        self._window = (width, height)
+        self.unit = max(4.0, min(width, height) / 100.0) * self.zoom
+        self.touch = max(TOUCH_TARGET_MM / _MM_PER_INCH * self.dpi, 44.0) * self.zoom
+        self._sizes()
 
-    @property
-    def target(self) -> float:
-        """Height of a primary button: at least 15 mm, more on big screens."""
+    def _target(self) -> float:
         return max(self.touch, 9.0 * self.unit)
+
+    #: Height of a primary button: at least 15 mm, more on big screens. A Kivy
+    #: property, so kv rules follow it when the zoom or the window changes.
+    target = AliasProperty(_target, None, bind=("touch", "unit"), cache=True)
 
 
 class DirBox(BoxLayout):

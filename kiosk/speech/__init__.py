@@ -8,6 +8,7 @@
 * :mod:`kiosk.speech.script`: what is said for each screen and each change;
 * :mod:`kiosk.speech.settings`: the ``[accessibility]`` settings and the speaker they build.
 
-Nothing here imports Kivy: the screens draw the focus ring and forward keys.
+Nothing here imports Kivy: :mod:`kiosk.screens.accessibility` carries it out in
+the app (keys from the keypad, the focus ring, announcements as screens appear).
 Importing this package does not load the speech library.
 """

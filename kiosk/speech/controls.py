@@ -136,7 +136,7 @@ def controls_for(screen: Screen, view: SessionView, tr: Translator, *, account: 
     if screen is Screen.GOODBYE:
         return (Control("done", _("Done"), action=Action.DONE),)
     if screen is Screen.INACTIVITY_WARNING:
-        return (Control("still_here", _("Yes, I'm still here"), action=Action.MORE_TIME),
+        return (Control("still_here", _("More time"), action=Action.MORE_TIME),
                 Control("end_now", _("End my session"), action=Action.END_SESSION))
     return ()   # identifying, out of service: nothing to choose
 

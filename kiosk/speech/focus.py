@@ -36,7 +36,7 @@ from kiosk.drivers.keypad.keys import Key, KeyPress
 from kiosk.speech.controls import Action, Control, Role, Screen, controls_for, screen_for
 
 __all__ = [
-    "Action", "Control", "Role", "Screen", "controls_for", "screen_for", "Focus", "focus_on", "press",
+    "Key", "KeyPress", "Action", "Control", "Role", "Screen", "controls_for", "screen_for", "Focus", "focus_on", "press",
     "Moved", "Activate", "Submit", "Typed", "Deleted", "Speech", "Say", "Repeat", "Adjust", "ToggleSpeech",
     "Effect", "Effects", "BACK_ACTIONS", "DEFAULT_FOCUS", "KEY_HANDLERS",
 ]

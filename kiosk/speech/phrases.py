@@ -32,7 +32,7 @@ ASK_AT_DESK = N_("Please ask at the desk.")
 def sentence(text: str) -> str:
     """``text`` ending in a full stop (or its own ?, !, …), for a voice to pause on."""
     text = text.strip()
-    return text if not text or text[-1] in ".?!\u2026:\u061f" else text + "."
+    return text if not text or text[-1] in ".?!\u2026:\u061f\u201d\u00bb" else text + "."
 
 
 def join(*parts: str) -> str:
@@ -52,6 +52,8 @@ def item_text(result: ItemResult, tr: Translator) -> str:
         if result.ok and result.due_display and result.action != "return":
             said = join(said, tr.gettext("Due back {date}").format(date=result.due_display))
     extra = [m for m in result.ils_message if m and m not in said]
+    if result.title and result.title in said:
+        title = ""          # the station's message names the item already ("Renewed: Dune. ...")
     return join(title, said, result.warning, *extra)
 
 

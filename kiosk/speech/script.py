@@ -15,6 +15,7 @@ they are. PIN digits are never spoken: a digit typed into a secret field is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from kiosk.events import (AccountView, InactivityWarning, ItemResult, ItemStatus, Notice, OfflineChanged,
@@ -131,8 +132,17 @@ def announce_screen(focus: Focus, view: SessionView, tr: Translator, *, account:
     choices = ", ".join(c.label for c in focus.controls)
     instruction = tr.gettext(INSTRUCTIONS[screen]).format(choices=choices)
     content = _CONTENT[screen](view, tr, account=account, seconds_left=seconds_left, reason=reason)
+    place = tr.gettext(PLACES[screen])
+    # The station's message often repeats the screen's title or instruction
+    # ("Would you like a receipt?"): said once is enough.
+    content = [part for part in content if not _repeats(part, place, instruction)]
     hint = tr.gettext(KEYS_HINT) if len(focus.controls) > 1 else ""
-    return join(tr.gettext(PLACES[screen]), *content, instruction, hint, focus_text(focus, tr))
+    return join(place, *content, instruction, hint, focus_text(focus, tr))
+
+
+def _repeats(part: str, *said: str) -> bool:
+    words = part.strip().rstrip(".!?\u2026\u061f").strip()
+    return bool(words) and any(text.strip().startswith(words) for text in said)
 
 
 def help_text(screen: Screen, tr: Translator) -> str:
@@ -187,12 +197,13 @@ def _home(view: SessionView, tr: Translator, **_: Any) -> list[str]:
 
 def _items(view: SessionView, tr: Translator, **_: Any) -> list[str]:
     borrowing = view.state == "borrowing"
-    done = sum(1 for r in view.items if r.ok and (r.action in ("borrow", "renew")) == borrowing)
+    mine = [r for r in view.items if (r.action in ("borrow", "renew")) == borrowing]
+    done = sum(1 for r in mine if r.ok)
     if borrowing:
         count = tr.ngettext("{n} item borrowed", "{n} items borrowed", done)
     else:
         count = tr.ngettext("{n} item returned", "{n} items returned", done)
-    return [count.format(n=done) if view.items else "", view.message]
+    return [count.format(n=done) if mine else "", view.message]
 
 
 def _account(view: SessionView, tr: Translator, *, account: AccountView | None = None, **_: Any) -> list[str]:
@@ -235,7 +246,13 @@ def _item(event: ItemResult, tr: Translator) -> str | None:
 
 
 def _renewal(event: RenewResult, tr: Translator) -> str | None:
-    return join(event.message, *(item_text(r, tr) for r in event.results), *event.ils_message) or None
+    # The event's own ILS lines are the ones the station chose to pass on (each once,
+    # "Message from the library: ..."); an item's raw ILS lines would say them again.
+    said = [item_text(replace(r, ils_message=()), tr) for r in event.results]
+    # Each item's line already carries the station's words more often than not.
+    head = "" if any(event.message.strip().rstrip(".") in s for s in said) else event.message
+    extra = [m for m in event.ils_message if not any(m.strip().rstrip(".") in s for s in said)]
+    return join(head, *said, *extra) or None
 
 
 def _message(event: Notice | PaymentResult | ReceiptResult | OfflineChanged, tr: Translator) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.speech.engine import EspeakEngine
-from kiosk.speech.output import open_output
+from kiosk.speech.output import AudioOutput, open_output
 from kiosk.speech.speaker import Speaker
 
 
@@ -55,9 +55,11 @@ class AccessibilitySettings:
         return dict(entry.split("=", 1) for entry in self.voices)
 
 
-def build_speaker(settings: AccessibilitySettings, fallback_language: str) -> Speaker:
-    """The kiosk's speaker: espeak-ng to ``audio_device``. Never raises for a
-    missing engine or a broken device; :meth:`Speaker.status` says what is wrong."""
+def build_speaker(settings: AccessibilitySettings, fallback_language: str,
+                  output: AudioOutput | None = None) -> Speaker:
+    """The kiosk's speaker: espeak-ng to ``audio_device`` (or ``output``, the
+    demo's recorder). Never raises for a missing engine or a broken device;
+    :meth:`Speaker.status` says what is wrong."""
     preferred = settings.preferred_voices()
-    return Speaker(lambda: EspeakEngine(preferred), open_output(settings.audio_device),
+    return Speaker(lambda: EspeakEngine(preferred), output or open_output(settings.audio_device),
                    rate=settings.speech_rate, volume=settings.speech_volume, fallback_language=fallback_language)

@@ -19,7 +19,8 @@ from kiosk.drivers.rfid.events import PadEvent
 
 __all__ = ["ALL_ACTIONS", "AcceptFee", "Action", "BorrowBarcode", "ChooseReceipt", "EndSession", "EnterPin",
            "Finish", "GoHome", "Identify", "OpenAccount", "PadChanged", "Pay", "Recover", "Renew", "RenewAll",
-           "ReturnBarcode", "Scanned", "SetLanguage", "SetTimeouts", "Shutdown", "StartBorrow", "StartReturn",
+           "ReturnBarcode", "Scanned", "SetLanguage", "SetTimeFactor", "SetTimeouts", "Shutdown", "StartBorrow",
+           "StartReturn",
            "Startup", "Touch"]
 
 # -- the station's own ----------------------------------------------------------------
@@ -163,9 +164,17 @@ class SetTimeouts:
     timeouts: Timeouts
 
 
+@dataclass(frozen=True)
+class SetTimeFactor:
+    """More time for the patron in front of the kiosk: every timeout and the
+    warning ``factor`` times longer (speech or large-text mode, WCAG 2.2.1)."""
+
+    factor: float
+
+
 Action = Union[Startup, Shutdown, Recover, PadChanged, Scanned, Identify, EnterPin, StartBorrow, BorrowBarcode,
                AcceptFee, StartReturn, ReturnBarcode, OpenAccount, GoHome, Renew, RenewAll, Pay, Finish,
-               ChooseReceipt, EndSession, Touch, SetLanguage, SetTimeouts]
+               ChooseReceipt, EndSession, Touch, SetLanguage, SetTimeouts, SetTimeFactor]
 
 #: Every action type, for the table's completeness check.
 ALL_ACTIONS: tuple[type, ...] = Action.__args__  # type: ignore[attr-defined]

@@ -47,11 +47,15 @@ DRAIN_WAIT = 30.0
 
 class Ending:
     """``drain(timeout)``: True once the borrow engine's writes are done;
+    ``processing()``: True while items are still being processed (the
+    borrow engine's security writes), which keeps the session alive;
     ``receipt_default``: ``[receipt] default`` (ask, print, none)."""
 
     def __init__(self, live: LiveSession, link: ILSLink, receipts: ReceiptDesk, accounts: AccountService, *,
-                 drain: Callable[[float], bool], receipt_default: str, receipt_for: ReceiptFor) -> None:
+                 drain: Callable[[float], bool], receipt_default: str, receipt_for: ReceiptFor,
+                 processing: Callable[[], bool] = lambda: False) -> None:
         self.live = live
+        self.processing = processing
         self.link = link
         self.receipts = receipts
         self.accounts = accounts
@@ -151,8 +155,11 @@ class Ending:
 
     # -- the kiosk's way out --------------------------------------------------------------------
     def check_inactivity(self) -> None:
-        """Between actions: the warning countdown, then the timeout."""
+        """Between actions: the warning countdown, then the timeout. Nothing
+        times out while items are still being processed: that is activity."""
         live = self.live
+        if live.session.state is not S.IDLE and self.processing():
+            live.session.touch()
         status, left = live.session.inactivity()
         if status == "ok":
             if self._warned != -1:  # activity (a touch, a tag) cancelled the countdown

@@ -226,6 +226,11 @@ class Station:
         """New inactivity timeouts (staff settings), from the next screen on."""
         self.post(a.SetTimeouts(timeouts))
 
+    def set_time_factor(self, factor: float) -> None:
+        """More time for this patron: timeouts and the warning ``factor`` times
+        longer (speech or large-text mode), until the UI sets it again."""
+        self.post(a.SetTimeFactor(factor))
+
     def post(self, action: a.Action) -> None:
         """Queue ``action`` for the worker (any thread; never blocks)."""
         self.flows.worker.post(action)

@@ -66,7 +66,9 @@ class Identification:
             if s.patron is None or s.patron.patron_id != barcode:
                 log.info("card presented during a session (state %s); ignored", s.state.value)
             return
-        if self.staff_card(barcode, source, other_use=True):
+        # A number typed on the patron keypad is never a staff badge: staff
+        # mode stays behind the badge itself and the logo's staff PIN.
+        if source != "keyboard" and self.staff_card(barcode, source, other_use=True):
             return
         s.step("identify")
         s.patron = Patron(barcode, source=source)

@@ -36,6 +36,10 @@ class SessionSettings:
             s.patron.language = lang
         self.live.changed(s.message)
 
+    def set_time_factor(self, factor: float) -> None:
+        """More time (speech or large-text mode): at the next inactivity check."""
+        self.live.session.time_factor = max(1.0, float(factor))
+
     def set_timeouts(self, timeouts: Timeouts) -> None:
         """From the next screen on (the session reads them at every check)."""
         self.live.session.timeouts = timeouts

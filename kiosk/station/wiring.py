@@ -84,6 +84,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
         emit(DeviceChanged(family, ok, detail))
 
     ending = Ending(live, link, parts.receipts, parts.accounts, drain=parts.borrower.drain,
+                    processing=lambda: parts.borrower.writer.busy,
                     receipt_default=str(config.receipt.default),
                     receipt_for=lambda session, holds: session_receipt(config, session, holds))
     identification = Identification(live, link, core.desk, core.rules, languages=languages,
@@ -137,7 +138,8 @@ def action_table(lifecycle: Lifecycle, inputs: DeviceInputs, identification: Ide
             .on(a.EndSession, lambda _: ending.end_session())
             .on(a.Touch, lambda _: settings.touch())
             .on(a.SetLanguage, lambda act: settings.set_language(act.code))
-            .on(a.SetTimeouts, lambda act: settings.set_timeouts(act.timeouts)))
+            .on(a.SetTimeouts, lambda act: settings.set_timeouts(act.timeouts))
+            .on(a.SetTimeFactor, lambda act: settings.set_time_factor(act.factor)))
 
 
 def _watcher(config: Config, devices: Devices, pad_timing: tuple[float, float] | None,

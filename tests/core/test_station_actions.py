@@ -23,7 +23,7 @@ from station_kit import eventually, make_config
 
 
 def test_every_action_is_a_frozen_dataclass() -> None:
-    assert len(a.ALL_ACTIONS) == len(set(a.ALL_ACTIONS)) == 23
+    assert len(a.ALL_ACTIONS) == len(set(a.ALL_ACTIONS)) == 24
     for kind in a.ALL_ACTIONS:
         assert dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
 

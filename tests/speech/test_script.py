@@ -68,7 +68,7 @@ EXPECTED_EN = {
                       "keys to move, Select to choose, and Help to hear more. Finish, button, 6 of 6.",
     Screen.INACTIVITY_WARNING: "Are you still there? Your session ends in 15 seconds. Press Select for more time. "
                                "Use the arrow keys to move, Select to choose, and Help to hear more. "
-                               "Yes, I'm still here, button, 1 of 2.",
+                               "More time, button, 1 of 2.",
     Screen.GOODBYE: "Thank you, goodbye! Remember to take your card and your items. Done, button, 1 of 1.",
 }
 
@@ -137,6 +137,17 @@ def test_help_and_speech_toggle() -> None:
     (RenewResult((ItemResult("1", "renew", ItemStatus.RENEWED, title="The Hobbit", due_display="Dec 21, 2026"),),
                  message="1 renewed, 0 not renewed."),
      "1 renewed, 0 not renewed. The Hobbit. Renewed. Due back Dec 21, 2026."),
+    (RenewResult((ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed. Due Dec 23, 2026.",
+                             ils_message=("Renewed. 1 renewal left.",)),),
+                 message="Renewed. Due Dec 23, 2026.", ils_message=("Renewed. 1 renewal left.",)),
+     "Dune. Renewed. Due Dec 23, 2026. Renewed. 1 renewal left."),           # each thing said once
+    (ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed: Dune. Due Dec 23, 2026."),
+     "Renewed: Dune. Due Dec 23, 2026."),                                   # the title once
+    (RenewResult((ItemResult("1", "renew", ItemStatus.RENEWED, title="Dune", message="Renewed: Dune. Due Dec 23, 2026.",
+                             ils_message=("Renewed. 1 renewal left.",)),),
+                 message="Renewed: Dune. Due Dec 23, 2026.",
+                 ils_message=("Message from the library: \u201cRenewed. 1 renewal left.\u201d",)),
+     "Renewed: Dune. Due Dec 23, 2026. Message from the library: \u201cRenewed. 1 renewal left.\u201d"),
     (Notice("The library system is offline. You can still return items.", "warning"),
      "The library system is offline. You can still return items."),
     (InactivityWarning(10), "Your session ends in 10 seconds. Press Select for more time."),
@@ -146,6 +157,19 @@ def test_help_and_speech_toggle() -> None:
 ])
 def test_announcements_of_changes(event: object, said: str | None) -> None:
     assert announce_event(event, EN) == said
+
+
+def test_a_station_message_that_repeats_the_screen_is_said_once() -> None:
+    from kiosk.events import PatronView, SessionView
+
+    view = SessionView(SessionState.RECEIPT, PatronView("Ana", "****1"), message="Would you like a receipt?",
+                       receipt_options=("print", "none"))
+    focus = focus_on(Screen.RECEIPT, controls_for(Screen.RECEIPT, view, EN))
+    said = announce_screen(focus, view, EN)
+    assert said.count("Would you like a receipt?") == 1
+    borrowing = SessionView(SessionState.BORROWING, PatronView("Ana", "****1"), message="Place your items on the pad.")
+    focus = focus_on(Screen.BORROWING, controls_for(Screen.BORROWING, borrowing, EN))
+    assert announce_screen(focus, borrowing, EN).count("Place your items on the pad") == 1
 
 
 def test_changes_are_announced_in_the_patron_language() -> None:

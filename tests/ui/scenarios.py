@@ -157,7 +157,7 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
 
 
 def inactivity(d: UIDriver, rig: Any, out: Path) -> None:
-    """Idle on the home screen: countdown dialog, "still here", then the session ends."""
+    """Idle on the home screen: countdown dialog, "More time", then the session ends."""
     d.wait_screen("attract")
     login(d, rig)
     d.wait_for(lambda: d.app.router.warning is not None and d.app.router.warning.parent is not None,
