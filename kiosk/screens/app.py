@@ -41,6 +41,7 @@ from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.accessibility import Accessibility, KeySource  # noqa: E402
+from kiosk.screens.frames import finish_frame  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
@@ -84,19 +85,6 @@ def configure_kivy(ui: UISection, size: tuple[int, int] | None = None, *, headle
     KivyConfig.set("graphics", "show_cursor", "0" if (ui.hide_cursor and not headless) else "1")
     if headless:
         KivyConfig.set("graphics", "maxfps", "60")
-
-
-def _finish_frame(*_: Any) -> None:
-    """Before each buffer swap: wait until the GL driver has drawn the frame.
-
-    Without it a software GL driver (llvmpipe) queues frames ahead of its
-    rasterizer threads, up to dozens, each holding its binned draw commands
-    (memory grows by the hundred MB through a stack of items), and the next
-    texture upload then waits for the whole queue (a frame of several
-    hundred ms). Bounded at one frame, a frame costs what it draws."""
-    from kivy.graphics.opengl import glFinish
-
-    glFinish()
 
 
 class KioskApp(App):
@@ -186,7 +174,7 @@ class KioskApp(App):
         Window.clearcolor = self.theme.bg
         self.theme.bind(bg=lambda _t, colour: setattr(Window, "clearcolor", colour))
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
-        Window.bind(on_flip=_finish_frame)
+        Window.bind(on_flip=finish_frame)
         return root
 
     def on_start(self) -> None:

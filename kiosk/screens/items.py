@@ -199,11 +199,29 @@ class ItemsScreen(KioskScreen):
                 self.add_result(item)
 
     def focus_target(self, control_id: str) -> Any:
+        """An ``item:KEY`` control is its row, if on screen; otherwise the list is
+        scrolled to the line and, until the row is laid out there, is the target."""
         kind, _, key = control_id.partition(":")
         if kind != "item":
             return super().focus_target(control_id)
-        row = (self._rows or {}).get(key)
-        return row if row is not None else self.find_row(self.ids.rows, key, "item_id")
+        rows = self.ids.rows
+        layout = rows.children[0] if rows.children else None
+        row = self.find_row(layout, key, "key") if layout is not None else None
+        if row is None and key in self.lines:
+            self._scroll_to(key)
+            return rows
+        return row
+
+    def _scroll_to(self, key: str) -> None:
+        rows, unit = self.ids.rows, self.app.theme.unit
+        heights = [line["height"] for line in self.lines.values()]
+        index = list(self.lines).index(key)
+        content = sum(heights) + unit * max(0, len(heights) - 1)
+        room = content - rows.height
+        if room <= 0:
+            return
+        top = sum(heights[:index]) + unit * index          # the line's top, from the content's top
+        rows.scroll_y = min(1.0, max(0.0, 1.0 - top / room))
 
     def finish(self) -> None:
         self.station.finish()
