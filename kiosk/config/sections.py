@@ -305,6 +305,9 @@ MONITORING = Section("monitoring", "Webhooks, heartbeat and metrics for remote m
     Key("heartbeat_interval", Float(0, 86400), 300.0, "Seconds between heartbeat webhooks; 0 = off."),
     Key("metrics_host", String(max_length=255), "127.0.0.1", "Address of the Prometheus metrics endpoint (0.0.0.0 = all)."),
     Key("metrics_port", Integer(0, 65535), 0, "Port of the Prometheus metrics endpoint; 0 = off."),
+    Key("watchdog_allowance", Float(1, 3600), 20.0,
+        "Seconds a worker (UI loop, station worker, device reader, return-bin stage) may show no progress "
+        "before the systemd watchdog pings stop; waits on the ILS and devices come on top."),
 ))
 
 RETURNBIN_RULE = Section("returnbin.rules", "One sorting rule: every given match must hold.", (

@@ -201,6 +201,7 @@ class MonitoringSection(SectionValues, Protocol):
     heartbeat_interval: float
     metrics_host: str
     metrics_port: int
+    watchdog_allowance: float
 
 
 class AccessibilitySection(SectionValues, Protocol):

@@ -17,6 +17,8 @@ from kivy.clock import Clock
 from kiosk.config import Config
 from kiosk.demo.driver import UIDriver
 from kiosk.drivers.keypad.base import Keypad
+from kiosk.monitoring.sdnotify import SystemdNotifier
+from kiosk.monitoring.watchdog import ServiceNotifier
 from kiosk.screens.accessibility import KeySource
 from kiosk.screens.app import KioskApp, configure_kivy
 from kiosk.i18n import normalize
@@ -26,6 +28,10 @@ from kiosk.station.api import StationAPI
 from kiosk.station.facade import Station
 
 log = logging.getLogger(__name__)
+
+#: Seconds start-up (ILS connect, journal recovery, devices) may take before
+#: READY=1 is given up (systemd's TimeoutStartSec= restarts the kiosk first).
+STARTUP_LIMIT = 300.0
 
 
 def has_display() -> bool:
@@ -97,11 +103,32 @@ def run_kiosk(config: Config, *, size: tuple[int, int] | None = None,
               script: Callable[[UIDriver], int] | None = None, limit: float = 60.0) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
     Exit code 0 after "exit to desktop"; a restart re-executes the process.
+
+    Under systemd (``Type=notify``): READY=1 once the attract screen is drawn
+    and the station has started (serving, or out of service with the reason in
+    STATUS=), STATUS= on every change, WATCHDOG=1 while the Kivy main loop, the
+    station worker and the device reader threads all make progress, STOPPING=1
+    when it shuts down (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`).
     ``size`` and ``script`` (benchmarks): a windowed size offscreen, and a
-    script run as in :func:`run_script` (its exit code is returned)."""
+    script run as in :func:`run_script` on the first frame instead of the
+    systemd notice (its exit code is returned)."""
     station = Station(config)
     app = make_app(config, station, size=size, headless=size is not None,   # first: it takes over SIGTERM/SIGINT
                    keypad=open_keypad(config))
+    app.beat = station.liveness.heart("ui main loop", station.allowances.ui).beat
+    # Inside cage (kiosk.service) systemd's main process is the compositor, our parent.
+    systemd = ServiceNotifier(SystemdNotifier(accept_parent=True), station.liveness,
+                              station.monitoring.status_line).start()
+
+    def ready_when_started() -> None:
+        if station.wait_started(STARTUP_LIMIT):
+            systemd.ready()
+        else:
+            log.error("station start-up took over %.0f s: not telling systemd it is ready", STARTUP_LIMIT)
+
+    def drawn(_app: KioskApp) -> None:   # on the UI thread: wait elsewhere
+        threading.Thread(target=ready_when_started, name="systemd-ready", daemon=True).start()
+    app.on_ready = drawn
     result: dict[str, int] = {}
     if script is not None:
         run_script(app, script, result, limit)
@@ -109,6 +136,9 @@ def run_kiosk(config: Config, *, size: tuple[int, int] | None = None,
     try:
         app.run()
     finally:
+        # STOPPING=1, unless staff asked for a restart: the process re-executes
+        # itself in place (same pid), which systemd must not take for an exit.
+        systemd.stop(stopping=not app.restart_requested)
         station.stop()
     if app.restart_requested:
         log.warning("restarting the kiosk app from staff mode")

@@ -16,6 +16,14 @@ A full bin stops the intake: the display says so, staff get a ``bin_full``
 webhook, items already in the chute go to the reject bin while it has room
 (or are flagged for staff), and intake resumes when the sorter reports the bin
 emptied.
+
+Monitoring is the one :class:`~kiosk.monitoring.Monitor` the touchscreen
+station uses too: the ILS from the link, every device and bin reported at
+start (a restart clears what the last run left raised) and on each change,
+the journal's queue read at each scrape. Under systemd, :meth:`ReturnBin.run`
+sends READY and pings the watchdog only while its workers (the pad watcher
+that takes items in, the check-in and sorting stages, a chute scanner's
+reader) make progress (:mod:`kiosk.monitoring.liveness`).
 """
 
 from __future__ import annotations
@@ -34,9 +42,12 @@ from kiosk.drivers.sorter.base import Sorter, SorterEvent
 from kiosk.errors import KioskError
 from kiosk.logs import set_patron_pattern
 from kiosk.monitoring import Monitor
+from kiosk.monitoring.liveness import Liveness
 from kiosk.monitoring.sdnotify import SystemdNotifier
+from kiosk.monitoring.watchdog import ServiceNotifier
 from kiosk.returnbin.rules import BinRules
 from kiosk.returnbin.stages import ChuteItem, ItemSorted, SortingLine
+from kiosk.services.allowances import Allowances
 from kiosk.services.core import build_core
 from kiosk.services.devices import RETURNBIN_FAMILIES, Devices
 from kiosk.services.link import LinkChange
@@ -67,7 +78,7 @@ class ReturnBin:
                  scanner: Scanner | None = None, sorter: Sorter | None = None, display: StatusDisplay | None = None,
                  printer: ReceiptPrinter | None = None, journal_path: str | Path | None = None,
                  monitor: Monitor | None = None, pad_timing: tuple[float, float] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, liveness: Liveness | None = None) -> None:
         self.config = config
         self._clock = clock
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
@@ -91,13 +102,25 @@ class ReturnBin:
         self.isil = core.rules.isil
         self.desk, self.ctx = core.desk, core.ctx
         self.processor = ReturnProcessor(self.ctx)
+        # Round trips reach the monitor from the client, every one (not one per item).
         self.line = SortingLine(self.processor, core.security, self.rules, self.sorter, self.journal, self.monitor,
                                 printer=self.printer, library_name=str(config.station.library_name),
-                                ils_rtt=lambda: self.client.last_rtt, bin_full=self._stop_intake, clock=clock)
+                                ils_rtt=lambda: None, bin_full=self._stop_intake, clock=clock)
         poll, settle = pad_timing or (float(config.devices.rfid.poll_interval), 0.0)
         self.watcher = PadWatcher(self.reader, poll_interval=poll, settle_time=settle)
         self.link.add_listener(self._on_link)
         self.link.add_replay_listener(self._on_replay_report)
+        self.client.add_roundtrip_listener(self.monitor.sip2_rtt)
+        self.monitor.watch_journal(self.journal.counts)
+        self.monitor.watch_ils(lambda: self.link.online)
+        self.monitor.heartbeat_details(self.status)
+        self.liveness = liveness or Liveness()
+        allow = Allowances.from_config(config)
+        self.watcher.heart = self.liveness.heart("intake (rfid pad watcher)", allow.reader)
+        self.line.process_heart = self.liveness.heart("check-in stage", allow.ils_worker)
+        self.line.route_heart = self.liveness.heart("sorting stage", allow.writer)
+        if self.scanner is not None:
+            self.scanner.heart = self.liveness.heart("intake (scanner reader)", allow.reader)
         self._intake_stopped = ""           # why intake is stopped ("" = open)
         self._lock = threading.Lock()
         self._stopped = False
@@ -112,7 +135,6 @@ class ReturnBin:
         return self.line.processed
 
     def start(self) -> None:
-        self.monitor.start()
         self.link.connect()
         self.last_recovery = Recovery(self.journal, None if self.link.offline else self.client, self.reader,
                                       self.policy).run()
@@ -126,8 +148,19 @@ class ReturnBin:
         full = self.sorter.full_bins()
         if full:
             self._stop_intake(f"bin {full[0]} full")
+        self._report_start(full)
+        self.monitor.start()
         self._update_display()
-        self.monitor.metrics.in_service.set(1)
+
+    def _report_start(self, full: list[str]) -> None:
+        """Every device, bin, the ILS and the intake once: true from the first
+        scrape, and alarms the last run left raised are cleared when they are over."""
+        for family, error in self.devices.fitted().items():
+            self.monitor.device(family, not error, error)
+        for bin_name in self.sorter.bins():
+            self.monitor.bin(bin_name, bin_name in full)
+        self.monitor.ils(self.link.online)
+        self.monitor.service(self.intake_open, self._intake_stopped)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop taking items, finish the ones already read (bounded by
@@ -147,23 +180,18 @@ class ReturnBin:
         self.journal.close()
 
     def run(self, notifier: SystemdNotifier | None = None, stop: threading.Event | None = None) -> None:
-        """Serve until ``stop`` is set: start, tell systemd we are ready, and
-        ping its watchdog from this loop (a hung loop gets restarted)."""
+        """Serve until ``stop`` is set: start, send READY=1, then STATUS= on
+        changes and WATCHDOG=1 while every worker makes progress
+        (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`); STOPPING=1 before stopping."""
         stop = stop or threading.Event()
         self.start()
-        interval = 1.0
-        if notifier is not None:
-            notifier.ready(self.status_line())
-            interval = min(interval, notifier.watchdog_interval or interval)
+        systemd = ServiceNotifier(notifier or SystemdNotifier({}), self.liveness, self.status_line).start()
+        systemd.ready()
         try:
-            while not stop.wait(interval):
-                if notifier is not None:
-                    notifier.watchdog()
-                    notifier.status(self.status_line())
-                self.monitor.set_status(**self.status())
+            while not stop.wait(1.0):
+                pass
         finally:
-            if notifier is not None:
-                notifier.stopping()
+            systemd.stop()
             self.stop()
 
     # -- state ---------------------------------------------------------------------------
@@ -202,7 +230,7 @@ class ReturnBin:
                 return
             self._intake_stopped = reason
         log.error("intake stopped: %s", reason)
-        self.monitor.metrics.in_service.set(0)
+        self.monitor.service(False, reason)
         self._update_display()
 
     def _resume_intake(self) -> None:
@@ -211,18 +239,14 @@ class ReturnBin:
                 return
             self._intake_stopped = ""
         log.info("intake open again")
-        self.monitor.metrics.in_service.set(1)
+        self.monitor.service(True)
         self._update_display()
 
     # -- what others tell us ---------------------------------------------------------------
     def _on_link(self, change: LinkChange) -> None:
-        """The ILS link moved (on the link's threads): metrics, webhook, display.
-        The first report after start-up sets the gauge; only changes are events."""
-        self.monitor.metrics.ils_online.set(1 if change.online else 0)
-        if not change.online:
-            self.monitor.event("ils_offline", reason=change.reason)
-        elif not change.first:
-            self.monitor.event("ils_online")
+        """The ILS link moved (on the link's threads): the monitor (an event only
+        on a change, or to clear what the last run left raised) and the display."""
+        self.monitor.ils(change.online, change.reason)
         self._update_display()
 
     def _on_replay_report(self, report: ReplayReport) -> None:
@@ -232,24 +256,22 @@ class ReturnBin:
 
     def _on_sorter_event(self, event: SorterEvent) -> None:
         if event.kind == "full":
-            self.monitor.event("bin_full", bin=event.bin)
+            self.monitor.bin(event.bin, full=True)
             self._stop_intake(f"bin {event.bin} full")
         elif event.kind == "emptied":
-            self.monitor.event("bin_emptied", bin=event.bin)
+            self.monitor.bin(event.bin, full=False)
             self._resume_intake()
         elif event.kind == "jam":
-            self.monitor.event("device_error", device="sorter", detail=event.detail or "jam")
+            self.monitor.device("sorter", up=False, detail=event.detail or "jam")
 
     # -- intake (stage 1) ----------------------------------------------------------------------
     def _on_pad_event(self, event: PadEvent) -> None:
         if isinstance(event, TagPlaced):
             self.line.put(self._from_tag(event))
         elif isinstance(event, PadFault):
-            self.monitor.metrics.device_up.set(0, device="rfid")
-            self.monitor.event("device_error", device="rfid", detail=event.message)
+            self.monitor.device("rfid", up=False, detail=event.message)
         elif isinstance(event, PadRecovered):
-            self.monitor.metrics.device_up.set(1, device="rfid")
-            self.monitor.event("device_ok", device="rfid")
+            self.monitor.device("rfid", up=True)
 
     def _from_tag(self, event: TagPlaced) -> ChuteItem:
         uid, afi, data, now = event.tag.uid, event.tag.afi, event.data, self._clock()

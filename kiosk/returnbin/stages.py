@@ -18,14 +18,16 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from kiosk.circulation.context import SecurityWriter
 from kiosk.circulation.returns import PendingReturn, ReturnOutcome, ReturnProcessor
 from kiosk.drivers.sorter.base import BinFull, Sorter
 from kiosk.errors import DeviceError, KioskError
 from kiosk.monitoring import Monitor
+from kiosk.monitoring.outcomes import item_outcome
 from kiosk.returnbin.rules import BinRules, Decision, SortFacts
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.store.journal import Journal
 
 if TYPE_CHECKING:  # python-escpos is imported only where slips are printed
@@ -38,6 +40,10 @@ __all__ = ["ChuteItem", "ItemSorted", "PART_WINDOW", "SortingLine"]
 #: A second part of a multi-part item (or the same tag bouncing back into the
 #: field) within this many seconds is secured and follows the first part.
 PART_WINDOW = 120.0
+#: Seconds an idle stage waits for work before it beats its liveness heart again.
+IDLE_BEAT = 0.5
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,10 @@ class SortingLine:
         self._listeners: list[Callable[[ItemSorted], None]] = []
         self._recent: dict[str, tuple[float, Decision, set[bytes]]] = {}
         self._threads: list[threading.Thread] = []
+        #: Liveness of stage 2 (check in) and stage 3 (secure and sort), for the systemd watchdog.
+        self.process_heart: Heart = NO_HEART
+        self.route_heart: Heart = NO_HEART
+        self._sorter_failed = False
 
     def on_item(self, callback: Callable[[ItemSorted], None]) -> None:
         self._listeners.append(callback)
@@ -116,9 +126,22 @@ class SortingLine:
         self._threads.clear()
 
     # -- stage 2 ---------------------------------------------------------------------------
+    @staticmethod
+    def _next(fifo: "queue.Queue[T | None]", heart: Heart) -> T | None:
+        """The next job, beating ``heart`` while waiting; None (the end) rests it."""
+        while True:
+            heart.beat()
+            try:
+                job = fifo.get(timeout=IDLE_BEAT)
+            except queue.Empty:
+                continue
+            if job is None:
+                heart.rest()
+            return job
+
     def _process_loop(self) -> None:
         while True:
-            item = self._intake.get()
+            item = self._next(self._intake, self.process_heart)
             if item is None:
                 return
             try:
@@ -146,7 +169,7 @@ class SortingLine:
         pending = self.processor.check_in(item.item_id, item.uids, afis=item.afis)
         rtt = self.ils_rtt()
         if rtt is not None:
-            self.monitor.metrics.ils_rtt.observe(float(rtt))
+            self.monitor.sip2_rtt(float(rtt))
         # Remember the item now, so a second part arriving before this one is
         # sorted is not checked in again; the bin is filled in by stage 3.
         self._recent[item.item_id] = (self.clock(), Decision(self.rules.default_bin, "pending"), set(item.uids))
@@ -155,7 +178,7 @@ class SortingLine:
     # -- stage 3 -----------------------------------------------------------------------------
     def _route_loop(self) -> None:
         while True:
-            job = self._routing.get()
+            job = self._next(self._routing, self.route_heart)
             if job is None:
                 return
             item, work = job
@@ -202,26 +225,26 @@ class SortingLine:
         for bin_name in candidates:
             try:
                 self.sorter.route(bin_name)
+                if self._sorter_failed:
+                    self._sorter_failed = False
+                    self.monitor.device("sorter", up=True)
                 return bin_name, reason, True
             except BinFull:
-                self.monitor.event("bin_full", bin=bin_name)
+                self.monitor.bin(bin_name, full=True)
                 self.bin_full(f"bin {bin_name} full")
                 reason = f"{decision.reason}; bin {bin_name} full, overflow to {self.rules.reject_bin}"
             except DeviceError as exc:
-                self.monitor.event("device_error", device="sorter", detail=str(exc))
+                self._sorter_failed = True
+                self.monitor.device("sorter", up=False, detail=str(exc))
                 return bin_name, f"{decision.reason}; sorter failed: {exc}", False
         return decision.bin, f"{decision.reason}; every bin full", False
 
     def _finish(self, item: ChuteItem, bin_name: str, reason: str, outcome: ReturnOutcome | None,
                 routed: bool) -> None:
         self.processed += 1
-        metrics = self.monitor.metrics
         if routed:
-            metrics.bins.inc(bin=bin_name)
-        result = "ok" if outcome is not None and outcome.accepted else "rejected"
-        metrics.items.inc(action="return", result=result)
-        if result == "rejected":
-            metrics.refusals.inc(action="return")
+            self.monitor.returnbin_item(bin_name)
+        self.monitor.item("return", _outcome(outcome))
         if not routed:
             entry = outcome.entry_id if outcome is not None else None
             if entry is not None:
@@ -245,3 +268,9 @@ class SortingLine:
             escpos.cut(mode="PART")
         except (KioskError, OSError) as exc:
             log.warning("return slip not printed: %s", exc)
+
+
+def _outcome(outcome: ReturnOutcome | None) -> str:
+    """The monitor's outcome of one return; an item never sent to the ILS
+    (unreadable, foreign, a patron card) was refused."""
+    return (item_outcome(outcome.as_item_result()) or "error") if outcome is not None else "refused"

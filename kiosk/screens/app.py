@@ -62,6 +62,7 @@ FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~
 # uploaded when the frame is drawn (after the time budget above is spent), so
 # a settling stack is spread over frames by count as well.
 ITEMS_PER_FRAME = 2
+HEART_INTERVAL = 0.5      # seconds between the main loop's liveness beats (the systemd watchdog)
 
 
 def configure_kivy(ui: UISection, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
@@ -142,6 +143,9 @@ class KioskApp(App):
         self._last_touch = 0.0
         self._events: collections.deque[StationEvent] = collections.deque()
         self._drain_trigger = Clock.create_trigger(self._drain, 0)
+        #: Called from the Kivy clock while the main loop runs: ``kiosk run`` hands
+        #: in its liveness beat (the systemd watchdog stops when the loop hangs).
+        self.beat: Callable[[], None] = lambda: None
         # Installed now, not in on_start: systemd may stop us while the window is still opening.
         self._install_signal_handlers()
 
@@ -178,6 +182,8 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        self.beat()
+        Clock.schedule_interval(lambda _dt: self.beat(), HEART_INTERVAL)
         self._unsubscribe = self.station.subscribe(self._deliver)
         self.router.sync(self.station.session_view())
         self.access.start()

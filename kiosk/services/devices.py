@@ -120,6 +120,12 @@ class Devices:
         setattr(self, family, device)
         self.owned.add(family)
 
+    def fitted(self) -> dict[str, str]:
+        """The devices this service was given or told to open: family -> ""
+        when it is open, else why it is not (what monitoring reports at start)."""
+        return {family: "" if self.get(family) is not None else self.errors.get(family, "not opened")
+                for family in self.families if self.get(family) is not None or family in self.errors}
+
     def get(self, family: str) -> Any:
         """The device of ``family`` (None when not fitted, disabled or not one of ours)."""
         return getattr(self, family) if family in self.families else None

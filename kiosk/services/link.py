@@ -85,6 +85,12 @@ class ILSLink:
     def offline(self) -> bool:
         return self._offline
 
+    @property
+    def online(self) -> bool:
+        """True once the link has reported online and until it goes offline (the
+        monitor's ``kiosk_ils_online``; False before the first connect attempt)."""
+        return self._reported and not self._offline
+
     def client_online(self) -> bool:
         """True while the SIP2 connection is up (the queue may still be waiting)."""
         return self.client.state == "online"

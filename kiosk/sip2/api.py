@@ -49,6 +49,10 @@ class ILSClient(Protocol):
         """``callback(state)`` on every state change."""
         ...
 
+    def add_roundtrip_listener(self, callback: Callable[[float], None]) -> None:
+        """``callback(seconds)`` after every answered request (monitoring's round-trip histogram)."""
+        ...
+
     def request(self, request: m.Message) -> m.Message:
         """Any request, answered by its typed reply (offline replay builds its own)."""
         ...

@@ -114,6 +114,7 @@ class SIP2Client(SIP2Calls):
         self._wire = Wire(settings)
         self._state = "disconnected"
         self._listeners: list[Callable[[str], None]] = []
+        self._rtt_listeners: list[Callable[[float], None]] = []
         self._stop = threading.Event()
         self._wake = threading.Event()  # set on every state change and on close
         self._thread: threading.Thread | None = None
@@ -133,6 +134,11 @@ class SIP2Client(SIP2Calls):
     def add_listener(self, callback: Callable[[str], None]) -> None:
         """``callback(state)`` on every state change (on the changing thread)."""
         self._listeners.append(callback)
+
+    def add_roundtrip_listener(self, callback: Callable[[float], None]) -> None:
+        """``callback(seconds)`` after every answered request (the monitor's
+        round-trip histogram), on the requesting thread; must not block."""
+        self._rtt_listeners.append(callback)
 
     def _step(self, event: str) -> None:
         with self._state_lock:
@@ -370,4 +376,9 @@ class SIP2Client(SIP2Calls):
             raise
         self._last_activity = now = time.monotonic()
         self.last_rtt = now - started
+        for callback in list(self._rtt_listeners):
+            try:
+                callback(self.last_rtt)
+            except Exception:  # a listener's bug must not fail the request
+                log.exception("SIP2 round-trip listener failed")
         return reply

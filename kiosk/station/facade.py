@@ -54,7 +54,10 @@ from kiosk.events import (AccountView, DeviceStatus, OfflineStatus, ReceiptResul
                           StationEvent, TransactionView)
 from kiosk.i18n import normalize
 from kiosk.logs import mask_patron_id, set_patron_pattern
+from kiosk.monitoring import Monitor
+from kiosk.monitoring.liveness import Liveness
 from kiosk.receipts.desk import ReceiptDesk
+from kiosk.services.allowances import Allowances
 from kiosk.services.core import build_core
 from kiosk.services.devices import Devices
 from kiosk.sip2.api import ILSClient
@@ -62,6 +65,7 @@ from kiosk.staff import StaffAuth, StaffPolicy
 from kiosk.station import actions as a
 from kiosk.station.api import Subscriber
 from kiosk.station.hub import EventHub
+from kiosk.station.monitoring_hooks import StationMonitoring
 from kiosk.station.wiring import Flows, StationParts, wire
 from kiosk.store.journal import Entry
 from kiosk.store.recovery import RecoveryReport
@@ -86,13 +90,21 @@ class Station:
     start-up and when the ILS is back. ``staff_auth``: the staff PIN and
     badge checks with their one lockout (built from ``[staff]`` when None);
     the app's staff sign-in must use this same :attr:`staff_auth`.
+
+    Monitoring: ``monitor`` (default: built from ``[monitoring]``) is told what
+    the station does (:class:`~kiosk.station.monitoring_hooks.StationMonitoring`)
+    and serves ``/metrics`` once the station has started. ``liveness`` (default:
+    a new one, :attr:`liveness`) gets a heart per worker: the station worker and
+    the device reader threads (the UI adds its main loop), for the systemd
+    watchdog of ``kiosk run``.
     """
 
     def __init__(self, config: Config, *, sip2_client: ILSClient | None = None,
                  devices: Devices | dict[str, Any] | None = None, journal_path: str | Path | None = None,
                  timeouts: Timeouts | None = None, pad_timing: tuple[float, float] | None = None,
                  clock: Callable[[], float] = time.monotonic, tick: float = 0.05, recover: bool = True,
-                 staff_auth: StaffAuth | None = None) -> None:
+                 staff_auth: StaffAuth | None = None, monitor: Monitor | None = None,
+                 liveness: Liveness | None = None) -> None:
         self.config = config
         self._staff_auth = staff_auth or StaffAuth(StaffPolicy.from_config(config))
         set_patron_pattern(config.barcodes.patron_pattern)  # patron ids never in full in logs
@@ -112,12 +124,31 @@ class Station:
                                               self.return_processor, self.accounts, self.receipts,
                                               self._staff_auth),
                                  pad_timing=pad_timing, tick=tick, recover=recover)
+        self.monitor = monitor or Monitor.from_config(config)
+        self.monitoring = StationMonitoring(config, self.monitor, link=self.link, client=self.client,
+                                            journal=self.journal, devices=self.devices)
+        self.hub.subscribe(self.monitoring.on_event)
+        self.flows.lifecycle.on_started.append(self.monitoring.start)
+        self.liveness = liveness or Liveness()
+        self.allowances = Allowances.from_config(config)
+        self._watch_workers()
         self._closed = False
 
     @property
     def staff_auth(self) -> StaffAuth:
         """The staff PIN and badge checks with their one lockout (see ``staff_auth`` above)."""
         return self._staff_auth
+
+    def _watch_workers(self) -> None:
+        """A liveness heart for each worker thread the station runs."""
+        beats, allow = self.liveness, self.allowances
+        self.flows.worker.heart = beats.heart("station worker", allow.ils_worker)
+        if self.flows.lifecycle.watcher is not None:
+            self.flows.lifecycle.watcher.heart = beats.heart("rfid pad watcher", allow.reader)
+        if self.devices.scanner is not None:
+            self.devices.scanner.heart = beats.heart("scanner reader", allow.reader)
+        if self.devices.nfc is not None:
+            self.devices.nfc.heart = beats.heart("nfc reader", allow.reader)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -137,6 +168,7 @@ class Station:
         if self._closed:
             return
         self._closed = True
+        self.monitoring.stop()
         if not self.flows.worker.started:  # never started: only what the constructor opened
             self.devices.close_owned()
             self.journal.close()

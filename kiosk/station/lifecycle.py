@@ -4,7 +4,9 @@ Start-up: connect to the ILS (offline if it cannot), settle the journal's
 unfinished entries, hold new transactions back while offline entries wait,
 announce devices that failed to open, then start the devices, whose input
 comes back to the worker as actions (:class:`PadChanged`, :class:`Scanned`,
-:class:`Identify` from the NFC reader).
+:class:`Identify` from the NFC reader). Then the ``on_started`` hooks run
+(monitoring starts serving once the link and the devices can be reported
+truly) and :attr:`Lifecycle.started` is set.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Lifecycle:
         self.recover_at_start = recover_at_start
         self.started = threading.Event()
         self.last_recovery: RecoveryReport | None = None
+        #: Called on the worker at the end of start-up, before ``started`` is set.
+        self.on_started: list[Callable[[], None]] = []
 
     def startup(self) -> None:
         self.link.connect()
@@ -56,6 +60,11 @@ class Lifecycle:
         for family, error in self.devices.errors.items():
             self.device_changed(family, False, error)
         self._start_devices()
+        for hook in self.on_started:
+            try:
+                hook()
+            except Exception:  # monitoring trouble must not keep the kiosk down
+                log.exception("start-up hook failed")
         self.started.set()
 
     def recover(self, min_age: float = 0.0) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from kiosk.circulation.session import IllegalStep
 from kiosk.errors import KioskError, LocalProtocolError
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.station.actions import ALL_ACTIONS, Action, Shutdown, Startup
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class StationWorker:
         self._queue = inbox
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Beaten every time round the loop (at least every ``tick``); the
+        #: service's watchdog stops when an action hangs (kiosk/monitoring/liveness.py).
+        self.heart: Heart = NO_HEART
 
     @property
     def started(self) -> bool:
@@ -107,6 +111,7 @@ class StationWorker:
 
     def _loop(self) -> None:
         while not self._halt.is_set():
+            self.heart.beat()
             try:
                 action: Action | None = self._queue.get(timeout=self.tick)
             except queue.Empty:
@@ -116,6 +121,7 @@ class StationWorker:
                 if isinstance(action, Shutdown):
                     break
             self.guarded("inactivity check", self.periodic)
+        self.heart.rest()
 
     def guarded(self, what: str, work: Callable[[], None]) -> None:
         """The error boundary: whatever goes wrong becomes a log line and a polite message."""

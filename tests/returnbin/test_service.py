@@ -3,10 +3,19 @@ reader, simulated sorter; the ILS going down mid-stream; bins filling up."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
+from typing import Iterator
 
-from kiosk.drivers.rfid.sim import make_uid
+from kiosk.config import load_config
+from kiosk.drivers.display import SimulatedDisplay
+from kiosk.drivers.rfid.sim import SimulatedPad, make_uid
+from kiosk.drivers.sorter import SimulatedSorter
 from kiosk.monitoring import Monitor
+from kiosk.returnbin import ReturnBin
+from kiosk.returnbin.chute import SimulatedChute
+from kiosk.sip2.ils import ILSSimulator
 from kiosk.tags import ItemTag, Usage, encode_tag
 
 ITEMS = ["31000000000001", "31000000000002", "31000000000008"]
@@ -131,7 +140,10 @@ def test_metrics_count_items_per_bin(rig_factory) -> None:  # type: ignore[no-un
     assert 'kiosk_returnbin_items_total{bin="1"} 1' in text
     assert 'kiosk_returnbin_items_total{bin="2"} 1' in text
     assert 'kiosk_items_total{action="return",result="ok"} 2' in text
-    assert "kiosk_ils_round_trip_seconds_count 2" in text
+    # Every SIP2 round trip is timed (login and status at start, then the two checkins).
+    [count] = [float(line.split()[1]) for line in text.splitlines()
+               if line.startswith("kiosk_ils_round_trip_seconds_count")]
+    assert count >= 4
 
 
 def test_stop_finishes_the_items_already_read(rig_factory) -> None:  # type: ignore[no-untyped-def]
@@ -172,3 +184,100 @@ def test_the_ils_is_reported_online_from_the_first_connect(rig_factory, webhook_
     assert rig.service.monitor.metrics.ils_online.value() == 1
     assert monitor.webhooks is not None and monitor.webhooks.wait_idle(5)
     assert [n for n in webhook_capture.names() if n.startswith("ils_")] == ["ils_offline", "ils_online"]
+
+
+
+def bin_config(tmp_path: Path, port: int, extra: str = "") -> object:
+    path = tmp_path / "own-bin.toml"
+    path.write_text(f"""
+[station]
+mode = "returnbin"
+isil = "US-RPL"
+data_dir = "{tmp_path / 'own-bin'}"
+[sip2]
+host = "127.0.0.1"
+port = {port}
+username = "kiosk"
+password = "kiosk-pass"
+encoding = "utf-8"
+connect_timeout = 1.0
+read_timeout = 1.0
+keepalive_interval = 0
+[devices.rfid]
+driver = "sim"
+[devices.sorter]
+driver = "sim"
+[returnbin]
+default_bin = "1"
+holds_bin = "holds"
+reject_bin = "reject"
+{extra}
+""")
+    return load_config(path, check_devices=False, apply_override_file=False)
+
+
+@contextlib.contextmanager
+def own_bin(tmp_path: Path, sorter: SimulatedSorter, monitor: Monitor, extra: str = "") -> Iterator[ReturnBin]:
+    """A return bin around a sorter the test prepared (the rig's fixture makes its own)."""
+    ils = ILSSimulator()
+    ils.start()
+    service = ReturnBin(bin_config(tmp_path, ils.port, extra), reader=SimulatedPad(), sorter=sorter,
+                        display=SimulatedDisplay(), scanner=None, monitor=monitor, pad_timing=(0.01, 0.0))
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+        ils.stop()
+
+
+def test_every_device_and_bin_is_reported_from_the_start(tmp_path: Path) -> None:
+    """True from the first scrape: one ``kiosk_device_up`` per device, one
+    ``kiosk_returnbin_bin_full`` per bin, the ILS and the intake."""
+    sorter = SimulatedSorter(["1", "2", "holds", "reject"], capacity=1)
+    sorter.route("holds")                            # full before the service looks
+    monitor = Monitor("bin-2")
+    with own_bin(tmp_path, sorter, monitor) as service:
+        text = monitor.metrics.exposition()
+        for device in ("rfid", "sorter", "display"):
+            assert f'kiosk_device_up{{device="{device}"}} 1.0' in text, device
+        assert 'kiosk_returnbin_bin_full{bin="holds"} 1.0' in text
+        assert 'kiosk_returnbin_bin_full{bin="1"} 0.0' in text
+        assert "kiosk_ils_online 1.0" in text
+        assert "kiosk_in_service 0.0" in text and not service.intake_open   # a full bin stops the intake
+        assert monitor.snapshot()["full_bins"] == ["holds"]
+
+
+def test_items_never_sent_to_the_ils_count_as_refused(rig_factory) -> None:  # type: ignore[no-untyped-def]
+    rig = rig_factory()
+    rig.chute.drop_raw(make_uid("junk"), bytes(range(32)))
+    rig.chute.wait_for(1)
+    text = rig.service.monitor.metrics.exposition()
+    assert 'kiosk_items_total{action="return",result="refused"} 1.0' in text
+    assert 'result="rejected"' not in text
+
+
+def test_a_wedged_sorter_makes_the_sorting_stage_stale(tmp_path: Path) -> None:
+    """The watchdog's view of the return bin: every stage beats while idle; a
+    sorter that never answers (the simulated sorter's hang fault) leaves the
+    sorting stage stale, and only it."""
+    hang = tmp_path / "sorter-hang"
+    sorter = SimulatedSorter(["1", "2", "holds", "reject"], hang_while=hang)
+    with own_bin(tmp_path, sorter, Monitor("bin-3"), "[monitoring]\nwatchdog_allowance = 1.0\n") as service:
+        chute = SimulatedChute(service.reader, service)
+        liveness = service.liveness
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(liveness.names()) < 3:
+            time.sleep(0.02)
+        assert liveness.names() == ["check-in stage", "intake (rfid pad watcher)", "sorting stage"]
+        time.sleep(1.5)                               # longer than the allowance, while idle
+        assert liveness.stale() == []
+        hang.touch()
+        chute.drop("31000000000001", owner_isil="US-RPL")
+        deadline = time.monotonic() + service.line.route_heart.allowance + 15
+        while time.monotonic() < deadline and not liveness.stale():
+            time.sleep(0.05)
+        assert [s.name for s in liveness.stale()] == ["sorting stage"]
+        hang.unlink()
+        chute.wait_for(1)
+        assert liveness.stale() == []

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from kiosk.drivers.barcode.spec import float_option, unescape
 from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
+from kiosk.monitoring.liveness import NO_HEART, Heart
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class Scanner:
         self.scans = 0          # codes delivered
         self.rejected = 0       # lines dropped as garbage
         self._status_listeners: list[Callable[[SelfTestResult], None]] = []
+        #: Beaten by a driver's reader thread every time round its loop (the service's watchdog).
+        self.heart: Heart = NO_HEART
 
     # -- the public contract -------------------------------------------------
     def start(self, on_scan: OnScan) -> None:

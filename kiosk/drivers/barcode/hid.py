@@ -154,6 +154,7 @@ class HidScanner(Scanner):
     def _run(self) -> None:
         pending = b""
         while not self._halt.is_set():
+            self.heart.beat()
             try:
                 ready, _, _ = select.select([self.fd], [], [], self.POLL)
                 if not ready:
@@ -168,6 +169,7 @@ class HidScanner(Scanner):
                 log.warning("%s: %s", self.name, why)
                 self._status_changed(SelfTestResult.failed(f"{self.name}: {why}"))
                 if self._reopen is None or not self._reconnect():
+                    self.heart.rest()       # gone for good, and said so: not a hang
                     return
                 pending = b""
                 continue
@@ -180,12 +182,14 @@ class HidScanner(Scanner):
                     if text:
                         self._deliver(text)
             pending = pending[usable:]
+        self.heart.rest()
 
     def _reconnect(self) -> bool:
         """Wait for the scanner to come back (USB replug); False when stopped."""
         self._release()
         self.decoder = KeyDecoder(layout=self.layout)
         while not self._halt.wait(self.RECONNECT_INTERVAL):
+            self.heart.beat()
             try:
                 device = self._reopen() if self._reopen else None
             except DeviceError:

@@ -145,6 +145,7 @@ class SerialScanner(Scanner):
 
     def _run(self) -> None:
         while not self._halt.is_set():
+            self.heart.beat()
             try:
                 data = self._serial.read(self._serial.in_waiting or 1)
             except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
@@ -162,6 +163,7 @@ class SerialScanner(Scanner):
                 log.warning("%s: dropped %s", self.name, why)
             self.rejected += len(self.framer.rejected)
             self.framer.rejected.clear()
+        self.heart.rest()
 
     def _reconnect(self) -> None:
         try:
@@ -170,6 +172,7 @@ class SerialScanner(Scanner):
             pass
         self.framer.buffer.clear()
         while not self._halt.wait(self.RECONNECT_INTERVAL):
+            self.heart.beat()
             try:
                 self._serial = open_port(self.port, baudrate=self.baud, timeout=self.POLL, exclusive=True)
             except (serial.SerialException, ValueError, OSError):

@@ -29,6 +29,7 @@ import ndef
 from kiosk.drivers.prompt import PromptWaiters
 from kiosk.drivers.selftest import SelfTestResult
 from kiosk.errors import DeviceError, RemoteProtocolError
+from kiosk.monitoring.liveness import NO_HEART, Heart
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class CardReader:
         self._prompts = PromptWaiters()
         self.cards = 0
         self._status_listeners: list[Callable[[SelfTestResult], None]] = []
+        #: Beaten by a driver's reader thread every time round its loop (the service's watchdog).
+        self.heart: Heart = NO_HEART
 
     def on_status(self, callback: Callable[[SelfTestResult], None]) -> None:
         """``callback(result)`` when the reader fails (unplugged) or recovers."""

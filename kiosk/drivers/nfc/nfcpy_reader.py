@@ -148,6 +148,7 @@ class NfcpyReader(CardReader):
     def _run(self) -> None:
         failures = 0
         while not self._halt.is_set():
+            self.heart.beat()
             try:
                 target = self.clf.sense(*[nfc.clf.RemoteTarget(t) for t in self.targets], iterations=1)
             except nfc.clf.CommunicationError as exc:
@@ -159,6 +160,7 @@ class NfcpyReader(CardReader):
                     self.error = f"reader failed: {exc}"
                     log.warning("%s: %s", self.name, self.error)
                     self._status_changed(SelfTestResult.failed(f"{self.name}: {self.error}"))
+                    self.heart.rest()       # stopped on purpose, and said so: not a hang
                     return
                 self._halt.wait(self.poll_interval)
                 continue
@@ -171,6 +173,7 @@ class NfcpyReader(CardReader):
             except Exception:  # a card that upsets nfcpy must not silence the reader
                 log.exception("%s: reading a card failed", self.name)
                 self._halt.wait(self.poll_interval)
+        self.heart.rest()
 
     def _handle(self, target: Any) -> None:
         now = time.monotonic()
@@ -209,6 +212,7 @@ class NfcpyReader(CardReader):
             if not present:
                 break
             self.tracker.seen(patron_id, time.monotonic())
+            self.heart.beat()               # a card held on the reader: waiting, not hung
             self._halt.wait(0.1)
 
     def self_test(self) -> SelfTestResult:

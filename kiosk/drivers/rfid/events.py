@@ -39,6 +39,7 @@ from typing import Any, Callable, Union
 
 from kiosk.drivers.rfid.base import RFIDReader, TagInfo, uid_hex
 from kiosk.errors import DeviceError, TagError
+from kiosk.monitoring.liveness import NO_HEART, Heart
 from kiosk.tags import ItemTag, Unreadable, decode_tag
 
 log = logging.getLogger("kiosk.drivers.rfid.watcher")
@@ -110,6 +111,8 @@ class PadWatcher:
         self._dirty = False
         self._settled: tuple[bytes, ...] = ()
         self._fault = False
+        #: Beaten once per poll; a reader command that hangs stops the service's watchdog.
+        self.heart: Heart = NO_HEART
 
     @classmethod
     def from_options(cls, reader: RFIDReader, options: dict[str, Any],
@@ -146,6 +149,7 @@ class PadWatcher:
     def _run(self) -> None:
         backoff = self.poll_interval
         while not self._stop.is_set():
+            self.heart.beat()
             if self._deferring(time.monotonic()):
                 self._stop.wait(min(self.poll_interval, 0.02))
                 continue
@@ -168,6 +172,7 @@ class PadWatcher:
                 self._emit(PadRecovered())
             backoff = self.poll_interval
             self._stop.wait(self.poll_interval)
+        self.heart.rest()
 
     def _deferring(self, now: float) -> bool:
         """True while ``busy()`` holds inventories back (bounded by ``max_defer``)."""

@@ -11,13 +11,21 @@ every command takes the time the air interface would (see
 Device string: ``sim[:airtime]`` or ``sim:tags=ID;ID...`` to start with
 item tags on the pad, e.g. ``sim:airtime,tags=31000000000001;31000000000002``.
 
+Hang fault, ``sim:hang_while=PATH``: while the file PATH exists every reader
+command blocks (until the file is removed or the pad closed), as a reader
+whose driver is stuck in a read would. It wedges the thread that polls the
+pad, which is what the systemd watchdog must notice (``touch PATH`` to
+wedge, ``rm PATH`` to let it go; README "Readiness and watchdog").
+
 Thread-safe: the demo and tests place and lift tags from other threads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from kiosk.drivers.registry import register
@@ -34,11 +42,15 @@ _serial = [0]
 class SimulatedPad(RFIDReader):
     name = "sim"
 
-    def __init__(self, airtime: bool = False, field: TagField | None = None) -> None:
+    def __init__(self, airtime: bool = False, field: TagField | None = None,
+                 hang_while: str | Path | None = None) -> None:
         super().__init__()
         self.field = field if field is not None else TagField()
         self.airtime = airtime
         self.closed = False
+        #: While this file exists, every command blocks (the hang fault).
+        self.hang_while = hang_while
+        self._closing = threading.Event()
 
     @property
     def airtime(self) -> bool:
@@ -132,8 +144,11 @@ class SimulatedPad(RFIDReader):
 
     def close(self) -> None:
         self.closed = True
+        self._closing.set()
 
     def _check_open(self) -> None:
+        while self.hang_while is not None and os.path.exists(self.hang_while) and not self._closing.wait(0.05):
+            pass  # the hang fault: stuck as long as the file is there
         if self.closed:
             raise DeviceError("simulated pad is closed", "rfid")
 
@@ -163,24 +178,28 @@ def next_uid() -> bytes:
         return make_uid(f"blank:{_serial[0]}")
 
 
-def parse_sim(argument: str, options: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
-    """``[airtime][,tags=ID;ID...]`` -> (airtime, item ids) (pure)."""
-    airtime = False
+def parse_sim(argument: str, options: dict[str, Any]) -> tuple[bool, tuple[str, ...], str]:
+    """``[airtime][,tags=ID;ID...][,hang_while=PATH]`` -> (airtime, item ids, hang file or "") (pure)."""
+    airtime, hang = False, ""
     items: tuple[str, ...] = ()
     for part in filter(None, (p.strip() for p in argument.split(","))):
         if part == "airtime":
             airtime = True
         elif part.startswith("tags="):
             items = tuple(i for i in part[5:].split(";") if i)
+        elif part.startswith("hang_while=") and part[11:]:
+            hang = part[11:]
         else:
-            raise ValueError(f"unknown sim option {part!r}; use sim, sim:airtime or sim:tags=ID;ID")
-    return airtime, items
+            raise ValueError(f"unknown sim option {part!r}; use sim, sim:airtime, sim:tags=ID;ID "
+                             "or sim:hang_while=PATH")
+    return airtime, items, hang
 
 
-@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...]", "simulated pad (demo and tests)", parse_sim)
-def open_sim(settings: tuple[bool, tuple[str, ...]], options: dict[str, Any]) -> SimulatedPad:
-    airtime, items = settings
-    pad = SimulatedPad(airtime=airtime)
+@register("rfid", "sim", "sim[:airtime][,tags=ID;ID...][,hang_while=PATH]", "simulated pad (demo and tests)",
+          parse_sim)
+def open_sim(settings: tuple[bool, tuple[str, ...], str], options: dict[str, Any]) -> SimulatedPad:
+    airtime, items, hang = settings
+    pad = SimulatedPad(airtime=airtime, hang_while=hang or None)
     for item in items:
         pad.place_item(item)
     return pad
