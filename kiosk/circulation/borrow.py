@@ -20,7 +20,10 @@ threads while the worker thread sends the checkout of item *n+1*, so tag I/O
 hides behind the ILS's round trip (and when the tags are the slow part, the
 worker journals ``ils_ok`` itself so the writer only writes and records
 ``done``). The reader and the ILS client are both thread-safe; each item's own
-steps stay in order because one thread does them.
+steps stay in order because one thread does them. A station may hand items
+over one by one as the pad reads them (``borrow(..., wait=False)``), so the
+checkout of the first book overlaps the reading of the rest; :meth:`BorrowEngine.busy`
+tells the pad watcher to hold its inventories back meanwhile.
 
 What to borrow (tags grouped into items) is :mod:`kiosk.circulation.candidates`.
 """
@@ -51,12 +54,10 @@ __all__ = ["Candidate", "Rejected", "group_tags", "BorrowJob", "BorrowEngine", "
 class BorrowEngine:
     """Checks out candidates; see the module docstring."""
 
-    #: Longest the writer keeps the pad watcher from polling while a stack is borrowed.
-    max_hold = 10.0
-
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.writer = LoanWriter(ctx, max_hold=self.max_hold)
+        self.writer = LoanWriter(ctx)
+        self._borrowing = 0        # borrow() calls under way (the station's worker thread)
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -69,6 +70,11 @@ class BorrowEngine:
         """Wait until every queued security write has finished (bounded)."""
         return self.writer.drain(timeout)
 
+    def busy(self) -> bool:
+        """Checkouts or security writes are under way: the pad watcher's cue
+        to hold inventories back (a write must not queue behind ~90 ms of one)."""
+        return self._borrowing > 0 or self.writer.busy
+
     # -- borrowing --------------------------------------------------------------------
     def borrow(self, job: BorrowJob, candidates: Sequence[Candidate], wait: bool = True,
                fee_acknowledged: bool = False) -> None:
@@ -77,9 +83,7 @@ class BorrowEngine:
         for cand in candidates:  # the whole stack shows at once; each line fills in as it is known
             if cand.complete or self.ctx.rules.multipart == "warn":
                 report_item(job, cand, ItemStatus.PENDING, "", secured=True if cand.uids else None)
-        hold = self.writer.running and any(c.uids for c in candidates)
-        if hold:
-            self.writer.hold()
+        self._borrowing += 1
         try:
             for cand in candidates:
                 if not cand.complete:
@@ -93,8 +97,7 @@ class BorrowEngine:
                         continue
                 self.borrow_one(job, cand, fee_acknowledged=fee_acknowledged)
         finally:
-            if hold:
-                self.writer.release()
+            self._borrowing -= 1
         if wait:
             self.drain()
 

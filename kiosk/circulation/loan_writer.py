@@ -11,8 +11,8 @@ does each step for every item, in queue order.
 A failed security write never leaves a loan without a switched tag: per
 ``circulation.security_failure`` the loan is undone (checkin 09, tag stays
 secured) or kept and flagged for staff with the patron told to see them.
-While a stack is borrowed the writer holds the reader's lock, so security
-writes go before pad polls (at most ``max_hold`` seconds).
+While writes are queued or under way, :attr:`LoanWriter.busy` says so: the
+pad watcher holds its inventories back then, so security writes go first.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -91,21 +90,13 @@ class PendingWrite:
     ils_ok_recorded: bool = False
 
 
-class _Marker:
-    """A writer-queue marker: a stack starts (hold the reader) or ends (release it)."""
-
-
-_HOLD, _RELEASE = _Marker(), _Marker()
-
-
 class LoanWriter:
     """Switches tags of loans that stand; see the module docstring. Without
     :meth:`start` (tools, tests) every write happens inline in :meth:`queue`."""
 
-    def __init__(self, ctx: Context, max_hold: float = 10.0) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.max_hold = max_hold
-        self._writes: queue.Queue[PendingWrite | _Marker] = queue.Queue()
+        self._writes: queue.Queue[PendingWrite] = queue.Queue()
         self._inflight = 0
         self._idle = threading.Condition()
         self._halt = threading.Event()
@@ -145,13 +136,6 @@ class LoanWriter:
         return self._inflight > 0
 
     # -- the queue ------------------------------------------------------------------
-    def hold(self) -> None:
-        """A stack starts: security writes go before pad polls until :meth:`release`."""
-        self._writes.put(_HOLD)
-
-    def release(self) -> None:
-        self._writes.put(_RELEASE)
-
     def queue(self, write: PendingWrite) -> None:
         with self._idle:
             self._inflight += 1
@@ -162,31 +146,12 @@ class LoanWriter:
 
     # -- the writer thread ------------------------------------------------------------
     def _writer(self) -> None:
-        lock: threading.RLock | None = None
-        held_until = 0.0
-        try:
-            while not self._halt.is_set():
-                try:
-                    item: PendingWrite | _Marker | None = self._writes.get(timeout=0.1)
-                except queue.Empty:
-                    item = None
-                if lock is not None and (item is _RELEASE or time.monotonic() > held_until):
-                    lock.release()
-                    lock = None
-                if item is _HOLD and lock is None:
-                    # Security writes go before pad polls while a stack is borrowed: one
-                    # inventory of a full stack takes ~90 ms of air time, more than the ILS
-                    # takes to answer a checkout. Held at most max_hold seconds.
-                    reader = self.ctx.security.reader
-                    lock = reader.lock if reader is not None else None
-                    if lock is not None and not lock.acquire(timeout=self.max_hold):
-                        lock = None
-                    held_until = time.monotonic() + self.max_hold
-                elif isinstance(item, PendingWrite):
-                    self._do_write(item)
-        finally:
-            if lock is not None:
-                lock.release()
+        while not self._halt.is_set():
+            try:
+                item = self._writes.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self._do_write(item)
 
     def _do_write(self, w: PendingWrite) -> None:
         handed_off = False

@@ -72,6 +72,10 @@ def scroll_into_view(widget: Any) -> bool:
         parent = parent.parent
     if not isinstance(parent, ScrollView):
         return False
+    if hasattr(parent, "refresh_from_data"):
+        # A RecycleView (kv's Factory may load it as another module, so no isinstance):
+        # only its rows on screen exist, so a row found is in view.
+        return False
     before = parent.scroll_y
     parent.scroll_to(widget, padding=10, animate=False)
     return bool(parent.scroll_y != before)

@@ -99,7 +99,8 @@ def run_script(app: KioskApp, script: Callable[[UIDriver], int], result: dict[st
     app.on_ready = ready
 
 
-def run_kiosk(config: Config) -> int:
+def run_kiosk(config: Config, *, size: tuple[int, int] | None = None,
+              script: Callable[[UIDriver], int] | None = None, limit: float = 60.0) -> int:
     """The production kiosk: the station from the config file and the UI fullscreen.
     Exit code 0 after "exit to desktop"; a restart re-executes the process.
 
@@ -107,9 +108,13 @@ def run_kiosk(config: Config) -> int:
     and the station has started (serving, or out of service with the reason in
     STATUS=), STATUS= on every change, WATCHDOG=1 while the Kivy main loop, the
     station worker and the device reader threads all make progress, STOPPING=1
-    when it shuts down (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`)."""
+    when it shuts down (:class:`~kiosk.monitoring.watchdog.ServiceNotifier`).
+    ``size`` and ``script`` (benchmarks): a windowed size offscreen, and a
+    script run as in :func:`run_script` on the first frame instead of the
+    systemd notice (its exit code is returned)."""
     station = Station(config)
-    app = make_app(config, station, keypad=open_keypad(config))   # first: it takes over SIGTERM/SIGINT
+    app = make_app(config, station, size=size, headless=size is not None,   # first: it takes over SIGTERM/SIGINT
+                   keypad=open_keypad(config))
     app.beat = station.liveness.heart("ui main loop", station.allowances.ui).beat
     # Inside cage (kiosk.service) systemd's main process is the compositor, our parent.
     systemd = ServiceNotifier(SystemdNotifier(accept_parent=True), station.liveness,
@@ -124,6 +129,9 @@ def run_kiosk(config: Config) -> int:
     def drawn(_app: KioskApp) -> None:   # on the UI thread: wait elsewhere
         threading.Thread(target=ready_when_started, name="systemd-ready", daemon=True).start()
     app.on_ready = drawn
+    result: dict[str, int] = {}
+    if script is not None:
+        run_script(app, script, result, limit)
     station.start()
     try:
         app.run()
@@ -135,4 +143,4 @@ def run_kiosk(config: Config) -> int:
     if app.restart_requested:
         log.warning("restarting the kiosk app from staff mode")
         os.execv(sys.executable, [sys.executable, "-m", "kiosk.cli", *sys.argv[1:]])
-    return int(app.exit_code)
+    return int(result.get("code", app.exit_code))

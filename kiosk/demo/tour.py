@@ -79,8 +79,8 @@ class Tour:
             self.rig.put_item(item)
         d.wait_text("2 items borrowed", timeout=15)
         text = d.wait_text("Oxford Atlas", timeout=15)
-        d.wait_for(lambda: all(getattr(r, "mark", "") != "\u2026"
-                               for r in d.app.root_screen("items").ids.rows.children), "every item settled")
+        d.wait_for(lambda: all(line["mark"] != "\u2026"
+                               for line in d.app.root_screen("items").lines.values()), "every item settled")
         return "2 borrowed, 1 refused" if "Cien" in text else "borrowed"
 
     def return_hold(self, d: UIDriver) -> str:
@@ -93,8 +93,8 @@ class Tour:
                    "the return screen")
         self.rig.put_item(HOLD_ITEM)
         d.wait_text("Night Circus", timeout=15)
-        d.wait_for(lambda: any(getattr(r, "tone", "") in ("warn", "ok", "error") and r.mark != "\u2026"
-                               for r in d.app.root_screen("items").ids.rows.children), "the return result")
+        d.wait_for(lambda: any(line["tone"] in ("warn", "ok", "error") and line["mark"] != "\u2026"
+                               for line in d.app.root_screen("items").lines.values()), "the return result")
         self.rig.clear_pad()
         return "hold alert shown"
 

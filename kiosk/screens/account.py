@@ -39,7 +39,7 @@ class AccountScreen(KioskScreen):
     def on_pre_enter(self, *_: Any) -> None:
         self.result = ""
         self.renewed = ""
-        self._kept = None
+        self._keep(None)
         if self.station.account() is None:
             self.loading = True
 
@@ -49,35 +49,27 @@ class AccountScreen(KioskScreen):
         self.can_renew = account.can_renew and bool(account.loans)
         self.can_pay = account.can_pay and account.fines_total not in ("", "0", "0.00")
         self.fines_total = account.fines_total_display or app.money(account.fines_total, account.currency)
-        loans = self.ids.loans
-        loans.clear_widgets()
+        # An account arrives in parts (loans_pending): lines are updated in place, not rebuilt.
+        lines: list[dict[str, Any]] = []
         for loan in account.loans:
             due = tr("Due {date}").format(date=loan.due_display or loan.due_date) if loan.due_date else "\u2026"
             if loan.overdue:
                 due = tr("Overdue! Was due {date}").format(date=loan.due_display or loan.due_date)
-            line = LoanLine(item_id=loan.item_id, title=app.shape(loan.title or loan.item_id),
-                            detail=app.shape(due), overdue=loan.overdue, can_renew=self.can_renew)
-            loans.add_widget(line)
-            if loan.item_id == self.renewed:
-                self._kept = line
-                line.bind(pos=lambda *_: self._scroll_trigger(), height=lambda *_: self._scroll_trigger())
+            lines.append({"item_id": loan.item_id, "title": app.shape(loan.title or loan.item_id),
+                          "detail": app.shape(due), "overdue": loan.overdue, "can_renew": self.can_renew})
         if not account.loans:
-            loans.add_widget(KLabel(text=tr("You have nothing on loan."), tone="muted"))
-        holds = self.ids.holds
-        holds.clear_widgets()
-        for hold in account.holds_ready:
-            label = KLabel(text=app.shape("\u2605 " + (hold.title or hold.item_id)))
-            label.focus_key = f"hold:{hold.item_id}"      # the keypad's focus ring finds it
-            holds.add_widget(label)
-        if not account.holds_ready:
-            holds.add_widget(KLabel(text=tr("No holds are waiting for you."), tone="muted"))
-        fines = self.ids.fines
-        fines.clear_widgets()
-        for fine in account.fines:
-            amount = fine.amount_display or app.money(fine.amount, account.currency)
-            label = KLabel(text=app.shape(f"{fine.description or fine.fee_id}: {amount}"))
-            label.focus_key = f"fine:{fine.fee_id}"
-            fines.add_widget(label)
+            lines.append({"text": tr("You have nothing on loan."), "tone": "muted", "focus_key": ""})
+        _fill(self.ids.loans, lines)
+        self._keep(next((w for w in self.ids.loans.children
+                         if isinstance(w, LoanLine) and self.renewed and w.item_id == self.renewed), None))
+        # focus_key: the keypad's focus ring finds a hold or a fine by it.
+        texts = [{"text": app.shape("\u2605 " + (hold.title or hold.item_id)), "tone": "text",
+                  "focus_key": f"hold:{hold.item_id}"} for hold in account.holds_ready]
+        _fill(self.ids.holds, texts or [{"text": tr("No holds are waiting for you."), "tone": "muted",
+                                         "focus_key": ""}])
+        _fill(self.ids.fines, [{"text": app.shape(f"{fine.description or fine.fee_id}: "
+                                                  f"{fine.amount_display or app.money(fine.amount, account.currency)}"),
+                                "tone": "text", "focus_key": f"fine:{fine.fee_id}"} for fine in account.fines])
         counts = [app.ngettext("{n} item on loan", "{n} items on loan", len(account.loans)).format(n=len(account.loans))]
         if account.overdue_count:
             counts.append(app.ngettext("{n} overdue", "{n} overdue", account.overdue_count)
@@ -104,6 +96,21 @@ class AccountScreen(KioskScreen):
         self._scroll_trigger = Clock.create_trigger(self._keep_in_view)
         self.ids.loans.bind(height=lambda *_: self._scroll_trigger())
         self.ids.scroll.bind(height=lambda *_: self._scroll_trigger())
+
+    def _keep(self, row: LoanLine | None) -> None:
+        """Follow ``row`` (the renewed loan's line; lines are reused, so it may change)."""
+        if row is not self._kept:
+            if self._kept is not None:
+                self._kept.unbind(pos=self._kept_moved, height=self._kept_moved)
+            self._kept = row
+            if row is not None:
+                row.bind(pos=self._kept_moved, height=self._kept_moved)
+        if row is not None:
+            # A reused line may show the renewed loan without moving: scroll to it now too.
+            self._scroll_trigger()
+
+    def _kept_moved(self, *_: Any) -> None:
+        self._scroll_trigger()
 
     def _keep_in_view(self, *_: Any) -> None:
         row, scroll = self._kept, self.ids.scroll
@@ -139,6 +146,28 @@ class AccountScreen(KioskScreen):
 
     def finish(self) -> None:
         self.station.finish()
+
+
+def _fill(box: Any, lines: list[dict[str, Any]]) -> None:
+    """Show ``lines`` in ``box``: a loan's (``item_id`` ...) as a LoanLine, others
+    (``text``, ``tone``) as a KLabel; the widgets already there are reused."""
+    children = list(reversed(box.children))          # top to bottom
+    for i, line in enumerate(lines):
+        kind = LoanLine if "item_id" in line else KLabel
+        if i < len(children) and type(children[i]) is kind:
+            for key, value in line.items():
+                setattr(children[i], key, value)
+            continue
+        for extra in children[i:]:
+            box.remove_widget(extra)
+        children = children[:i]
+        widget = kind()
+        for key, value in line.items():       # not as keywords: focus_key is no Kivy property
+            setattr(widget, key, value)
+        box.add_widget(widget)
+        children.append(widget)
+    for extra in children[len(lines):]:
+        box.remove_widget(extra)
 
 
 __all__ = ["AccountScreen", "LoanLine", "KButton"]

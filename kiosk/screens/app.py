@@ -41,6 +41,7 @@ from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.accessibility import Accessibility, KeySource  # noqa: E402
+from kiosk.screens.frames import finish_frame  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
@@ -177,6 +178,7 @@ class KioskApp(App):
         Window.clearcolor = self.theme.bg
         self.theme.bind(bg=lambda _t, colour: setattr(Window, "clearcolor", colour))
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        Window.bind(on_flip=finish_frame)
         return root
 
     def on_start(self) -> None:
@@ -214,7 +216,14 @@ class KioskApp(App):
 
     # -- helpers for screens and kv ---------------------------------------------------
     def root_screen(self, name: str) -> Any:
-        return self.shell.sm.get_screen(name)
+        sm = self.shell.sm
+        if not sm.has_screen(name):
+            from kiosk.screens import build_later
+
+            later = build_later(name)
+            if later is not None:
+                sm.add_widget(later)
+        return sm.get_screen(name)
 
     @staticmethod
     def shape(text: str) -> str:

@@ -54,6 +54,7 @@ class Router:
         return self.app.shell.sm
 
     def show(self, name: str) -> None:
+        self.app.root_screen(name)          # built now if it is one built on first use
         if self.sm.current != name:
             self.sm.current = name
             self.history.append(name)

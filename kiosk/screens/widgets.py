@@ -4,18 +4,21 @@ PIN pad and item rows."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ColorProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
 
 from kiosk.screens.theme import DirBox, needs_shaping, shape, shape_uncached
 
-__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "DirBox", "load_kv"]
+__all__ = ["KLabel", "KButton", "Card", "PinPad", "ItemRow", "RowAction", "ClippedRecycleView", "DirBox", "load_kv"]
 
 
 def load_kv(py_file: str) -> None:
@@ -25,7 +28,49 @@ def load_kv(py_file: str) -> None:
         Builder.load_file(path)
 
 
-class KLabel(Label):
+_NARROW: dict[type, type] = {}
+
+
+def _narrow(core_class: type) -> type:
+    """``core_class`` (Kivy's text provider) rendering wrapped text into a texture
+    as wide as its longest line, not as wide as ``text_size``: a short title in
+    a wide row is a small texture (memory, and fewer pixels to blend)."""
+    found = _NARROW.get(core_class)
+    if found is None:
+        def render(self: Any, real: bool = False) -> Any:
+            size = getattr(core_class, "render")(self, real)
+            if real or not self.text_size[0] or self.options["halign"] == "justify":
+                return size
+            return max(2, min(size[0], math.ceil(self._internal_size[0]))), size[1]
+        found = _NARROW[core_class] = type(f"Narrow{core_class.__name__}", (core_class,), {"render": render})
+    return found
+
+
+class FreshTexture:
+    """Mixed into labels: changed text is drawn into a new texture, as wide as its text.
+
+    Kivy rewrites a label's texture in place when the new text renders to the
+    same size. A GL driver must then finish every queued draw that reads the
+    old texture first; with software GL (llvmpipe) that stalls the frame and
+    keeps another frame's worth of rendering memory. A new texture needs
+    neither: the old one is released once nothing draws with it. The texture
+    is as wide as the longest line (:func:`_narrow`); the kv rule places it by
+    ``halign``."""
+
+    _label: Any
+
+    def _create_label(self) -> None:
+        super()._create_label()  # type: ignore[misc]
+        core = type(self._label)
+        if core not in _NARROW.values():
+            self._label.__class__ = _narrow(core)
+
+    def texture_update(self, *largs: Any) -> None:
+        self._label.texture = None
+        super().texture_update(*largs)  # type: ignore[misc]
+
+
+class KLabel(FreshTexture, Label):
     """Themed text. ``align``: ``start`` (left, or right in RTL), ``center``, ``end``."""
 
     align = StringProperty("start")
@@ -79,12 +124,13 @@ class KLabel(Label):
         return shape("\n".join(lines))
 
 
-class KButton(ButtonBehavior, Label):
+class KButton(FreshTexture, ButtonBehavior, Label):
     """A big rounded button. ``kind``: primary, secondary, danger, quiet."""
 
     kind = StringProperty("primary")
     icon = StringProperty("")
     selected = BooleanProperty(False)
+    outlined = BooleanProperty(False)   # set by the kv rule: quiet buttons and high contrast
 
     def on_text(self, _: Any, value: str) -> None:
         if needs_shaping(value):   # deferred for the same reason as KLabel's
@@ -101,8 +147,15 @@ class Card(BoxLayout):
 
 
 class ItemRow(DirBox):
-    """One line of the borrow/return list: status mark, title, what to do."""
+    """One line of the borrow/return list: status mark, title, what to do.
 
+    A RecycleView row: its properties come from the line's data (the height
+    too), and the same row shows other lines as the list scrolls. The button
+    (``action_text``) exists only while a line has one, so a row without
+    draws nothing for it. ``fit(key, height)``: told when the text needs more
+    height than the line was given."""
+
+    key = StringProperty("")
     mark = StringProperty("")
     title = StringProperty("")
     detail = StringProperty("")
@@ -110,10 +163,56 @@ class ItemRow(DirBox):
     item_id = StringProperty("")
     action_text = StringProperty("")                     # a button on the row ("" = none)
     action = ObjectProperty(None, allownone=True)        # what the button does
+    fit = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._button: Any = None
+        super().__init__(**kwargs)
+
+    def on_action_text(self, _: Any, text: str) -> None:
+        if text and self._button is None:
+            self._button = RowAction(row=self)
+        if self._button is None:
+            return
+        if text and self._button.parent is None:
+            self.add_widget(self._button, index=0)
+        elif not text and self._button.parent is self:
+            self.remove_widget(self._button)
+
+    def needs(self, box_height: float, unit: float, touch: float) -> None:
+        """The text box was laid out: ask for more height if it does not fit."""
+        needed = max(touch, box_height + unit * 2)
+        if self.fit is not None and needed > self.height + 0.5:
+            self.fit(self.key, needed)
 
     def run_action(self) -> None:
         if self.action is not None:
             self.action()
+
+
+class ClippedRecycleView(RecycleView):
+    """A RecycleView that clips its rows with the GL scissor instead of the
+    stencil buffer (``widgets.kv`` replaces StencilView's canvas): with software
+    GL the stencil test on every row's pixels cost a third of a frame. The
+    scissor is a window rectangle (:attr:`clip`), kept up to date by
+    :meth:`reclip` when the view or its screen moves."""
+
+    clip = ListProperty([0, 0, 1, 1])
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fbind("pos", self.reclip)
+        self.fbind("size", self.reclip)
+
+    def reclip(self, *_: Any) -> None:
+        x, y = self.to_window(self.x, self.y)
+        self.clip = [int(x), int(y), max(1, int(self.width)), max(1, int(self.height))]
+
+
+class RowAction(KButton):
+    """The button of an :class:`ItemRow` (accept a rental charge)."""
+
+    row = ObjectProperty(None, allownone=True)
 
 
 class PinPad(BoxLayout):

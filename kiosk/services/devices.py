@@ -104,6 +104,10 @@ class Devices:
                 self.close_owned()
                 raise DeviceError(f"{service} needs [devices.{family}] driver", family)
             return
+        if family == "printer":
+            # python-escpos keeps its parsed printer database in the state folder, not a new temp folder.
+            from kiosk.drivers.printer.escpos_import import use_cache_folder
+            use_cache_folder(config.data_dir / "cache" / "escpos")
         try:
             device = open_device(family, spec, dict(section.options))
         except DeviceError as exc:

@@ -3,9 +3,10 @@ pad watcher's events and the barcode scanner's codes (NFC cards arrive as
 :class:`~kiosk.station.actions.Identify` directly).
 
 A patron card (RFID usage 8, or a barcode matching the patron rule) on the
-idle kiosk identifies; an item while borrowing borrows and otherwise
-returns; a staff badge on the idle kiosk opens staff mode; anything else on
-the idle kiosk is a staff attempt (:meth:`Identification.staff_card`).
+idle kiosk identifies; an item while borrowing borrows (as soon as its tag
+is read; what must wait for the whole stack waits for it to settle) and
+otherwise returns; a staff badge on the idle kiosk opens staff mode; anything
+else on the idle kiosk is a staff attempt (:meth:`Identification.staff_card`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FlowSteps:
 
     identify: Callable[[str, str], None]
     borrow_from_pad: Callable[[], None]
+    borrow_identified: Callable[[], None]
     return_from_pad: Callable[[], None]
     borrow_barcode: Callable[[str], None]
     return_barcode: Callable[[str], None]
@@ -60,6 +62,9 @@ class DeviceInputs:
                 return self.steps.identify(data.primary_item_id, "rfid")
             if s.state in (S.BORROWING, S.RETURNING):
                 s.touch()
+            if s.state is S.BORROWING:
+                # Checked out as soon as it is read: the ILS answers while the pad reads the rest.
+                self.steps.borrow_identified()
             return
         if isinstance(event, StackSettled):
             if s.state is S.BORROWING:

@@ -76,7 +76,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
     link = core.link
     live = LiveSession(parts.session, emit, core.rules, is_offline=lambda: link.offline,
                        payment_fitted=devices.payment is not None)
-    watcher = _watcher(config, devices, pad_timing)
+    watcher = _watcher(config, devices, pad_timing, parts.borrower)
     placed: Placed = watcher.placed if watcher is not None else tuple
     languages = LanguagePolicy.from_config(config)
 
@@ -95,6 +95,7 @@ def wire(parts: StationParts, *, pad_timing: tuple[float, float] | None, tick: f
     settings = SessionSettings(live, languages)
     inputs = DeviceInputs(live, BarcodeRules.from_config(config),
                           FlowSteps(identify=identification.identify, borrow_from_pad=borrowing.from_pad,
+                                    borrow_identified=borrowing.identified,
                                     return_from_pad=returning.from_pad, borrow_barcode=borrowing.barcode,
                                     return_barcode=returning.barcode),
                           staff_card=lambda card, source, other_use: identification.staff_card(
@@ -141,10 +142,12 @@ def action_table(lifecycle: Lifecycle, inputs: DeviceInputs, identification: Ide
             .on(a.SetTimeFactor, lambda act: settings.set_time_factor(act.factor)))
 
 
-def _watcher(config: Config, devices: Devices, pad_timing: tuple[float, float] | None) -> PadWatcher | None:
+def _watcher(config: Config, devices: Devices, pad_timing: tuple[float, float] | None,
+             borrower: BorrowEngine) -> PadWatcher | None:
     if devices.rfid is None:
         return None
     rfid = config.devices.rfid
     poll, settle = pad_timing or (float(rfid.poll_interval), float(rfid.settle_time))
-    return PadWatcher(devices.rfid, poll_interval=poll, settle_time=settle)
+    # Inventories wait while items are checked out and tags switched: writes go first.
+    return PadWatcher(devices.rfid, poll_interval=poll, settle_time=settle, busy=borrower.busy)
 

@@ -106,7 +106,7 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_screen("items")
     rig.put_item("31000000000014", part=1)            # one part of a two-part set
     text = d.wait_text("31000000000014", timeout=15)
-    d.wait_for(lambda: any(r.mark != "\u2026" for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] != "\u2026" for line in d.app.root_screen("items").lines.values()),
                "the multi-part result", timeout=15)
     text = d.text()
     check("all the parts" in text, f"no multi-part instruction: {text[:300]!r}")
@@ -143,7 +143,7 @@ def patron(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_id("attract", "return_button")
     d.wait_screen("items")
     rig.put_item("31000000000011")
-    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] not in ("", "\u2026") for line in d.app.root_screen("items").lines.values()),
                "the hold alert", timeout=15)
     check("Night Circus" in d.text(), "returned title shown")
     d.screenshot(out / "return-hold.png")
@@ -304,7 +304,7 @@ def arabic(d: UIDriver, rig: Any, out: Path) -> None:
     d.tap_id("home", "borrow")
     d.wait_screen("items")
     rig.put_item("31000000000001")
-    d.wait_for(lambda: any(r.mark not in ("", "\u2026") for r in d.app.root_screen("items").ids.rows.children),
+    d.wait_for(lambda: any(line["mark"] not in ("", "\u2026") for line in d.app.root_screen("items").lines.values()),
                "a borrowed row", timeout=15)
     d.settle(0.2)
     d.screenshot(out / "borrow-ar.png")
@@ -344,18 +344,55 @@ def burst(d: UIDriver, rig: Any, out: Path) -> None:
     check(first == ITEMS_PER_FRAME, f"{first} lines in the first frame, not {ITEMS_PER_FRAME}")
     d.wait_for(lambda: len(d.app.root_screen("items")._rows) == len(ids), "all ten lines", timeout=10)
     d.settle(0.2)   # laid out
-    order = d.call(lambda: [row.item_id for row in sorted(d.app.root_screen("items").ids.rows.children,
-                                                           key=lambda row: -row.y)])
+    order = d.call(lambda: [line["item_id"] for line in d.app.root_screen("items").ids.rows.data])
     check(order == ids, f"lines not top to bottom in the order they came: {order}")
 
     def newest_in_view() -> bool:
+        from kiosk.screens.widgets import ItemRow
         screen = d.app.root_screen("items")
-        scroll, row = screen.ids.scroll, screen._rows[ids[-1]]
+        scroll = screen.ids.rows
+        row = next((w for w in walk(scroll) if isinstance(w, ItemRow) and w.item_id == ids[-1]), None)
+        if row is None:            # only rows on screen exist
+            return False
         _, bottom = scroll.to_window(scroll.x, scroll.y)
         _, y = row.to_window(row.x, row.y)
         return bool(bottom - 1 <= y and y + row.height <= bottom + scroll.height + 1)
     check(d.call(newest_in_view), "the newest line is scrolled out of view")
     d.screenshot(out / "burst.png")
+
+
+def long_stack(d: UIDriver, rig: Any, out: Path) -> None:
+    """Forty lines: rows are built once and reused (only those on screen exist), each
+    line changes in place from pending to its result, the newest stays in view."""
+    from kiosk.events import ItemResult, ItemStatus
+    from kiosk.screens.widgets import ItemRow
+
+    d.wait_screen("attract")
+    login(d, rig)
+    d.tap_id("home", "borrow")
+    d.wait_screen("items")
+    ids = [f"3999999999{n:04d}" for n in range(40)]
+    screen = d.app.root_screen("items")
+
+    def rows() -> list[Any]:
+        return [w for w in walk(screen.ids.rows) if isinstance(w, ItemRow)]
+    for status in (ItemStatus.PENDING, ItemStatus.BORROWED):
+        for item in ids:
+            d.call(lambda item=item, status=status: d.app._deliver(ItemResult(
+                item, "borrow", status, "Borrowed. Due Dec 24." if status is ItemStatus.BORROWED else "",
+                title=f"Book {item[-2:]}", secured=False if status is ItemStatus.BORROWED else True)))
+        d.wait_for(lambda: len(screen.ids.rows.data) == len(ids), "forty lines", timeout=15)
+    d.wait_text("40 items borrowed", timeout=15)
+    d.settle(0.3)
+    built = d.call(lambda: len(rows()))
+    check(0 < built < 15, f"{built} row widgets for 40 lines: rows are not reused")
+    lines = d.call(lambda: [dict(line) for line in screen.ids.rows.data])
+    check([line["item_id"] for line in lines] == ids, "lines not in the order they came")
+    check(all(line["mark"] == "\u2714" and "Due Dec 24" in line["detail"] for line in lines),
+          "a line did not change to its result in place")
+    shown = d.call(lambda: sorted((r.item_id for r in rows() if r.parent is not None)))
+    check(ids[-1] in shown, f"the newest line is not in view: {shown}")
+    d.screenshot(out / "long-stack.png")
 
 
 def words(d: UIDriver, rig: Any, out: Path) -> None:
@@ -399,17 +436,17 @@ def words(d: UIDriver, rig: Any, out: Path) -> None:
     screen = d.screen("account")
     d.wait_for(lambda: screen.ids.loans.children and not screen.loading, "the loans", timeout=15)
     first = d.call(lambda: screen.ids.loans.children[-1])
-    title = d.call(lambda: first.title)
+    title, first_id = d.call(lambda: (first.title, first.item_id))   # lines are reused: keep the values
     d.tap_text("Renew", under=lambda: first)
     d.wait_for(lambda: screen.result, "the renewal result", timeout=15)
     check(d.call(lambda: screen.result).startswith(f"Renewed: {title}. Due "), f"result: {d.call(lambda: screen.result)!r}")
     # The reloaded list: the renewed loan, due later now, has moved down from the top.
-    d.wait_for(lambda: screen.ids.loans.children[-1].item_id != first.item_id, "the reloaded loans", timeout=15)
+    d.wait_for(lambda: screen.ids.loans.children[-1].item_id != first_id, "the reloaded loans", timeout=15)
     d.settle(0.3)
 
     def renewed_in_view() -> str:
         scroll = screen.ids.scroll
-        row = next(r for r in screen.ids.loans.children if r.item_id == first.item_id)
+        row = next(r for r in screen.ids.loans.children if r.item_id == first_id)
         _, bottom = scroll.to_window(scroll.x, scroll.y)
         _, y = row.to_window(row.x, row.y)
         inside = bottom - 1 <= y and y + row.height <= bottom + scroll.height + 1
@@ -450,7 +487,7 @@ def words(d: UIDriver, rig: Any, out: Path) -> None:
 
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
     "words": words,
-    "arabic": arabic, "idle": idle, "burst": burst,
+    "arabic": arabic, "idle": idle, "burst": burst, "long_stack": long_stack,
     "layout": layout, "patron": patron, "inactivity": inactivity, "staff": staff, "offline": offline,
     "out_of_service": out_of_service, "fines": fines}
 

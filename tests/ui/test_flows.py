@@ -61,6 +61,11 @@ def test_a_settling_stack_is_spread_over_frames_in_order(scenario) -> None:
     scenario("burst")
 
 
+def test_a_long_stack_reuses_rows_and_changes_lines_in_place(scenario) -> None:
+    _, out = scenario("long_stack")
+    assert png_ok(out / "long-stack.png")
+
+
 def test_fines_total_and_payment(scenario) -> None:
     _, out = scenario("fines")
     assert png_ok(out / "fines.png") and png_ok(out / "paid.png") and png_ok(out / "account-loading.png")

@@ -16,9 +16,12 @@ from typing import Any
 
 import serial
 
-from kiosk.drivers.printer import escpos_import  # noqa: F401  (before any escpos import)
-from escpos.escpos import Escpos  # noqa: I001
-from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb
+from kiosk.drivers.printer import escpos_import
+
+escpos_import.load()     # before any escpos import: see escpos_import
+
+from escpos.escpos import Escpos  # noqa: E402,I001
+from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb  # noqa: E402
 
 from kiosk.drivers.printer.status import DLE_EOT, PrinterStatus, encode_status
 from kiosk.drivers.printer.target import PrinterTarget

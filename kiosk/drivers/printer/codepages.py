@@ -21,8 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.drivers.printer import escpos_import  # noqa: F401  (before any escpos import)
-from escpos.magicencode import Encoder  # noqa: I001
+from kiosk.drivers.printer import escpos_import
+
+escpos_import.load()     # before any escpos import: see escpos_import
+
+from escpos.magicencode import Encoder  # noqa: E402,I001
 
 #: Most preferred first: the Latin pages most printers have, then by script.
 PREFERRED: tuple[str, ...] = (

@@ -25,8 +25,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.drivers.printer import escpos_import  # noqa: F401  (before any escpos import)
-from escpos.escpos import Escpos  # noqa: I001
+from kiosk.drivers.printer import escpos_import
+
+escpos_import.load()     # before any escpos import: see escpos_import
+
+from escpos.escpos import Escpos  # noqa: E402,I001
 
 from kiosk.drivers.printer import codepages, textimage
 from kiosk.drivers.printer.status import (OFFLINE_CAUSE, PAPER, PRINTER, PrinterStatus, check_reply,

@@ -45,7 +45,9 @@ def _high_half(slot: int, profile: str | None = None) -> tuple[str, ...]:
     """Characters 0x80-0xFF of code page ``slot`` in a python-escpos profile
     (slot numbers differ by maker: Star's PC858 is Epson's PC860)."""
     try:
-        from kiosk.drivers.printer import escpos_import  # noqa: F401  (no basicConfig side effect)
+        from kiosk.drivers.printer import escpos_import
+
+        escpos_import.load()     # no basicConfig side effect, no temp folder left
         from escpos.capabilities import get_profile
         from escpos.magicencode import Encoder
 

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from kiosk.drivers import arguments
-from kiosk.drivers.printer import escpos_import  # noqa: F401  (before any escpos import)
-from escpos.capabilities import CAPABILITIES, get_profile  # noqa: I001
 
 KINDS = ("usb", "serial", "network", "file", "cups")
 
@@ -42,6 +40,14 @@ class PrinterTarget:
 def profile_name(options: dict[str, Any]) -> str | None:
     """The configured capability profile (None: python-escpos's default); ValueError if unknown."""
     name = str(options.get("profile") or "default")
+    if name == "default" and not options.get("codepage"):
+        return None             # nothing to look up: python-escpos need not load to check the config
+    # python-escpos loads here (a profile or code page to check), not when the drivers register.
+    from kiosk.drivers.printer import escpos_import
+
+    escpos_import.load()
+    from escpos.capabilities import CAPABILITIES, get_profile
+
     if name not in CAPABILITIES["profiles"]:
         known = ", ".join(sorted(CAPABILITIES["profiles"]))
         raise ValueError(f"profile {name!r} is not a python-escpos printer profile; known: {known}")

@@ -7,11 +7,12 @@ reads take realistic time, and ``benchmarks/rfid_stack.py`` sums it into the
 Figures (ISO/IEC 15693-2, fc = 13.56 MHz):
   * reader -> tag, 1-out-of-4 coding: 26.48 kbit/s, i.e. 37.76 us per bit;
     SOF 75.52 us, EOF 37.76 us.
-  * tag -> reader, high data rate, one subcarrier: 26.69 kbit/s (37.76 us per
-    bit); SOF and EOF 56.64 us each.
-  * t1 (tag response delay) 4352/fc = 320.9 us; t2 (reader wait before the
-    next EOF) 4192/fc = 309.2 us; an empty inventory slot is closed after
-    t3 = 4384/fc + SOF.
+  * tag -> reader, high data rate, one subcarrier: 26.48 kbit/s (fc/512,
+    37.76 us per bit; two subcarriers: 26.69 kbit/s); SOF and EOF 151.04 us
+    each (56.64 us unmodulated, 24 subcarrier pulses, one logic bit).
+  * t1 (tag response delay) 4352/fc = 320.9 us; t2 (reader wait after a
+    reply before its next frame) 4192/fc = 309.2 us; an empty inventory slot
+    is closed after t3 = 4384/fc + the tag's SOF.
 ISO/IEC 15693-3 frames carry a 16-bit CRC. Writes add the EEPROM programming
 time of the chip; NXP ICODE SLIX data sheets put it at about 5 ms per block
 and ICODE chips write one block per command, so readers split multi-block
@@ -24,9 +25,9 @@ from dataclasses import dataclass
 
 FC = 13.56e6
 BIT_DOWN = 1 / 26_480          # reader -> tag, seconds per bit
-BIT_UP = 1 / 26_480            # tag -> reader (26.69 kbit/s nominal; 37.76 us/bit)
+BIT_UP = 1 / 26_480            # tag -> reader, one subcarrier (fc/512: 37.76 us/bit)
 SOF_DOWN, EOF_DOWN = 75.52e-6, 37.76e-6
-SOF_UP = EOF_UP = 56.64e-6
+SOF_UP = EOF_UP = 151.04e-6    # 56.64 us unmodulated + 24 pulses of fc/32 (56.64 us) + a logic bit
 T1 = 4352 / FC
 T2 = 4192 / FC
 T3 = 4384 / FC
@@ -45,7 +46,8 @@ def response(n_bytes: int) -> float:
 
 
 # One 16-slot round: a slot with a reply (or a collision: the reader waits
-# out the garbled frame) costs the reply; an empty slot t3 + SOF.
+# out the garbled frame) costs the reply; an empty slot t3 (4384/fc + the
+# tag's SOF); each slot is opened by the reader's EOF.
 SLOT_REPLY = T1 + response(10) + T2 + EOF_DOWN      # flags, DSFID, UID
 SLOT_EMPTY = T3 + SOF_UP + EOF_DOWN
 
@@ -104,27 +106,28 @@ def inventory_time(uids: list[bytes]) -> float:
     return total
 
 
+# Addressed commands end with t2: the reader may not send its next frame sooner.
 def read_blocks_time(count: int, block_size: int = 4) -> float:
     """Addressed read multiple blocks (flags, cmd, UID, first, count)."""
-    return request(12) + T1 + response(1 + count * block_size)
+    return request(12) + T1 + response(1 + count * block_size) + T2
 
 
 def write_blocks_time(count: int, block_size: int = 4) -> float:
     """Addressed single-block writes, one per block, each waiting for programming."""
-    one = request(11 + block_size) + T1 + WRITE_TIME + response(1)
+    one = request(11 + block_size) + T1 + WRITE_TIME + response(1) + T2
     return count * one
 
 
 def write_afi_time() -> float:
-    return request(11) + T1 + WRITE_TIME + response(1)
+    return request(11) + T1 + WRITE_TIME + response(1) + T2
 
 
 def eas_time() -> float:
-    return request(11) + T1 + WRITE_TIME + response(1)   # flags, cmd, IC mfr, UID
+    return request(11) + T1 + WRITE_TIME + response(1) + T2   # flags, cmd, IC mfr, UID
 
 
 def system_info_time() -> float:
-    return request(10) + T1 + response(15)
+    return request(10) + T1 + response(15) + T2
 
 
 def stack_floor(n_tags: int, blocks: int = 8, uids: list[bytes] | None = None) -> float:

@@ -1,15 +1,27 @@
 """Pad watcher: turns reader polling into "tag placed / tag removed / stack
 settled" events, on its own bounded, stoppable thread.
 
-Debouncing: a tag counts as placed once it has been seen in ``present_polls``
-consecutive inventories (a tag sliding across the antenna edge does not
-flicker in and out), and as removed once it has been missing from
+Debouncing: a tag counts as placed once it has answered ``present_polls``
+times in a row, and as removed once it has been missing from
 ``absent_polls`` consecutive inventories (one inventory that missed it in a
-collision does not end a loan). Each new tag's user memory is read and
-decoded once (the first ``blocks`` blocks; more, up to ``max_blocks``, when
-an ISO 28560-2 record does not fit). When nothing has changed for ``settle_time`` seconds (no tag
-arriving, leaving or waiting to be read), :class:`StackSettled` reports the
-whole set, so a stack of ten books lands as one set, not ten.
+collision does not end a loan). Answers are the inventories that list it
+and the addressed read of its user memory: with the default of 2, one
+inventory and a successful read place a tag (the read is the second answer,
+so a tag sliding across the antenna edge that is gone by then stays
+pending), without waiting a poll interval for a second inventory. Each new
+tag's user memory is read and decoded once (the first ``blocks`` blocks;
+more, up to ``max_blocks``, when an ISO 28560-2 record does not fit), and
+:class:`TagPlaced` goes out at once, so the station can start on a book
+while the rest of the stack is still being read. When nothing has changed
+for ``settle_time`` seconds (no tag arriving, leaving or waiting to be
+read), :class:`StackSettled` reports the whole set, so a stack of ten books
+lands as one set, not ten.
+
+``busy()`` (optional): while it says True (the station is borrowing:
+checkouts and security writes under way), inventories wait, at most
+``max_defer`` seconds in a row. One inventory of a full stack takes ~90 ms
+of air time; a security write must not queue behind it. Tags already seen
+are read meanwhile: that is a poll's own work, not a new inventory.
 
 Reader failures never kill the thread: it emits :class:`PadFault` once,
 backs off (doubling up to ``max_backoff``), keeps the last known tags (a
@@ -77,12 +89,16 @@ def unreadable(reason: str, raw: bytes = b"") -> Unreadable:
 class PadWatcher:
     def __init__(self, reader: RFIDReader, poll_interval: float = 0.1, settle_time: float = 0.3,
                  present_polls: int = 2, absent_polls: int = 3, blocks: int = 8, read_attempts: int = 3,
-                 max_backoff: float = 5.0, max_blocks: int = 28) -> None:
+                 max_backoff: float = 5.0, max_blocks: int = 28, busy: Callable[[], bool] | None = None,
+                 max_defer: float = 10.0) -> None:
         self.reader = reader
         self.poll_interval, self.settle_time = poll_interval, settle_time
         self.present_polls, self.absent_polls = max(1, present_polls), max(1, absent_polls)
         self.blocks, self.read_attempts, self.max_backoff = blocks, max(1, read_attempts), max_backoff
         self.max_blocks = max(blocks, max_blocks)
+        self.busy = busy
+        self.max_defer = max_defer
+        self._deferred_since: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._on_event: Callable[[PadEvent], None] = lambda event: None
@@ -99,10 +115,11 @@ class PadWatcher:
         self.heart: Heart = NO_HEART
 
     @classmethod
-    def from_options(cls, reader: RFIDReader, options: dict[str, Any]) -> "PadWatcher":
+    def from_options(cls, reader: RFIDReader, options: dict[str, Any],
+                     busy: Callable[[], bool] | None = None) -> "PadWatcher":
         """Build from ``cfg.devices.rfid.options`` (``poll_interval``, ``settle_time``)."""
         return cls(reader, poll_interval=float(options.get("poll_interval", 0.1)),
-                   settle_time=float(options.get("settle_time", 0.3)))
+                   settle_time=float(options.get("settle_time", 0.3)), busy=busy)
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self, on_event: Callable[[PadEvent], None]) -> None:
@@ -133,6 +150,9 @@ class PadWatcher:
         backoff = self.poll_interval
         while not self._stop.is_set():
             self.heart.beat()
+            if self._deferring(time.monotonic()):
+                self._stop.wait(min(self.poll_interval, 0.02))
+                continue
             try:
                 self.poll()
             except DeviceError as exc:
@@ -154,6 +174,18 @@ class PadWatcher:
             self._stop.wait(self.poll_interval)
         self.heart.rest()
 
+    def _deferring(self, now: float) -> bool:
+        """True while ``busy()`` holds inventories back (bounded by ``max_defer``)."""
+        if self.busy is None or not self.busy():
+            self._deferred_since = None
+            return False
+        if self._deferred_since is None:
+            self._deferred_since = now
+        if now - self._deferred_since < self.max_defer:
+            return True
+        self._deferred_since = now               # one inventory now, then defer again
+        return False
+
     def poll(self, now: float | None = None) -> None:
         """One inventory and the bookkeeping after it (public for tests and tools)."""
         tags = {t.uid: t for t in self.reader.inventory()}
@@ -164,7 +196,7 @@ class PadWatcher:
                 continue
             self._seen[uid] = self._seen.get(uid, 0) + 1
             self._dirty, self._last_change = True, now
-            if self._seen[uid] >= self.present_polls:
+            if self._seen[uid] + 1 >= self.present_polls:     # the read is one more answer
                 self._try_place(tag, now)
         for uid in list(self._seen):
             if uid not in tags:

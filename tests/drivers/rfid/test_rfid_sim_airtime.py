@@ -154,9 +154,11 @@ def test_air_time_figures_follow_iso15693_timing() -> None:
     one = airtime.inventory_time([make_uid("x")])
     assert one == pytest.approx(airtime.request(3) + airtime.SLOT_REPLY + 15 * airtime.SLOT_EMPTY)
     assert 0.008 < one < 0.015                                 # about 11 ms
-    # Reading 8 blocks: 14-byte request, t1, 35-byte reply at 37.76 us/bit.
-    assert airtime.read_blocks_time(8) == pytest.approx(airtime.request(12) + airtime.T1 + airtime.response(33))
-    assert airtime.response(33) == pytest.approx(2 * 56.64e-6 + 35 * 8 / 26_480)
+    # Reading 8 blocks: 14-byte request, t1, 35-byte reply at 37.76 us/bit, t2.
+    assert airtime.read_blocks_time(8) == pytest.approx(airtime.request(12) + airtime.T1 + airtime.response(33)
+                                                        + airtime.T2)
+    # The tag's SOF and EOF: 56.64 us unmodulated, 24 pulses of fc/32, one logic bit (ISO/IEC 15693-2).
+    assert airtime.response(33) == pytest.approx(2 * 151.04e-6 + 35 * 8 / 26_480)
     assert airtime.stack_floor(10) > airtime.stack_floor(5) > airtime.stack_floor(1)
 
 

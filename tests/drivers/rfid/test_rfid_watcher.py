@@ -79,7 +79,8 @@ def test_ten_book_stack_settles_into_one_set_despite_collisions() -> None:
 def test_debounce_needs_consecutive_sightings_and_misses() -> None:
     pad = SimulatedPad()
     rec = Recorder()
-    watcher = PadWatcher(pad, poll_interval=0.1, settle_time=0.3, present_polls=2, absent_polls=3)
+    # Three answers in a row: two inventories and the read of the tag's memory.
+    watcher = PadWatcher(pad, poll_interval=0.1, settle_time=0.3, present_polls=3, absent_polls=3)
     watcher._on_event = rec
     clock = [0.0]
     info = pad.place_item(ITEMS[0])
@@ -101,6 +102,53 @@ def test_debounce_needs_consecutive_sightings_and_misses() -> None:
     poll_until_settled(watcher, clock)
     assert rec.of(TagRemoved) == [TagRemoved(info.uid)]
     assert rec.all[-1] == StackSettled(())        # the pad is clear
+
+
+def test_one_inventory_and_the_read_place_a_tag_and_a_tag_gone_by_its_read_stays_pending() -> None:
+    """The default (two answers): the inventory that lists a tag and the addressed
+    read of its memory, with no wait for a second inventory. A book that slides
+    off the antenna edge between the two never becomes a tag."""
+    lifted: list[bytes] = []
+
+    def air(_seconds: float) -> None:             # the hand takes the book while the inventory is on the air
+        if not lifted:
+            lifted.append(uid)
+            field.remove(uid)
+
+    field = TagField(time_scale=1.0, sleep=air)
+    pad = SimulatedPad(airtime=True, field=field)
+    rec = Recorder()
+    watcher = PadWatcher(pad, poll_interval=0.1, settle_time=0.3)
+    watcher._on_event = rec
+    uid = pad.place_item(ITEMS[0]).uid
+    watcher.poll(0.0)                             # listed, then gone when its memory is read
+    watcher.poll(0.1)
+    assert lifted == [uid] and rec.all == [] and watcher.placed() == ()
+    pad.place_item(ITEMS[0])
+    watcher.poll(0.2)                             # one inventory and a good read: placed at once
+    assert [type(e) for e in rec.all] == [TagPlaced] and rec.all[0].data.primary_item_id == ITEMS[0]
+    watcher.poll(0.6)
+    assert [type(e) for e in rec.all] == [TagPlaced, StackSettled]
+
+
+def test_inventories_wait_while_the_station_is_busy_but_not_for_ever() -> None:
+    pad = SimulatedPad()
+    rec = Recorder()
+    busy = threading.Event()
+    watcher = PadWatcher(pad, poll_interval=0.01, settle_time=0.02, busy=busy.is_set, max_defer=0.3)
+    pad.place_item(ITEMS[0])
+    busy.set()
+    watcher.start(rec)
+    try:
+        time.sleep(0.15)
+        assert rec.all == []                      # held back: no inventory, nothing read
+        placed = rec.wait_for(TagPlaced, timeout=3)   # after max_defer one inventory goes ahead
+        assert placed.data.primary_item_id == ITEMS[0]
+        busy.clear()
+        rec.wait_for(StackSettled, timeout=3)
+    finally:
+        watcher.stop()
+    assert not watcher.running
 
 
 def test_each_tag_is_read_once_and_read_errors_are_retried() -> None:
