@@ -32,12 +32,10 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
-from kivy.config import Config as KivyConfig  # noqa: E402
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty  # noqa: E402
 
 from kiosk.config import Config  # noqa: E402
 from kiosk.config.sections import TextByLanguage  # noqa: E402
-from kiosk.config.typed import UISection  # noqa: E402
 from kiosk.events import ItemResult, SessionState, StationEvent  # noqa: E402
 from kiosk.i18n import LANGUAGES, is_rtl, normalize, translator  # noqa: E402
 from kiosk.screens.accessibility import Accessibility, KeySource  # noqa: E402
@@ -45,6 +43,7 @@ from kiosk.screens.frames import finish_frame  # noqa: E402
 from kiosk.screens.router import Router  # noqa: E402
 from kiosk.screens.sounds import Sounds  # noqa: E402
 from kiosk.screens.theme import ASSETS, Theme, register_fonts  # noqa: E402
+from kiosk.screens.window import configure_kivy  # noqa: E402,F401  (the launcher's entry point)
 from kiosk.config.overrides import save_overrides  # noqa: E402
 from kiosk.staff import StaffAuth, StaffLocked  # noqa: E402
 from kiosk.speech.settings import AccessibilitySettings  # noqa: E402
@@ -63,29 +62,6 @@ FRAME_BUDGET = 0.012      # seconds of event handling per frame (60 fps leaves ~
 # a settling stack is spread over frames by count as well.
 ITEMS_PER_FRAME = 2
 HEART_INTERVAL = 0.5      # seconds between the main loop's liveness beats (the systemd watchdog)
-
-
-def configure_kivy(ui: UISection, size: tuple[int, int] | None = None, *, headless: bool = False) -> None:
-    """Window settings from ``[ui]`` (must run before the window exists).
-    ``size`` forces a windowed size (demo, tests, benchmark)."""
-    KivyConfig.set("kivy", "exit_on_escape", "0")
-    KivyConfig.set("kivy", "log_level", "warning")
-    KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
-    # No multisampling: rounded shapes are smooth enough on a kiosk panel, and
-    # MSAA multiplies the fill cost of every frame (badly so with software GL).
-    KivyConfig.set("graphics", "multisamples", "0")
-    if size is not None or not ui.fullscreen:
-        width, height = size or (int(ui.width) or 1280, int(ui.height) or 800)
-        KivyConfig.set("graphics", "fullscreen", "0")
-        KivyConfig.set("graphics", "width", str(width))
-        KivyConfig.set("graphics", "height", str(height))
-    else:
-        KivyConfig.set("graphics", "fullscreen", "auto")
-        KivyConfig.set("graphics", "borderless", "1")
-    KivyConfig.set("graphics", "resizable", "0" if ui.fullscreen else "1")
-    KivyConfig.set("graphics", "show_cursor", "0" if (ui.hide_cursor and not headless) else "1")
-    if headless:
-        KivyConfig.set("graphics", "maxfps", "60")
 
 
 class KioskApp(App):
