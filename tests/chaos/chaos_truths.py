@@ -10,9 +10,11 @@ exactly when a patron has it, and the journals' last word is the ILS's.
 
 * **disagreement**: a book that does not agree and is not flagged for staff;
 * **false flag**: a book flagged for staff that agrees, with no desk
-  operation on it since the flagged entry (the kiosk could have known), and
-  whose flag states something as fact (a flag that says the kiosk could not
-  know, as SIP2 leaves it, is counted apart as *uncertain*);
+  operation on it since the flagged entry was made (the kiosk could have
+  known) and no transaction on it since the flag was raised (a later one, say
+  the book dropped in the bin, may have settled what the flag rightly said),
+  and whose flag states something as fact (a flag that says the kiosk could
+  not know, as SIP2 leaves it, is counted apart as *uncertain*);
 * **done twice**: a loan renewed although nobody renewed it (a checkout sent
   twice);
 * **unsettled**: an entry still unfinished or queued once everything is back.
@@ -100,6 +102,14 @@ class Truths:
     def desk_since(self, item: str, when: float) -> bool:
         return any(book == item and at >= when for at, book, _ in self.site.ledger)
 
+    def moved_on(self, item: str, flags: list[Entry]) -> bool:
+        """Did the desk touch the book after a flagged entry was made, or anything
+        happen to it after the flag was raised? Then the flag is not judged."""
+        made = min(f.created.timestamp() for f in flags)
+        raised = max(f.updated.timestamp() for f in flags)
+        later = any(e.created.timestamp() > raised for e in self.entries[item])
+        return later or self.desk_since(item, made)
+
 
 def inspect(site: Site) -> tuple[list[Finding], int, int]:
     """Every finding, how many books were rightly flagged, and how many were
@@ -111,7 +121,7 @@ def inspect(site: Site) -> tuple[list[Finding], int, int]:
         problems, flags = truths.problems(item), truths.flags(item)
         if problems and not flags:
             findings.append(Finding(item, "disagreement", "; ".join(problems)))
-        elif flags and not problems and not truths.desk_since(item, min(f.created.timestamp() for f in flags)):
+        elif flags and not problems and not truths.moved_on(item, flags):
             if all(any(words in f.staff_reason for words in UNCERTAIN) for f in flags):
                 uncertain += 1
                 continue
