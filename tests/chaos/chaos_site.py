@@ -176,7 +176,7 @@ class Site:
         """Maybe SIGKILL ``kiosk`` at a random moment of the coming session."""
         if self.rng.random() >= self.kill_rate:
             return None
-        timer = threading.Timer(self.rng.uniform(0.0, 0.5), self._kill, args=(kiosk,))
+        timer = threading.Timer(self.rng.uniform(0.0, 0.2), self._kill, args=(kiosk,))  # sessions are short now that tags check out as they are read
         timer.daemon = True
         timer.start()
         return timer
