@@ -52,6 +52,7 @@ __all__ = ["Accessibility", "KeySource"]
 KIVY_SCREENS = {"pin": Screen.PIN_ENTRY, "home": Screen.HOME, "account": Screen.ACCOUNT,
                 "receipt": Screen.RECEIPT, "goodbye": Screen.GOODBYE, "out_of_service": Screen.OUT_OF_SERVICE}
 NO_VOICE = N_("No voice for {language}: speaking {fallback}.")
+PENDING_LOOKS = 10      # a focused list row not laid out yet: looked for again, every 50 ms, this often
 
 
 class KeySource(Protocol):
@@ -277,7 +278,7 @@ class Accessibility(EventDispatcher):
                 warning.bind(on_dismiss=lambda *_: self._refresh_soon())
         self._show_focus()
 
-    def _show_focus(self) -> None:
+    def _show_focus(self, looks: int = PENDING_LOOKS) -> None:
         focus, ring = self.focus, self.ring
         if ring is None:
             return
@@ -286,11 +287,19 @@ class Accessibility(EventDispatcher):
             ring.hide()
         else:
             ring.show(target)
+            if looks > 0 and self.app.shell.sm.current_screen.focus_pending:
+                # A list row scrolled to this frame: on it once the list has laid it out.
+                control = focus.focused if focus is not None else None
+                Clock.schedule_once(lambda _dt: self._look_again(control, looks - 1), 0.05)
         if focus is not None and self.keys_used:   # touch patrons' own typing is left alone
             if focus.screen is Screen.ATTRACT:
                 self.card_entry = focus.entry
             elif focus.screen is Screen.PIN_ENTRY:
                 self.app.root_screen("pin").ids.pad.entry = focus.entry
+
+    def _look_again(self, control: Control | None, looks: int) -> None:
+        if self.focus is not None and self.focus.focused is control:
+            self._show_focus(looks)
 
     def _target(self, control: Control | None) -> Any:
         if control is None or self.focus is None:

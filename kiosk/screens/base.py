@@ -30,6 +30,10 @@ class KioskScreen(Screen):
     def update(self, view: SessionView) -> None:
         """A new :class:`kiosk.events.SessionView` (on the UI thread)."""
 
+    #: Set by :meth:`focus_target` when the control's widget is not laid out
+    #: yet (a list row scrolled to this frame): the ring looks again shortly.
+    focus_pending = False
+
     def focus_target(self, control_id: str) -> Any:
         """The widget the keypad's focus ring is drawn on for ``control_id``
         (the ids of :mod:`kiosk.speech.controls`), or None. Screens with list

@@ -66,6 +66,7 @@ class ItemsScreen(KioskScreen):
         #: item key -> its line (the RecycleView's data for that row), in arrival order
         self.lines: dict[str, dict[str, Any]] = {}
         self._ok: dict[str, bool] = {}
+        self._focus_key = ""             # the line the keypad's focus is on, if any
         self._publish_trigger = Clock.create_trigger(self._publish, -1)
         self._remeasure_trigger = Clock.create_trigger(self._remeasure, -1)
         super().__init__(**kwargs)      # the kv rule is applied (on_kv_post) in here
@@ -114,6 +115,7 @@ class ItemsScreen(KioskScreen):
     def reset(self, mode: str) -> None:
         self.mode = mode
         self.lines, self._ok = {}, {}
+        self._focus_key = ""
         self.ids.rows.data = []
         self.refresh_count()
 
@@ -167,7 +169,9 @@ class ItemsScreen(KioskScreen):
     def fit(self, key: str, needed: float) -> None:
         """A row found its text taller than measured (a font's rounding): give it the room."""
         line = self.lines.get(key)
-        if line is not None and needed > line["height"] + 0.5:
+        # A rounding costs a line at most; more is a recycled row measured
+        # before it had its width (a frame later it fits), and is ignored.
+        if line is not None and line["height"] + 0.5 < needed <= line["height"] + 2 * self.app.theme.f_body:
             line["height"] = float(math.ceil(needed))
             self._publish_trigger()
 
@@ -178,10 +182,15 @@ class ItemsScreen(KioskScreen):
 
     def _publish(self, *_: Any) -> None:
         rows = self.ids.rows
-        rows.data = list(self.lines.values())
-        # Newest line in view; a short list stays at the top (scroll_y 0 would pin it to the bottom).
-        content = sum(line["height"] for line in rows.data) + self.app.theme.unit * max(0, len(rows.data) - 1)
-        rows.scroll_y = 0 if content > rows.height else 1
+        grown = len(self.lines) > len(rows.data)
+        # Copies: the list lays its rows out again only when its data compares unequal.
+        rows.data = [dict(line) for line in self.lines.values()]
+        if self._focus_key in self.lines:
+            self._scroll_to(self._focus_key)       # the keypad's row stays in view
+        elif grown:
+            # Newest line in view; a short list stays at the top (scroll_y 0 would pin it to the bottom).
+            content = sum(line["height"] for line in rows.data) + self.app.theme.unit * max(0, len(rows.data) - 1)
+            rows.scroll_y = 0 if content > rows.height else 1
 
     def refresh_count(self) -> None:
         done = sum(1 for ok in self._ok.values() if ok)
@@ -199,20 +208,25 @@ class ItemsScreen(KioskScreen):
                 self.add_result(item)
 
     def focus_target(self, control_id: str) -> Any:
-        """An ``item:KEY`` control is its row, if on screen; otherwise the list is
-        scrolled to the line and, until the row is laid out there, is the target."""
+        """An ``item:KEY`` control is its row: the list is first scrolled so the
+        line shows whole (reckoned from the lines' heights, which the rows are
+        laid out from: a recycled row's own position lags a frame behind the
+        scroll). Until the row is laid out there, the list is the target."""
         kind, _, key = control_id.partition(":")
+        self._focus_key = key if kind == "item" else ""
+        self.focus_pending = False
         if kind != "item":
             return super().focus_target(control_id)
         rows = self.ids.rows
+        if key in self.lines:
+            self._scroll_to(key)
         layout = rows.children[0] if rows.children else None
         row = self.find_row(layout, key, "key") if layout is not None else None
-        if row is None and key in self.lines:
-            self._scroll_to(key)
-            return rows
-        return row
+        self.focus_pending = row is None and key in self.lines
+        return rows if row is None else row
 
     def _scroll_to(self, key: str) -> None:
+        """Scroll the least that shows line ``key`` whole, with a margin."""
         rows, unit = self.ids.rows, self.app.theme.unit
         heights = [line["height"] for line in self.lines.values()]
         index = list(self.lines).index(key)
@@ -220,8 +234,17 @@ class ItemsScreen(KioskScreen):
         room = content - rows.height
         if room <= 0:
             return
-        top = sum(heights[:index]) + unit * index          # the line's top, from the content's top
-        rows.scroll_y = min(1.0, max(0.0, 1.0 - top / room))
+        top = sum(heights[:index]) + unit * index           # the line's top, from the content's top
+        bottom = top + heights[index]
+        shown = (1.0 - rows.scroll_y) * room                 # the content's first pixel in view
+        margin = min(unit, max(0.0, (rows.height - heights[index]) / 2))
+        if top - margin < shown:
+            shown = top - margin
+        elif bottom + margin > shown + rows.height:
+            shown = bottom + margin - rows.height
+        else:
+            return
+        rows.scroll_y = min(1.0, max(0.0, 1.0 - shown / room))
 
     def finish(self) -> None:
         self.station.finish()

@@ -389,8 +389,47 @@ def accessible_tour(d: UIDriver, rig: Any, out: Path) -> None:
     check(AccessibleTour(rig, out).run(d) == 0, "the accessible tour failed")
 
 
+def long_list(d: UIDriver, rig: Any, out: Path) -> None:
+    """A stack longer than the screen: the ring walks every row of the item
+    list (a RecycleView) and each focused row is scrolled fully into view."""
+    stack = [f"3100000000000{n}" for n in range(1, 7)] + ["31000000000011", "31000000000012", "31000000000013"]
+    k = Keys(d, rig)
+    d.wait_screen("attract")
+    k.press("speech")
+    login(k, ANA)
+    k.focus_on("borrow")
+    k.press("select")
+    k.screen_is("borrowing")
+    for item in stack:
+        rig.put_item(item)
+    d.wait_for(lambda: len([r for r in rig.station.session_view().items if str(r.status) != "pending"]) == len(stack),
+               "every item's result", timeout=30)
+    k.quiet()
+    view = d.call(lambda: d.app.shell.sm.current_screen.ids.rows)
+    check(d.call(lambda: view.children[0].height > view.height), "the list fits the screen: no scrolling tested")
+
+    def ring_place() -> tuple[float, float, float, float]:
+        ring = k.access.ring.widget
+        _, y = ring.to_window(ring.x, ring.y)
+        _, vy = view.to_window(view.x, view.y)
+        return y, ring.height, vy, view.height
+
+    def shown(place: tuple[float, float, float, float]) -> bool:
+        y, h, vy, vh = place
+        return vy - 1 <= y and y + h <= vy + vh + 1
+    seen = []
+    for item in reversed(stack):                             # far from one another, down the ring
+        k.focus_on(f"item:{item}")
+        d.settle(0.2)
+        place = d.call(ring_place)
+        check(shown(place), f"the row of {item} is not in view: ring y, height {place[:2]}, list y, height {place[2:]}")
+        seen.append(d.call(lambda: round(view.scroll_y, 3)))
+    check(len(set(seen)) > 1, f"the list never scrolled: {seen}")
+    d.screenshot(out / "long-list.png")
+
+
 SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
-    "keypad_walk": keypad_walk, "more_time": more_time, "zoom_low": zoom_low, "staff_speech": staff_speech,
+    "keypad_walk": keypad_walk, "long_list": long_list, "more_time": more_time, "zoom_low": zoom_low, "staff_speech": staff_speech,
     "accessible_tour": accessible_tour}
 CONFIG = {
     "more_time": "[ui]\ntimeout_home = 5.0\nwarning_seconds = 12.0\ngoodbye_seconds = 1.0\n[accessibility]\nspeech_timeout_factor = 1.0\n",

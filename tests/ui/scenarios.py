@@ -68,6 +68,10 @@ def layout(d: UIDriver, rig: Any, out: Path) -> None:
     d.wait_screen("attract")
     d.screenshot(out / "attract.png")
     check(not touch_targets(d), f"attract: {touch_targets(d)}")
+    # Sounds load on the UI thread: SDL audio opened from another thread
+    # deadlocked the app against the UI thread's event polling, now and then.
+    d.wait_for(lambda: d.app.sounds._broken or len(d.app.sounds._loaded) == 3, "the sounds loaded")
+    check(set(LOADED_ON) <= {"MainThread"}, f"sounds loaded on {LOADED_ON}")
     rig.scan_card(ANA)
     d.wait_screen("pin")
     d.screenshot(out / "pin.png")
@@ -492,7 +496,23 @@ SCENARIOS: dict[str, Callable[[UIDriver, Any, Path], None]] = {
     "out_of_service": out_of_service, "fines": fines}
 
 
+LOADED_ON: list[str] = []     # the threads Kivy's SoundLoader.load ran on
+
+
+def spy_on_sound_loading() -> None:
+    import threading
+
+    from kivy.core.audio import SoundLoader
+    load = SoundLoader.load
+
+    def spied(filename: str) -> Any:
+        LOADED_ON.append(threading.current_thread().name)
+        return load(filename)
+    SoundLoader.load = staticmethod(spied)  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> int:
+    spy_on_sound_loading()
     from kiosk.config import load_config
     from kiosk.demo.run import run_demo
 

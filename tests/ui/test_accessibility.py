@@ -44,6 +44,14 @@ def test_every_control_on_every_patron_screen_is_reachable_by_keypad(tmp_path: P
 
 
 @pytest.mark.timeout(240)
+def test_the_ring_scrolls_every_row_of_a_long_stack_into_view(tmp_path: Path) -> None:
+    # Kivy's ScrollView.scroll_to raised on the item list (a RecycleView) and
+    # took the app down mid key press, now and then in CI.
+    out = run(tmp_path, "long_list")
+    assert png(out / "long-list.png")
+
+
+@pytest.mark.timeout(240)
 def test_the_warning_offers_more_time_by_key_in_every_language_and_modes_lengthen_timeouts(tmp_path: Path) -> None:
     out = run(tmp_path, "more_time")
     assert all(png(out / f"warning-{lang}.png") for lang in LANGS)

@@ -5,6 +5,7 @@ bounded by a timeout and killed if it overruns."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,9 @@ CHILD_TIMEOUT = 100.0
 def headless_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER",
                                                            "KIVY_GL_BACKEND")}
-    env.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="PYTHON", PYTHONPATH=str(ROOT))
+    # PYTHONFAULTHANDLER: a child that overruns is sent SIGABRT first and prints every thread's stack.
+    env.update(KIVY_NO_ARGS="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="PYTHON", PYTHONPATH=str(ROOT),
+               PYTHONFAULTHANDLER="1")
     return env
 
 
@@ -34,9 +37,13 @@ def run_child(args: list[str], timeout: float = CHILD_TIMEOUT,
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate(timeout=10)
-        pytest.fail(f"{args} did not finish in {timeout:.0f} s:\n{out[-3000:]}")
+        proc.send_signal(signal.SIGABRT)          # the stacks of a hang, for the report
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate(timeout=10)
+        pytest.fail(f"{args} did not finish in {timeout:.0f} s:\n{out[-8000:]}")
     return subprocess.CompletedProcess(args, proc.returncode, out, "")
 
 
