@@ -30,6 +30,11 @@ class RemoteProtocolError(KioskError):
     """The peer (ILS, reader, printer) sent bytes we cannot make sense of."""
 
 
+class FieldError(ValueError):
+    """One SIP2 field's text cannot be converted; the codec wraps it with
+    context (a :class:`RemoteProtocolError` naming the message)."""
+
+
 class TransportError(KioskError):
     """The connection failed: refused, reset, closed or unreachable."""
 

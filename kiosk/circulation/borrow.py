@@ -39,7 +39,7 @@ from kiosk.circulation.loan_writer import BorrowJob, Emit, LoanWriter, PendingWr
 from kiosk.errors import RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.events import ItemResult, ItemStatus
 from kiosk.sip2 import messages as m
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.store.journal import Kind, Outcome
 from kiosk.store.offline import OfflineRefused
 from kiosk.store.reconcile import LoanState, item_truth

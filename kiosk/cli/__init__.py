@@ -17,10 +17,14 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
 
 from kiosk import __version__
+from kiosk.cli.parser import Parser
 from kiosk.errors import KioskError
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Sequence
 
 #: command -> (module that registers it, its line in ``kiosk --help``), in help order.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -53,25 +57,27 @@ def command_in(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The ``kiosk`` parser. ``command``'s module registers its full parser(s);
-    every other command is a stub with its help line, enough for ``--help``
-    and for argparse to name the valid choices. Commands whose module is not
-    in :data:`COMMAND_MODULES` are left out."""
-    parser = argparse.ArgumentParser(
+    """The ``kiosk`` parser. ``command``'s module registers its full parser(s)
+    and, when it names a known command, the other commands are left out (the
+    command line is parsed for that one only). Without one (``kiosk --help``,
+    an unknown word) every command is a stub with its help line, enough for
+    ``--help`` and for argparse to name the valid choices. Commands whose
+    module is not in :data:`COMMAND_MODULES` are left out."""
+    parser = Parser(
         prog="kiosk",
         description="Library self-service kiosk and RFID station.",
     )
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more logging (-v info, -vv debug; secrets stay masked)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name, (module, help_line) in COMMANDS.items():
         if module not in COMMAND_MODULES:
             continue
-        if module != chosen:
+        if chosen is None:
             sub.add_parser(name, help=help_line)
-        elif name not in sub.choices:
+        elif module == chosen and name not in sub.choices:
             importlib.import_module(module).register(sub)
     return parser
 

@@ -19,13 +19,17 @@ import argparse
 import os
 import sys
 from datetime import datetime
-from typing import Any, TextIO
 
+from kiosk.cli.parser import Parser, raw_description_formatter
 from kiosk.errors import KioskError, LocalProtocolError, RemoteProtocolError, TransportError, UnknownOutcome
 from kiosk.sip2 import messages as m
 from kiosk.sip2.client import LoginRefused, SIP2Client, SIP2Settings
 from kiosk.sip2.codec import printable
-from kiosk.sip2.fields import PatronStatus, encode_var
+from kiosk.sip2.fields import encode_var
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE, EXIT_LOGIN, EXIT_PROTOCOL, EXIT_UNKNOWN = 0, 1, 2, 3, 4, 5
 PASSWORD_ENV = "KIOSK_SIP2_PASSWORD"
@@ -74,14 +78,14 @@ def register(subparsers: Any) -> None:
     # that command only: building all eleven costs more than the exchange.
     parser.add_argument("sip2_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.epilog = f"Commands:\n{listing}\n\n{parser.epilog}"
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = raw_description_formatter
     parser.set_defaults(func=run)
 
 
 def command_parser(name: str) -> argparse.ArgumentParser:
     """The arguments of one ``kiosk sip2`` command (after its name)."""
     help_text = COMMANDS[name][0]
-    cmd = argparse.ArgumentParser(prog=f"kiosk sip2 ... {name}", description=help_text)
+    cmd = Parser(prog=f"kiosk sip2 ... {name}", description=help_text)
     if name in ("patron", "checkout", "renew", "renew-all", "pay", "hold", "end"):
         cmd.add_argument("patron", metavar="PATRON")
     if name in ("checkout", "checkin", "renew", "item", "hold"):
@@ -204,11 +208,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
 
 # ------------------------------------------------------------------ output
+def _is_patron_status(value: Any) -> bool:
+    # A PatronStatus exists only once kiosk.sip2.codes is loaded: asking for
+    # the class would load the code tables for a reply that holds none.
+    codes = sys.modules.get("kiosk.sip2.codes")
+    return codes is not None and isinstance(value, codes.PatronStatus)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, PatronStatus):
-        return {name: getattr(value, name) for name in PatronStatus.__dataclass_fields__}
+    if _is_patron_status(value):
+        return {name: getattr(value, name) for name in type(value).__dataclass_fields__}
     return value
 
 
@@ -257,7 +268,7 @@ def to_table(msg: m.Message) -> str:
     lines = [f"{msg.COMMAND} {type(msg).__name__}    ok: {ok}"]
     rows: list[tuple[str, str]] = []
     for name, value in msg.fixed_values.items():
-        if isinstance(value, PatronStatus):
+        if _is_patron_status(value):
             text = ", ".join(value.active()) or "(no flags set)"
         elif isinstance(value, bool) or value is None:
             text = {True: "Y", False: "N", None: "U"}[value] if name in ("magnetic_media", "desensitize") \

@@ -19,12 +19,11 @@ from datetime import datetime
 from typing import Callable, Protocol, runtime_checkable
 
 from kiosk.sip2 import messages as m
+from kiosk.sip2.client import LINK_STATES  # Values of ILSClient.state
 from kiosk.sip2.settings import SIP2Settings
 
 __all__ = ["ILSClient", "LINK_STATES"]
 
-#: Values of :attr:`ILSClient.state`.
-LINK_STATES = ("disconnected", "connecting", "online", "offline")
 
 
 @runtime_checkable

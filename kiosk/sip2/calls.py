@@ -9,12 +9,15 @@ connection, error detection and the failure contract.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from kiosk.errors import LocalProtocolError
 from kiosk.sip2 import messages as m
 from kiosk.sip2.fields import local_now
 from kiosk.sip2.settings import SIP2Settings
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _now() -> datetime:

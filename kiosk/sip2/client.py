@@ -34,19 +34,22 @@ import dataclasses
 import logging
 import threading
 import time
-from typing import Any, Callable
 
 from kiosk.errors import (
     KioskError, LocalProtocolError, RemoteProtocolError, TransportError, TransportTimeout, UnknownOutcome,
 )
 from kiosk.sip2 import messages as m
-from kiosk.sip2.api import LINK_STATES
 from kiosk.sip2.calls import SIP2Calls, format_amount
 from kiosk.sip2.codec import printable
 from kiosk.sip2.fields import local_now as now
 from kiosk.sip2.settings import SIP2Settings, tcp_transport
-from kiosk.sip2.transport import Transport
 from kiosk.sip2.wire import Wire
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from kiosk.sip2.transport import Transport
 
 # Names importers have always found here (the settings and the amount format
 # moved to their own modules; the request tables are m.REPLY_TO and m.STATE_CHANGING).
@@ -56,6 +59,8 @@ __all__ = ["SIP2Client", "SIP2Settings", "LoginRefused", "tcp_transport", "forma
 log = logging.getLogger("kiosk.sip2.client")
 LOGIN_RETRY_INTERVAL = 60.0  # seconds between logins after the ILS refused our credentials
 
+#: Values of :attr:`SIP2Client.state` (and of :attr:`kiosk.sip2.api.ILSClient.state`).
+LINK_STATES = ("disconnected", "connecting", "online", "offline")
 STATES = LINK_STATES
 # One table of legal state changes; anything else is a bug in this module.
 _TRANSITIONS: dict[tuple[str, str], str] = {

@@ -20,14 +20,17 @@ carry the offending bytes with PINs and passwords masked.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
 
-from kiosk.errors import LocalProtocolError, RemoteProtocolError
+from kiosk.errors import FieldError, LocalProtocolError, RemoteProtocolError
 from kiosk.sip2.display import printable as printable, show_bytes as show_bytes  # re-exported
 from kiosk.sip2.fields import (
-    FieldError, Var, decode_var, encode_var, fixed_decoder, fixed_encoder, var_default,
+    Var, decode_var, encode_var, fixed_decoder, fixed_encoder, var_default,
 )
 from kiosk.sip2.messages import Message, message_type
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 ENCODINGS = ("cp850", "utf-8", "latin-1")
 DEFAULT_ENCODING = "cp850"
@@ -135,7 +138,8 @@ def _layout_for(command: str) -> _Layout | None:
 
 
 # ------------------------------------------------------------------ encoding
-Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
+if TYPE_CHECKING:
+    Plan = tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, str, Any, Any], ...]]
 
 
 def _plan(cls: type[Message]) -> Plan:

@@ -15,19 +15,17 @@ every ILS we know of expects. Eighteen blanks mean "no date" (``None``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields as dc_fields
 from datetime import datetime, timezone
-from enum import StrEnum
-from typing import Any, Callable
 
-from kiosk.errors import LocalProtocolError
+from kiosk.errors import FieldError, LocalProtocolError
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from enum import StrEnum
+    from typing import Any, Callable
 
 DATE_LENGTH = 18
 BLANK_DATE = " " * DATE_LENGTH
-
-
-class FieldError(ValueError):
-    """One field's text cannot be converted; the codec wraps it with context."""
 
 
 # --------------------------------------------------------------------- dates
@@ -144,119 +142,6 @@ def _parse_date(text: str) -> datetime | None:
     return naive.replace(tzinfo=tz)
 
 
-# --------------------------------------------------------------- patron status
-@dataclass(frozen=True)
-class PatronStatus:
-    """The 14-character patron status summary (SIP2 2.00, Patron Status Response):
-    ``Y`` in a position means the condition holds, a blank means it does not."""
-
-    charge_privileges_denied: bool = False
-    renewal_privileges_denied: bool = False
-    recall_privileges_denied: bool = False
-    hold_privileges_denied: bool = False
-    card_reported_lost: bool = False
-    too_many_items_charged: bool = False
-    too_many_items_overdue: bool = False
-    too_many_renewals: bool = False
-    too_many_claims_of_items_returned: bool = False
-    too_many_items_lost: bool = False
-    excessive_outstanding_fines: bool = False
-    excessive_outstanding_fees: bool = False
-    recall_overdue: bool = False
-    too_many_items_billed: bool = False
-
-    LENGTH = 14
-
-    @classmethod
-    def parse(cls, text: str) -> "PatronStatus":
-        """Decode 14 characters; ``Y``/``y`` is set, blank/``N`` is clear."""
-        if len(text) != cls.LENGTH:
-            raise FieldError(f"patron status {text!r} is not 14 characters")
-        flags = []
-        for char in text:
-            if char in "Yy":
-                flags.append(True)
-            elif char in " Nn0-":
-                flags.append(False)
-            else:
-                raise FieldError(f"patron status {text!r}: {char!r} is neither 'Y' nor blank")
-        return cls(*flags)
-
-    def format(self) -> str:
-        # The flags are this dataclass's fields, in the spec's order: walked by name.
-        return "".join("Y" if getattr(self, f.name) else " " for f in dc_fields(self))
-
-    def active(self) -> tuple[str, ...]:
-        """Names of the flags that are set, in spec order."""
-        return tuple(f.name for f in dc_fields(self) if getattr(self, f.name))
-
-    @property
-    def blocked(self) -> bool:
-        """True when the ILS would refuse a checkout (charge denied or card lost)."""
-        return self.charge_privileges_denied or self.card_reported_lost
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in dc_fields(self))
-
-
-# ------------------------------------------------------------ code tables
-class CirculationStatus(StrEnum):
-    """Item circulation status (SIP2 2.00, Item Information Response)."""
-
-    OTHER = "01"
-    ON_ORDER = "02"
-    AVAILABLE = "03"
-    CHARGED = "04"
-    CHARGED_NOT_TO_BE_RECALLED = "05"
-    IN_PROCESS = "06"
-    RECALLED = "07"
-    WAITING_ON_HOLD_SHELF = "08"
-    WAITING_TO_BE_RESHELVED = "09"
-    IN_TRANSIT = "10"
-    CLAIMED_RETURNED = "11"
-    LOST = "12"
-    MISSING = "13"
-
-
-class SecurityMarker(StrEnum):
-    OTHER = "00"
-    NONE = "01"
-    TATTLE_TAPE = "02"
-    WHISPER_TAPE = "03"
-
-
-class FeeType(StrEnum):
-    OTHER = "01"
-    ADMINISTRATIVE = "02"
-    DAMAGE = "03"
-    OVERDUE = "04"
-    PROCESSING = "05"
-    RENTAL = "06"
-    REPLACEMENT = "07"
-    COMPUTER_ACCESS = "08"
-    HOLD_FEE = "09"
-
-
-class PaymentType(StrEnum):
-    CASH = "00"
-    VISA = "01"
-    CREDIT_CARD = "02"
-
-
-class MediaType(StrEnum):
-    OTHER = "000"
-    BOOK = "001"
-    MAGAZINE = "002"
-    BOUND_JOURNAL = "003"
-    AUDIO_TAPE = "004"
-    VIDEO_TAPE = "005"
-    CD_CDROM = "006"
-    DISKETTE = "007"
-    BOOK_WITH_DISKETTE = "008"
-    BOOK_WITH_CD = "009"
-    BOOK_WITH_AUDIO_TAPE = "010"
-
-
 # Summary positions of the Patron Information request (SIP2 2.00, message 63).
 SUMMARY_POSITIONS = {"hold": 0, "overdue": 1, "charged": 2, "fine": 3, "recall": 4, "unavailable": 5}
 
@@ -333,6 +218,8 @@ def fixed_decoder(spec: Fixed) -> Any:
     if spec.kind == "date":
         return parse_date
     if spec.kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         return PatronStatus.parse
     if spec.kind in _TEXT_KINDS and spec.name not in _ENUM_NAMES:
         return None  # already a str of the right length: kept as it is
@@ -402,6 +289,8 @@ def fixed_check(spec: Fixed) -> Callable[[Any], bool]:
         top = 10 ** length
         return lambda value: type(value) is int and 0 <= value < top
     if kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         return lambda value: isinstance(value, PatronStatus)
     if kind in _SHAPES:
         shape = _SHAPES[kind]
@@ -445,12 +334,14 @@ def decode_fixed(spec: Fixed, text: str) -> Any:
             raise FieldError(f"{spec.name} {text!r} is not a number")
         return int(digits)
     if kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         return PatronStatus.parse(text)
     return _as_code(spec, text)
 
 
 def _as_code(spec: Fixed, text: str) -> str:
-    table = _ENUM_FIELDS.get(spec.name)
+    table = _enum_for(spec.name)
     if table is None:
         return text
     try:
@@ -459,12 +350,23 @@ def _as_code(spec: Fixed, text: str) -> str:
         return text  # a vendor code: keep it, do not refuse the reply
 
 
-# Fixed fields read into a code table.
-_ENUM_FIELDS: dict[str, type[StrEnum]] = {
-    "circulation_status": CirculationStatus, "security_marker": SecurityMarker,
-    "fee_type": FeeType, "payment_type": PaymentType,
-}
-_ENUM_NAMES = set(_ENUM_FIELDS)
+# Fixed fields read into a code table (kiosk.sip2.codes, loaded when one is first read:
+# building its enums is a millisecond a command that reads none need not spend).
+_ENUM_NAMES = frozenset({"circulation_status", "security_marker", "fee_type", "payment_type"})
+
+
+_ENUMS: dict[str, type[StrEnum]] = {}
+
+
+def _enum_for(name: str) -> type[StrEnum] | None:
+    if name not in _ENUM_NAMES:
+        return None
+    if not _ENUMS:
+        from kiosk.sip2 import codes
+
+        _ENUMS.update(circulation_status=codes.CirculationStatus, security_marker=codes.SecurityMarker,
+                      fee_type=codes.FeeType, payment_type=codes.PaymentType)
+    return _ENUMS[name]
 
 
 def encode_fixed(spec: Fixed, value: Any) -> str:
@@ -497,6 +399,8 @@ def check_fixed(spec: Fixed, value: Any) -> None:
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** spec.length
     elif kind == "status":
+        from kiosk.sip2.codes import PatronStatus
+
         ok = isinstance(value, PatronStatus)
     elif kind in _SHAPES:
         ok = isinstance(value, str) and len(value) == spec.length and _SHAPES[kind](value)

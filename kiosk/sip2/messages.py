@@ -31,16 +31,17 @@ them all; :func:`message_type` finds one class by its identifier.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import LocalProtocolError
-from kiosk.sip2.fields import (
-    CirculationStatus, FeeType, MediaType, PatronStatus, PaymentType, SecurityMarker, make_summary,
-)
+from kiosk.sip2.fields import make_summary
 from kiosk.sip2.messages_base import MESSAGE_TYPES as _LOADED, REPLY_TO, STATE_CHANGING, Message
 
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
 if TYPE_CHECKING:  # at run time each family is imported on first use (__getattr__ below)
+    from typing import Any
+
     MESSAGE_TYPES: dict[str, type[Message]]
+    from kiosk.sip2.codes import CirculationStatus, FeeType, MediaType, PatronStatus, PaymentType, SecurityMarker
     from kiosk.sip2.messages_items import (
         CheckinRequest, CheckinResponse, CheckoutRequest, CheckoutResponse, HoldRequest, HoldResponse,
         ItemInformationRequest, ItemInformationResponse, ItemStatusUpdateRequest, ItemStatusUpdateResponse,
@@ -62,8 +63,10 @@ _PATRON = ("PatronStatusRequest", "PatronStatusResponse", "PatronInformationRequ
 _ITEMS = ("CheckoutRequest", "CheckoutResponse", "CheckinRequest", "CheckinResponse", "ItemInformationRequest",
           "ItemInformationResponse", "RenewRequest", "RenewResponse", "RenewAllRequest", "RenewAllResponse",
           "HoldRequest", "HoldResponse", "ItemStatusUpdateRequest", "ItemStatusUpdateResponse")
+_CODES = ("PatronStatus", "CirculationStatus", "SecurityMarker", "FeeType", "PaymentType", "MediaType")
 _MODULE_OF = {name: f"kiosk.sip2.{module}"
-              for module, names in (("messages_link", _LINK), ("messages_patron", _PATRON), ("messages_items", _ITEMS))
+              for module, names in (("messages_link", _LINK), ("messages_patron", _PATRON), ("messages_items", _ITEMS),
+                                    ("codes", _CODES))
               for name in names}
 
 # The families by module, with the identifiers each defines: loading the
@@ -96,7 +99,8 @@ def all_message_types() -> dict[str, type[Message]]:
 
 
 def __getattr__(name: str) -> Any:
-    """A message class (importing its family once), or ``MESSAGE_TYPES`` (all of them)."""
+    """A message class (importing its family once), a code table (kiosk.sip2.codes),
+    or ``MESSAGE_TYPES`` (all of them)."""
     if name == "MESSAGE_TYPES":
         return all_message_types()
     module = _MODULE_OF.get(name)

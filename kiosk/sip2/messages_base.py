@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
 
 from kiosk.errors import LocalProtocolError
 from kiosk.sip2.fields import Fixed, Var, check_fixed, check_var, fixed_check
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 # Shared descriptors (same code, same meaning, in every message).
 _DATE = Fixed("transaction_date", "date", 18)
@@ -44,16 +47,23 @@ CK = Var("CK", "media_type")
 CQ = Var("CQ", "valid_patron_password", "yn")
 
 
+class MessageLayout:
+    """What a message class says of itself: its identifier and its fields.
+    A plain class, so its attributes are never dataclass fields (they would
+    be ``ClassVar`` on the dataclass, which a dataclass recognises only with
+    :mod:`typing` loaded, and nothing on the way to a reply needs typing)."""
+
+    COMMAND: str = ""
+    FIXED: tuple[Fixed, ...] = ()
+    FIELDS: tuple[Var, ...] = ()
+    OK_FIELD: str | None = None  # the field that says whether the ILS said yes
+
+
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class Message:
+class Message(MessageLayout):
     """Base of every SIP2 message; see :mod:`kiosk.sip2.messages`. Every
     message class is ``@dataclass(frozen=True, kw_only=True, eq=False,
     repr=False)`` and inherits ``__eq__``, ``__hash__`` and ``__repr__`` from here."""
-
-    COMMAND: ClassVar[str] = ""
-    FIXED: ClassVar[tuple[Fixed, ...]] = ()
-    FIELDS: ClassVar[tuple[Var, ...]] = ()
-    OK_FIELD: ClassVar[str | None] = None  # the field that says whether the ILS said yes
 
     extensions: tuple[tuple[str, str], ...] = ()
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.sip2.fields import CirculationStatus, FeeType, Fixed, SecurityMarker, Var
+from kiosk.sip2.codes import CirculationStatus, FeeType, SecurityMarker
+from kiosk.sip2.fields import Fixed, Var
 from kiosk.sip2.messages_base import (
     AA, AA_OPT, AB, AB_OPT, AC, AC_OPT, AD_OPT, AF, AG, AH, AJ, AJ_OPT, AO, BH, BK, BO, BV, CH, CK, _DATE,
     Message, _register,

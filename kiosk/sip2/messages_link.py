@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
 
 from kiosk.sip2.fields import Fixed, Var
 from kiosk.sip2.messages_base import AF, AG, AO, Message, _register
@@ -87,7 +86,7 @@ class ACSStatus(Message):
     screen_message: tuple[str, ...] = ()
     print_line: tuple[str, ...] = ()
 
-    SUPPORTED_ORDER: ClassVar[tuple[str, ...]] = (
+    SUPPORTED_ORDER = (   # not annotated: a constant of the class, not a field
         "patron_status", "checkout", "checkin", "block_patron", "sc_acs_status", "request_resend",
         "login", "patron_information", "end_patron_session", "fee_paid", "item_information",
         "item_status_update", "patron_enable", "hold", "renew", "renew_all")

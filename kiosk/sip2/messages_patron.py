@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.sip2.fields import Fixed, PatronStatus, Var
+from kiosk.sip2.codes import PatronStatus
+from kiosk.sip2.fields import Fixed, Var
 from kiosk.sip2.messages_base import (
     AA, AC, AC_OPT, AD_OPT, AE, AF, AG, AO, BH, BK, BL, BV, CQ, _DATE, _LANG, _STATUS, Message, _register,
 )

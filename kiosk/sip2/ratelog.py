@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from typing import Callable
 
 __all__ = ["RateLimitedLog", "WARNING_INTERVAL"]
 

@@ -6,13 +6,14 @@ of the config); and the default way to reach it, TCP or TLS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from kiosk.errors import LocalProtocolError
-from kiosk.sip2.transport import Transport, open_tcp
+from kiosk.sip2.transport import open_tcp
 
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
 if TYPE_CHECKING:  # the protocol layer reads the config but never loads it
     from kiosk.config import Config
+    from kiosk.sip2.transport import Transport
 
 __all__ = ["SIP2Settings", "tcp_transport", "NB_DUE_DATES"]
 

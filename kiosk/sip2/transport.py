@@ -16,22 +16,25 @@ import math
 import select
 import socket
 import sys
-from typing import TYPE_CHECKING, Protocol
 
 from kiosk.errors import TransportError, TransportTimeout
 
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
 if TYPE_CHECKING:
     import ssl  # imported for real only to open a TLS connection: plain TCP never pays for it
+    from typing import Protocol
+
+    class Transport(Protocol):
+        """What the client needs of a connection (a type only: a test's fake
+        transport need not inherit anything)."""
+
+        def write(self, data: bytes) -> None: ...
+
+        def read(self, timeout: float) -> bytes: ...
+
+        def close(self) -> None: ...
 
 READ_CHUNK = 65536
-
-
-class Transport(Protocol):
-    def write(self, data: bytes) -> None: ...
-
-    def read(self, timeout: float) -> bytes: ...
-
-    def close(self) -> None: ...
 
 
 class SocketTransport:
@@ -130,7 +133,10 @@ def open_tcp(host: str, port: int, *, timeout: float, tls: bool = False, tls_ver
     if not host:
         raise TransportError("no SIP2 server configured (sip2.host is empty)")
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        # An ASCII name or address goes to the resolver as bytes: as a str it
+        # would be run through the IDNA codec, loaded for that alone.
+        sock = socket.create_connection((host.encode("ascii") if host.isascii() else host, port),  # type: ignore[arg-type]
+                                        timeout=timeout)
     except socket.timeout:
         raise TransportTimeout(f"cannot reach ILS {peer}: no answer within {timeout:.1f} s") from None
     except OSError as exc:

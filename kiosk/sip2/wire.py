@@ -26,7 +26,11 @@ from kiosk.sip2 import messages as m
 from kiosk.sip2.codec import ChecksumError, Decoder, MalformedMessage, encode, show_bytes
 from kiosk.sip2.ratelog import RateLimitedLog
 from kiosk.sip2.settings import SIP2Settings
-from kiosk.sip2.transport import SocketTransport, Transport
+from kiosk.sip2.transport import SocketTransport
+
+TYPE_CHECKING = False   # typing is not imported at run time: see kiosk/sip2/__init__.py
+if TYPE_CHECKING:
+    from kiosk.sip2.transport import Transport
 
 __all__ = ["Wire"]
 

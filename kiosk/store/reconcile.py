@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from kiosk.errors import RemoteProtocolError, TransportError
 from kiosk.sip2.api import ILSClient
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 
 __all__ = ["LoanState", "ItemTruth", "item_truth", "patron_has_item", "checked_in_after_all", "CHARGED_STATUSES"]
 

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.events import ItemResult, ItemStatus, Notice, SessionState
 from kiosk.store.journal import Kind, Outcome
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED, Usage
 
 from station_kit import (ANA, BJORN, BLOCKED, IN_TRANSIT, ITEMS, MULTIPART, NOT_FOR_LOAN, ON_HOLD, OTHERS_LOAN, Kit,

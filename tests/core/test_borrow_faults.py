@@ -12,7 +12,7 @@ import pytest
 
 from kiosk.events import ItemResult, ItemStatus, OfflineChanged
 from kiosk.store.journal import Kind, Outcome, Replay
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 
 from station_kit import ANA, ITEMS, Kit, eventually, start_kit

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kiosk.drivers.rfid.sim import make_item_tag
 from kiosk.events import ItemResult, ItemStatus, SessionState
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.store.journal import Kind, Outcome
 from kiosk.tags import AFI_ON_LOAN, dsfid_for
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.events import ItemStatus
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.store.journal import Kind, Outcome, Replay
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 

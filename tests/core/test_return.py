@@ -12,7 +12,7 @@ from kiosk.drivers.rfid.base import uid_hex
 from kiosk.events import Instruction, ItemStatus, SessionState
 from kiosk.store.journal import Kind, Outcome, Replay
 from kiosk.circulation.returns import ReturnOutcome, instruction_for
-from kiosk.sip2.fields import CirculationStatus
+from kiosk.sip2.codes import CirculationStatus
 from kiosk.sip2.ils.desk import Desk
 from kiosk.tags import AFI_ON_LOAN, AFI_SECURED
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.errors import ConfigError
-from kiosk.sip2.fields import FeeType, MediaType
+from kiosk.sip2.codes import FeeType, MediaType
 
 DEMO_DATA = Path(__file__).with_name("demo_data.toml")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.sip2.fields import PatronStatus
+from kiosk.sip2.codes import PatronStatus
 
 # Exact screen messages the kiosk may rely on (documented in README.md).
 NOT_CHECKED_OUT = "Item was not checked out"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.sip2.fields import PatronStatus
+from kiosk.sip2.codes import PatronStatus
 from kiosk.sip2.ils.data import SIP_LANGUAGES, Library, format_amount
 from kiosk.sip2.ils.outcomes import INVALID_PATRON, PatronView
 from kiosk.sip2.ils.store import PatronRow, Store

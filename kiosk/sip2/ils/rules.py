@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterator
 
-from kiosk.sip2.fields import CirculationStatus, FeeType
+from kiosk.sip2.codes import CirculationStatus, FeeType
 from kiosk.sip2.ils import fees, holds
 from kiosk.sip2.ils import patrons as accounts
 from kiosk.sip2.ils.data import SeedData, format_amount
