@@ -30,14 +30,15 @@ import datetime as dt
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import urlsplit
-
-import requests
 
 from kiosk.logs import mask_secrets
 from kiosk.monitoring.metrics import Metrics
 from kiosk.monitoring.outbox import Outbox, OutboxError
+
+if TYPE_CHECKING:  # imported by the first sender thread: a station without receivers never loads it (5 MB)
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class _Receiver:
         self.thread = threading.Thread(target=self._run, name=f"webhooks {self.label}", daemon=True)
 
     def _run(self) -> None:
+        import requests
+
         with requests.Session() as session:
             while not self.owner.stopping.is_set():
                 try:
@@ -154,6 +157,8 @@ class _Receiver:
 
     def _post(self, session: requests.Session, key: str, body: dict[str, Any]) -> str:
         """POST one event; "" when the receiver accepted it, else why not."""
+        import requests     # loaded already by _run: a dictionary lookup
+
         owner = self.owner
         try:
             response = session.post(self.url, json=body, headers={"Idempotency-Key": key},

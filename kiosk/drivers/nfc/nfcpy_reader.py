@@ -24,10 +24,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import nfc
-import nfc.clf
-import nfc.tag
-
 from kiosk.drivers import arguments
 from kiosk.drivers.nfc.base import UID_FORMATS, CardReader, PresenceTracker, format_uid, option, patron_id_from_ndef
 from kiosk.drivers.registry import register
@@ -37,9 +33,6 @@ from kiosk.errors import DeviceError, RemoteProtocolError
 
 log = logging.getLogger(__name__)
 FAMILY = "nfc"
-# nfcpy pins its logger at INFO on import, which would put "searching for
-# reader" lines in the journal whatever the kiosk's verbosity; inherit instead.
-logging.getLogger("nfc").setLevel(logging.NOTSET)
 TECHNOLOGIES = ("106A", "212A", "424A", "106B", "212B", "424B", "212F", "424F")
 
 
@@ -96,6 +89,19 @@ def parse_nfc(argument: str, options: dict[str, Any]) -> NfcSettings:
     return NfcSettings(nfcpy_path(argument), mode, uid_format, targets)
 
 
+def nfcpy() -> Any:
+    """nfcpy, imported when a reader opens: a station without one (and the
+    command line, which only parses device strings) never carries it (2.6 MB)."""
+    import nfc
+    import nfc.clf
+    import nfc.tag  # noqa: F401  (nfc.tag.activate)
+
+    # nfcpy pins its logger at INFO on import, which would put "searching for
+    # reader" lines in the journal whatever the kiosk's verbosity; inherit instead.
+    logging.getLogger("nfc").setLevel(logging.NOTSET)
+    return nfc
+
+
 def card_uid(target: Any) -> bytes:
     """The identifier a sensed target reports: NFCID1, PUPI or IDm."""
     if target.sdd_res:
@@ -112,13 +118,14 @@ class NfcpyReader(CardReader):
         path = settings.path
         super().__init__(f"NFC reader {path}")
         self.path = path
+        self.nfc = nfcpy()
         self.mode, self.uid_format, self.targets = settings.mode, settings.uid_format, list(settings.targets)
         self.poll_interval = float(option(options, "poll_interval", 0.2))
         self.tracker = PresenceTracker(float(option(options, "removal_time", 1.0)))
         self.error: str | None = None
         self._reader = ReaderThread(self._run, self.name)
         self._halt = self._reader.halt
-        self.clf = nfc.ContactlessFrontend()
+        self.clf = self.nfc.ContactlessFrontend()
         try:
             found = self.clf.open(path)
         except (OSError, ValueError) as exc:
@@ -150,11 +157,11 @@ class NfcpyReader(CardReader):
         while not self._halt.is_set():
             self.heart.beat()
             try:
-                target = self.clf.sense(*[nfc.clf.RemoteTarget(t) for t in self.targets], iterations=1)
-            except nfc.clf.CommunicationError as exc:
+                target = self.clf.sense(*[self.nfc.clf.RemoteTarget(t) for t in self.targets], iterations=1)
+            except self.nfc.clf.CommunicationError as exc:
                 log.debug("%s: %s", self.name, exc)
                 continue
-            except (OSError, nfc.clf.Error) as exc:
+            except (OSError, self.nfc.clf.Error) as exc:
                 failures += 1
                 if failures >= 3:   # unplugged: say so and stop rather than spin
                     self.error = f"reader failed: {exc}"
@@ -181,13 +188,13 @@ class NfcpyReader(CardReader):
         try:
             uid = card_uid(target)
             if self.mode == "ndef":
-                tag = nfc.tag.activate(self.clf, target)
+                tag = self.nfc.tag.activate(self.clf, target)
                 if tag is None:
                     raise RemoteProtocolError("card type cannot hold NDEF data for this reader")
                 patron_id = patron_id_from_ndef(bytes(tag.ndef.octets) if tag.ndef else b"")
             else:
                 patron_id = format_uid(uid, self.uid_format)
-        except (RemoteProtocolError, nfc.clf.Error, nfc.tag.TagCommandError) as exc:
+        except (RemoteProtocolError, self.nfc.clf.Error, self.nfc.tag.TagCommandError) as exc:
             # Key the error by UID so one bad card says so once per presentation.
             key = "unreadable:" + (bytes(target.sdd_res or target.sensf_res or b"").hex())
             if self.tracker.seen(key, now):
@@ -198,8 +205,8 @@ class NfcpyReader(CardReader):
             self._card(patron_id)
         if tag is None:
             try:
-                tag = nfc.tag.activate(self.clf, target)
-            except (nfc.clf.Error, nfc.tag.TagCommandError):
+                tag = self.nfc.tag.activate(self.clf, target)
+            except (self.nfc.clf.Error, self.nfc.tag.TagCommandError):
                 tag = None
         if tag is None:
             self._halt.wait(self.poll_interval)
@@ -207,7 +214,7 @@ class NfcpyReader(CardReader):
         while not self._halt.is_set():
             try:
                 present = tag.is_present
-            except (nfc.clf.Error, nfc.tag.TagCommandError):
+            except (self.nfc.clf.Error, self.nfc.tag.TagCommandError):
                 present = False
             if not present:
                 break
