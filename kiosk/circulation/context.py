@@ -128,13 +128,18 @@ class SecurityWriter:
         self.policy = policy
         self.retries = max(0, retries)
         self.retry_delay = retry_delay
+        self._wrote: dict[bytes, int] = {}    # UID -> the AFI this writer last put on it (bounded)
 
     def write(self, uids: Sequence[bytes], secured: bool, afis: Sequence[int | None] = ()) -> WriteResult:
         """Bring every tag in ``uids`` to ``secured`` (True) or on loan (False).
 
-        Every tag is written, whatever it showed when it was placed: ``afis``
-        (accepted for callers that have them) may be stale, e.g. a tag seen
-        secured, then borrowed and returned while still on the pad."""
+        Every tag is written, whatever it showed when it was read: ``afis``
+        (the AFI each tag showed when it was read, for callers that have them)
+        may be stale, e.g. a tag seen secured, then borrowed and returned while
+        still on the pad. They count only for a tag that left the field before
+        its write: one that showed the wanted AFI when read, and that this
+        writer has not written since, is in the wanted state (the return bin
+        restarted after securing a book, reading it once more in the chute)."""
         reader = self.reader
         if reader is None:
             return WriteResult(False, failed=tuple(uid_hex(u) for u in uids), detail="no RFID reader")
@@ -142,13 +147,28 @@ class SecurityWriter:
         failed: list[str] = []
         details: list[str] = []
         lifted = False
-        for uid in uids:
+        target = self.policy.target(secured)
+        for index, uid in enumerate(uids):
             ok, detail, gone = self._write_one(reader, uid, secured)
+            seen = afis[index] if index < len(afis) else None
+            if not ok and gone and target.eas is None and target.afi is not None \
+                    and self._wrote.get(uid, seen) == target.afi:
+                ok, detail = True, ""   # it left already in the wanted state
+                log.info("tag %s left the field before its write, already at AFI 0x%02X when read",
+                         uid_hex(uid), target.afi)
+            if ok and target.afi is not None:
+                self._remember(uid, target.afi)
             (written if ok else failed).append(uid_hex(uid))
-            lifted = lifted or gone
+            lifted = lifted or (gone and not ok)
             if detail:
                 details.append(detail)
         return WriteResult(not failed, tuple(written), tuple(failed), "; ".join(details), lifted)
+
+    def _remember(self, uid: bytes, afi: int) -> None:
+        self._wrote.pop(uid, None)
+        self._wrote[uid] = afi
+        while len(self._wrote) > 4096:            # the oldest first (dicts keep insertion order)
+            del self._wrote[next(iter(self._wrote))]
 
     def _write_one(self, reader: RFIDReader, uid: bytes, secured: bool) -> tuple[bool, str, bool]:
         target = self.policy.target(secured)

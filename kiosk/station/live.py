@@ -11,6 +11,7 @@ thread adds results too, and queries read views from any thread.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Callable
 
 from kiosk.circulation.context import CirculationRules
@@ -19,7 +20,7 @@ from kiosk.events import AccountView, ItemResult, ItemStatus, Notice, PatronView
     SessionView, StationEvent
 from kiosk.i18n import Translator, is_rtl, translator
 from kiosk.logs import mask_patron_id
-from kiosk.station.library_words import Topic, library_lines
+from kiosk.station.library_words import Topic, item_says, library_lines
 
 __all__ = ["Emit", "LiveSession"]
 
@@ -72,7 +73,14 @@ class LiveSession:
         self.emit(Notice(message, level))
 
     def item_result(self, result: ItemResult) -> None:
-        """An engine's result: record it in the session, then tell subscribers."""
+        """An engine's result: record it in the session, then tell subscribers.
+        The ILS's own lines about the item are shown once: not where the
+        kiosk's line says the same, else quoted as the library's message."""
+        if result.ils_message:
+            patron = self.session.patron
+            words = library_lines(result.ils_message, item_says(result.status, result.message, self.tr), self.tr,
+                                  patron.name if patron else "", item=True)
+            result = replace(result, ils_message=words)
         with self._lock:
             self.session.add_item(result)
         self.session.touch()

@@ -247,8 +247,8 @@ class Recovery:
         if problem:
             return f"no loan in the ILS but {problem}", Outcome.STAFF
         if entry.status is Outcome.ILS_OK and missing:
-            return ("the ILS accepted this loan earlier but shows none now, and the item is not on the pad: its "
-                    "tag may still be set on loan"), Outcome.STAFF
+            return ("the ILS accepted this loan earlier but shows none now, and the item is not on the pad: the "
+                    "kiosk cannot tell whether its tag is still set on loan"), Outcome.STAFF
         return "the ILS has no such loan; tag secured", Outcome.FAILED
 
     def _checkin(self, entry: Entry) -> tuple[str, Outcome]:
@@ -265,8 +265,9 @@ class Recovery:
                         "secured"), Outcome.STAFF
             return "return confirmed by the ILS; tag secured", Outcome.DONE
         if not present:
-            return ("the ILS still shows this item on loan and it is not on the pad: if it is in the returns, "
-                    "check it in at the desk"), Outcome.STAFF
+            return ("the ILS still shows this item on loan and it is not on the pad: the kiosk cannot tell "
+                    "whether the patron left it or took it back; if it is in the returns, check it in at the "
+                    "desk"), Outcome.STAFF
         assert self.client is not None  # _truth waits for a link
         try:
             reply = self.client.checkin(entry.item_id, return_date=entry.created, no_block=True)

@@ -74,19 +74,23 @@ def test_items_added_later_are_borrowed_when_the_stack_settles_again(kit: Kit) -
     assert len(checkouts(kit)[ITEMS[0]]) == 1  # the first item was not sent twice
 
 
-@pytest.mark.parametrize("item, words", [
-    (ON_HOLD, "reserved"),
-    (OTHERS_LOAN, "on loan to someone else"),
-    (NOT_FOR_LOAN, "Please take this item to the desk"),
+@pytest.mark.parametrize("item, words, quoted", [
+    (ON_HOLD, "reserved", False),                              # the ILS's "on hold" line is not said twice
+    (OTHERS_LOAN, "on loan to someone else", False),
+    (NOT_FOR_LOAN, "Please take this item to the desk", True),  # general words: the ILS's reason is the news
 ])
-def test_refusals_in_plain_words_and_the_tag_stays_secured(kit: Kit, item: str, words: str) -> None:
+def test_refusals_in_plain_words_and_the_tag_stays_secured(kit: Kit, item: str, words: str, quoted: bool) -> None:
     kit.login()
     (uid,) = kit.place(item)
     kit.station.start_borrow()
     result = kit.results(1)[item]
     assert result.status is ItemStatus.REFUSED
     assert words in result.message
-    assert result.ils_message  # the ILS's own words, unchanged
+    if quoted:
+        assert result.ils_message and all(line.startswith("Message from the library: \u201c")
+                                          for line in result.ils_message), result.ils_message
+    else:
+        assert result.ils_message == (), result.ils_message
     assert kit.afi(uid) == AFI_SECURED
     assert checkouts(kit)[item] == [Outcome.REFUSED]
 
@@ -96,7 +100,8 @@ def test_item_in_transit_is_refused_with_a_transit_instruction(kit: Kit) -> None
     kit.place(IN_TRANSIT)
     kit.station.start_borrow()
     result = kit.results(1)[IN_TRANSIT]
-    assert result.status is ItemStatus.REFUSED and result.ils_message
+    assert result.status is ItemStatus.REFUSED and "on its way to another branch" in result.message
+    assert result.ils_message == ()     # "Item is in transit to ..." says it again: not repeated
 
 
 def test_own_item_is_renewed_when_configured(kit: Kit) -> None:

@@ -14,7 +14,7 @@ import pytest
 from kiosk.events import Instruction, ItemStatus, ReceiptResult, RenewResult, SessionState
 from kiosk.drivers.printer.render import escpos_to_text
 from kiosk.i18n import translator
-from kiosk.station.library_words import Topic, topics, unsaid
+from kiosk.station.library_words import Topic, item_says, library_lines, topics, unsaid
 
 from station_kit import ANA, BLOCKED, EXPIRED, FINED, ITEMS, NANDU, ON_HOLD, Kit, eventually, start_kit
 
@@ -103,6 +103,23 @@ def test_a_line_is_dropped_only_when_everything_it_is_about_is_said() -> None:
     said = {Topic.HOLDS}
     assert unsaid(["You have 2 holds ready.", "Fines and holds: see the desk.", "Closed Monday."], said) == (
         "Fines and holds: see the desk.", "Closed Monday.")
+
+
+def test_an_items_ils_line_is_not_repeated_under_the_kiosks_own_and_is_quoted_otherwise() -> None:
+    es = translator("es")
+    held = es("Not borrowed: another patron has reserved this item. Please leave it at the desk.")
+    says = item_says(ItemStatus.REFUSED, held, es)
+    assert library_lines(["Item is on hold for another patron", "Ejemplar reservado"], says, es, item=True) == ()
+    general = item_says(ItemStatus.REFUSED, es("Not borrowed. Please take this item to the desk if you need help."),
+                        es)
+    assert general == frozenset()
+    assert library_lines(["Item is damaged"], general, es, item=True) == \
+        (es("Message from the library: \u201c{message}\u201d").format(message="Item is damaged"),)
+    borrowed = item_says(ItemStatus.BORROWED, "Borrowed. Due Dec 24, 2026.", es)
+    assert library_lines(["Checked out. Due 12/24/2026", "You have 2 holds ready"], borrowed, es, item=True) == \
+        (es("Message from the library: \u201c{message}\u201d").format(message="You have 2 holds ready"),)
+    # A patron screen's line keeps the old topics: "renew online" is news there.
+    assert topics("You can renew online") == set() and Topic.OUTCOME in topics("You can renew online", item=True)
 
 
 # -- returning an item on hold for someone else ---------------------------------------------------------
