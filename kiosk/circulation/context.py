@@ -128,7 +128,7 @@ class SecurityWriter:
         self.policy = policy
         self.retries = max(0, retries)
         self.retry_delay = retry_delay
-        self._wrote: dict[bytes, int] = {}    # UID -> the AFI this writer last put on it (bounded)
+        self._wrote: dict[bytes, None] = {}   # UIDs this writer has written (bounded, oldest dropped first)
 
     def write(self, uids: Sequence[bytes], secured: bool, afis: Sequence[int | None] = ()) -> WriteResult:
         """Bring every tag in ``uids`` to ``secured`` (True) or on loan (False).
@@ -137,9 +137,11 @@ class SecurityWriter:
         (the AFI each tag showed when it was read, for callers that have them)
         may be stale, e.g. a tag seen secured, then borrowed and returned while
         still on the pad. They count only for a tag that left the field before
-        its write: one that showed the wanted AFI when read, and that this
-        writer has not written since, is in the wanted state (the return bin
-        restarted after securing a book, reading it once more in the chute)."""
+        its write and that this writer has never written: one that showed the
+        wanted AFI then is in the wanted state (the return bin, restarted after
+        securing a book, reads it once more in the chute; the book slides on
+        before the second write). A tag this writer wrote may have changed
+        since the read, by its hand or another's: it is not known."""
         reader = self.reader
         if reader is None:
             return WriteResult(False, failed=tuple(uid_hex(u) for u in uids), detail="no RFID reader")
@@ -152,21 +154,21 @@ class SecurityWriter:
             ok, detail, gone = self._write_one(reader, uid, secured)
             seen = afis[index] if index < len(afis) else None
             if not ok and gone and target.eas is None and target.afi is not None \
-                    and self._wrote.get(uid, seen) == target.afi:
+                    and uid not in self._wrote and seen == target.afi:
                 ok, detail = True, ""   # it left already in the wanted state
                 log.info("tag %s left the field before its write, already at AFI 0x%02X when read",
                          uid_hex(uid), target.afi)
-            if ok and target.afi is not None:
-                self._remember(uid, target.afi)
+            if ok:
+                self._remember(uid)
             (written if ok else failed).append(uid_hex(uid))
             lifted = lifted or (gone and not ok)
             if detail:
                 details.append(detail)
         return WriteResult(not failed, tuple(written), tuple(failed), "; ".join(details), lifted)
 
-    def _remember(self, uid: bytes, afi: int) -> None:
+    def _remember(self, uid: bytes) -> None:
         self._wrote.pop(uid, None)
-        self._wrote[uid] = afi
+        self._wrote[uid] = None
         while len(self._wrote) > 4096:            # the oldest first (dicts keep insertion order)
             del self._wrote[next(iter(self._wrote))]
 

@@ -143,7 +143,8 @@ class ReturnProcessor:
     bin secures one item while the ILS answers the next. Either way the journal
     order per item is the same (``ils_ok`` before the write, ``done`` after).
     ``afis`` (the tags' AFI as last seen) are never used to skip a write (an AFI
-    seen before a loan is stale after it); a return queued offline keeps whether
+    seen before a loan is stale after it), only to know a tag that left before
+    its write (see :meth:`SecurityWriter.write`); a return queued offline keeps whether
     a tag read "on loan" (payload ``tag_on_loan``, see :mod:`kiosk.store.loans`).
     """
 
@@ -164,7 +165,8 @@ class ReturnProcessor:
                  patron_id: str = "", session_id: str = "", lang: str = "en") -> PendingReturn:
         """Journal and check in ``item_id``; the security write waits for ``complete()``."""
         tags = tuple(parse_uid(u) for u in uids)
-        r = _Return(item_id, tags, patron_id, session_id, translator(lang), self._lent_when_seen(tags, afis))
+        r = _Return(item_id, tags, patron_id, session_id, translator(lang), self._lent_when_seen(tags, afis),
+                    tuple(afis) if len(afis) == len(tags) else ())
         if self.ctx.is_offline():
             return self._offline(r)
         payload = {"uids": [uid_hex(u) for u in tags], "security": self.ctx.policy.mode.value}
@@ -246,7 +248,7 @@ class ReturnProcessor:
             journal.record_outcome(entry, Outcome.DONE, "; ".join(filter(None, ("no tag", hold))))
             return ReturnOutcome(item_id, True, not offline, offline, None, instruction, message,
                                  entry_id=entry, uids=r.uids, **facts)
-        result = self.ctx.security.write(r.tags, secured=True)
+        result = self.ctx.security.write(r.tags, secured=True, afis=r.afis)
         if result.ok:
             journal.record_outcome(entry, Outcome.DONE, "; ".join(filter(None, ("secured", hold))))
             return ReturnOutcome(item_id, True, not offline, offline, True, instruction, message,
@@ -322,6 +324,7 @@ class _Return:
     session_id: str
     tr: Translator
     lent_when_seen: bool | None    # a tag read "on loan" when the item came back (None: not known)
+    afis: tuple[int, ...] = ()     # each tag's AFI as read when it came back (see SecurityWriter.write)
 
     @property
     def uids(self) -> tuple[str, ...]:

@@ -20,9 +20,13 @@ The loan is *provably* the one returned when either:
   handed back. ``shortest_loan_days`` must not exceed the ILS's shortest loan
   period, renewals included (config ``offline.shortest_loan_days``).
 
-Anything else is held as a conflict for staff with the reason
+An offline loan whose replay found the ILS lending the item already
+(``Replay.ALREADY``) before this kiosk ever sent it (no replay attempt
+journaled, no online attempt it replaced) was made by someone else: at the
+desk after the offline return, say, to the same patron with the same due date
+(found by the long chaos run). It proves nothing. Anything else is held as a conflict for staff with the reason
 (:func:`doubt`). What SIP2 cannot tell apart: the same patron lent the same
-item again with the same due date; such a loan counts as the one returned.
+item again here with the same due date; such a loan counts as the one returned.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class KnownLoan:
     patron_id: str
     due: date | None
     entry_id: int
+    made: bool = True    # False: an offline loan whose replay found the ILS lending the item already
 
 
 def due_day(text: object) -> date | None:
@@ -70,6 +75,14 @@ def _lent(entry: Entry) -> bool:
     return entry.status in (Outcome.DONE, Outcome.ILS_OK)
 
 
+def _made_here(entry: Entry) -> bool:
+    """Did this kiosk make the ILS's loan of offline checkout ``entry``? Not
+    when its replay found the loan there before ever sending one (no attempt
+    journaled, no online attempt it replaced): someone else made that loan."""
+    return not (entry.offline and entry.replay is Replay.ALREADY and entry.replay_attempts == 0
+                and not entry.payload.get("supersedes"))
+
+
 def known_loan(history: list[Entry], returned: Entry) -> KnownLoan | None:
     """The loan ``returned`` (a checkin) ended, from the item's journal
     ``history`` (oldest first), or None when this kiosk did not lend it."""
@@ -79,12 +92,12 @@ def known_loan(history: list[Entry], returned: Entry) -> KnownLoan | None:
             break
         if entry.kind is Kind.CHECKOUT and _lent(entry):
             due = due_day(entry.payload.get("ils_due_date") or entry.payload.get("due_date"))
-            loan = KnownLoan(entry.patron_id, due, entry.id)
+            loan = KnownLoan(entry.patron_id, due, entry.id, made=_made_here(entry))
         elif entry.kind is Kind.CHECKIN and entry.status in _RETURNS:
             loan = None
         elif entry.kind is Kind.RENEW and entry.status is Outcome.DONE and loan is not None \
                 and entry.patron_id == loan.patron_id:
-            loan = KnownLoan(loan.patron_id, due_day(entry.payload.get("due_date")), loan.entry_id)
+            loan = KnownLoan(loan.patron_id, due_day(entry.payload.get("due_date")), loan.entry_id, loan.made)
     return loan
 
 
@@ -104,6 +117,11 @@ def doubt(returned: Entry, known: KnownLoan | None, truth: ItemTruth, shortest_l
                 f"loan that was returned (the item was not lent at this kiosk){tail}")
     if truth.state is LoanState.CHARGED_TO_OTHER:
         return f"{head} the library system now has it on loan to another patron ({shown}): lent again since{tail}"
+    if not known.made:
+        return (f"{head} the library system has it on loan ({shown}) and the kiosk cannot tell whether that is the "
+                f"loan that was returned: when the loan taken here offline (entry {known.entry_id}) was sent, the "
+                f"library system was lending the item already (an earlier attempt, or a loan made elsewhere "
+                f"meanwhile){tail}")
     if known.due is None or ils_due != known.due:
         lent = f"due {known.due.isoformat()}" if known.due else "with no due date recorded"
         return (f"{head} the loan in the library system ({shown}) is not the one lent here (entry {known.entry_id}, "

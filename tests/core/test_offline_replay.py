@@ -135,6 +135,37 @@ def test_conflicts_are_kept_for_staff(ils: ILSSimulator, client: SIP2Client, jou
     assert on_hold not in {e.id for e in journal.conflicts()}
 
 
+def test_a_return_does_not_discharge_a_loan_the_desk_made_to_the_same_patron_since(
+        ils: ILSSimulator, client: SIP2Client, journal: Journal) -> None:
+    # Found by the long chaos run: borrowed and returned offline, then lent to the
+    # same patron at the desk (same due date) before the queue was sent. The queued
+    # loan finds the desk's loan (ALREADY, never sent): it proves nothing, and the
+    # queued return must not discharge the desk's loan.
+    item = "31000000000001"
+    out = queue_done(journal, Kind.CHECKOUT, ANA, item)
+    back = queue_done(journal, Kind.CHECKIN, "", item)
+    assert Desk(ils.circulation).lend(item, ANA).ok
+    report = Replayer(journal, client).replay()
+    assert report.complete
+    assert journal.get(out).replay is Replay.ALREADY
+    assert journal.get(back).replay is Replay.CONFLICT
+    assert "cannot tell" in journal.get(back).staff_reason
+    assert holder(ils, item) == ANA                       # the desk's loan stands
+
+
+def test_a_return_after_a_replay_cut_short_discharges_the_loan_it_sent(
+        ils: ILSSimulator, client: SIP2Client, journal: Journal) -> None:
+    item = "31000000000001"
+    out = queue_done(journal, Kind.CHECKOUT, ANA, item)
+    back = queue_done(journal, Kind.CHECKIN, "", item)
+    journal.mark_replay_attempt(out)                       # sent, then the kiosk died before the reply was kept
+    client.checkout(ANA, item, no_block=True)
+    report = Replayer(journal, client).replay()
+    assert report.complete and report.conflicts == 0
+    assert (journal.get(out).replay, journal.get(back).replay) == (Replay.ALREADY, Replay.REPLAYED)
+    assert holder(ils, item) is None
+
+
 def test_returned_item_with_a_hold_is_flagged_for_routing(ils: ILSSimulator, client: SIP2Client,
                                                           journal: Journal) -> None:
     Desk(ils.circulation).lend("31000000000011", ANA, due_in_days=-1)  # overdue; patron 06 waits for it

@@ -57,6 +57,7 @@ def test_replay_reaches_exactly_the_kiosks_state(history: list[tuple[str, str]],
                 pending = journal.pending_offline()
                 if pending:
                     in_flight = pending[0]
+                    journal.mark_replay_attempt(in_flight.id)   # as the replayer does before each send
                     if in_flight.kind is Kind.CHECKOUT:
                         client.checkout(in_flight.patron_id, in_flight.item_id, no_block=True)
                     else:
