@@ -93,6 +93,10 @@ def known_loan(history: list[Entry], returned: Entry) -> KnownLoan | None:
         if entry.kind is Kind.CHECKOUT and _lent(entry):
             due = due_day(entry.payload.get("ils_due_date") or entry.payload.get("due_date"))
             loan = KnownLoan(entry.patron_id, due, entry.id, made=_made_here(entry))
+        elif entry.kind is Kind.CHECKOUT and entry.offline and entry.status is Outcome.DONE:
+            # Lent here offline, so it was in the library: an earlier loan had ended
+            # (returned elsewhere, say at the bin), and this one never stood in the ILS.
+            loan = None
         elif entry.kind is Kind.CHECKIN and entry.status in _RETURNS:
             loan = None
         elif entry.kind is Kind.RENEW and entry.status is Outcome.DONE and loan is not None \

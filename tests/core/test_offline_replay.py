@@ -153,6 +153,24 @@ def test_a_return_does_not_discharge_a_loan_the_desk_made_to_the_same_patron_sin
     assert holder(ils, item) == ANA                       # the desk's loan stands
 
 
+def test_a_loan_returned_elsewhere_is_not_the_one_a_later_offline_return_ended(
+        ils: ILSSimulator, client: SIP2Client, journal: Journal) -> None:
+    # Found by the long chaos run: lent to Ana here (online), returned at the bin
+    # (another journal), then lent to Björn and returned offline here, then lent to
+    # Ana at the desk with the same due date. Ana's first loan is not the one the
+    # offline return ended: the desk's loan to her must stand.
+    item = "31000000000001"
+    first = journal.record_intent(Kind.CHECKOUT, ANA, item, {"due_date": "20261224    235900"})
+    journal.record_outcome(first, Outcome.DONE)
+    queue_done(journal, Kind.CHECKOUT, BJORN, item)
+    back = queue_done(journal, Kind.CHECKIN, "", item)
+    assert Desk(ils.circulation).lend(item, ANA).ok
+    report = Replayer(journal, client).replay()
+    assert report.complete
+    assert journal.get(back).replay is Replay.CONFLICT and "cannot tell" in journal.get(back).staff_reason
+    assert holder(ils, item) == ANA
+
+
 def test_a_return_after_a_replay_cut_short_discharges_the_loan_it_sent(
         ils: ILSSimulator, client: SIP2Client, journal: Journal) -> None:
     item = "31000000000001"
