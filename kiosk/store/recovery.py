@@ -239,8 +239,9 @@ class Recovery:
             if problem:
                 return f"loan confirmed by the ILS but {problem}", Outcome.STAFF
             if missing:
-                return ("loan confirmed by the ILS but the item was not on the pad, so its tag could not be set on "
-                        "loan: it may set off the gate, or the patron may not have taken it"), Outcome.STAFF
+                return ("loan confirmed by the ILS but the item was not on the pad, so the kiosk cannot tell "
+                        "whether its tag was set on loan before it left: it may set off the gate, or the patron may "
+                        "not have taken it"), Outcome.STAFF
             return "loan confirmed by the ILS; tag set on loan", Outcome.DONE
         # Not charged to this patron: the loan did not happen (or was undone).
         problem = self._write(present, secured=True)
@@ -261,8 +262,8 @@ class Recovery:
             if problem:
                 return f"return confirmed by the ILS but {problem}", Outcome.STAFF
             if missing:
-                return ("return confirmed by the ILS but the item was not on the pad: check that its tag is "
-                        "secured"), Outcome.STAFF
+                return ("return confirmed by the ILS but the item was not on the pad, so the kiosk cannot tell "
+                        "whether its tag was secured before it left: check that it is"), Outcome.STAFF
             return "return confirmed by the ILS; tag secured", Outcome.DONE
         if not present:
             return ("the ILS still shows this item on loan and it is not on the pad: the kiosk cannot tell "
@@ -308,13 +309,13 @@ class Recovery:
                     return f"offline loan not finished and {problem}", Outcome.STAFF
                 return "offline loan never finished (patron not told); cancelled, tag secured", Outcome.UNDONE
             return ("offline loan not finished and the item left the pad: the loan stays queued for the ILS; "
-                    "the item may set off the gate"), Outcome.STAFF
+                    "the kiosk cannot tell whether its tag was set on loan, so it may set off the gate"), Outcome.STAFF
         if entry.kind is Kind.CHECKIN:
             problem = self._write(present, secured=True)
             if problem:
                 return f"offline return queued but {problem}", Outcome.STAFF
             if missing:
-                return "offline return queued; the item was not on the pad: check that its tag is secured", \
-                    Outcome.STAFF
+                return ("offline return queued; the item was not on the pad, so the kiosk cannot tell whether its "
+                        "tag was secured before it left: check that it is"), Outcome.STAFF
             return "offline return queued; tag secured", Outcome.DONE
         return f"{entry.kind} is not allowed offline", Outcome.STAFF
