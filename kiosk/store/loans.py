@@ -138,7 +138,10 @@ def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
     if its tag read "on loan" when it came back and no earlier checkin here may
     have discharged it, the loan it came back from is unknown to the ILS, most
     likely one taken offline at another kiosk and still queued there, which will
-    charge the item after this return. Staff must hear of it; "" when explained.
+    charge the item after this return. Staff must hear of it; "" when explained
+    (a completed return here since the book last went out, or an attempt staff
+    already have on their list). An attempt here whose answer was lost explains
+    it only maybe: the note says so.
     """
     if not returned.payload.get("tag_on_loan"):
         return ""
@@ -147,19 +150,26 @@ def unexplained_discharge(history: list[Entry], returned: Entry) -> str:
             break     # lent here again after any earlier return
         if entry.kind is not Kind.CHECKIN:
             continue
-        if not entry.offline and (entry.unfinished or entry.status is Outcome.STAFF
-                                  or entry.payload.get("outcome_unknown")
+        if not entry.offline and entry.status is Outcome.STAFF:
+            return ""  # staff have that attempt on their list already
+        if not entry.offline and (entry.unfinished or entry.payload.get("outcome_unknown")
                                   or entry.payload.get("superseded_by") == returned.id):
-            return ""  # an attempt here, since the book was last back, that may have reached the ILS
+            # An attempt here whose answer was lost may have ended the loan, or it may
+            # never have reached the ILS and the loan is one still queued elsewhere
+            # (found by the long chaos run): the kiosk cannot tell which.
+            return unknown_loan_note(returned.created.astimezone().date(), offline=True, attempt=entry.id)
         if entry.status is Outcome.DONE:
             break     # an earlier return that was completed: the book went out again since
     return unknown_loan_note(returned.created.astimezone().date(), offline=True)
 
 
-def unknown_loan_note(returned_on: date, *, offline: bool) -> str:
+def unknown_loan_note(returned_on: date, *, offline: bool, attempt: int | None = None) -> str:
     """Staff's words for a book that came back with its tag "on loan" while the
-    ILS had no loan for it (see :func:`unexplained_discharge`)."""
+    ILS had no loan for it (see :func:`unexplained_discharge`); ``attempt``: an
+    earlier check-in here whose answer was lost, which may explain it."""
     how = "returned offline" if offline else "checked in"
+    lost = (f"the check-in tried here before (entry {attempt}, its answer lost) may have ended the loan, or "
+            if attempt is not None else "")
     return (f"{how} on {returned_on.isoformat()} with its tag on loan, but the library system had no loan for it: "
-            f"a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this return; "
-            f"if the item shows on loan again, check it in")
+            f"{lost}a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this "
+            f"return; if the item shows on loan again, check it in")
