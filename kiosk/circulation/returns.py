@@ -298,6 +298,11 @@ class ReturnProcessor:
             return self._offline(r)
         if not truth.charged:
             journal.record_outcome(entry, Outcome.ILS_OK, "reconciled: no longer on loan")
+            if r.lent_when_seen:
+                # The tag read "on loan": this checkin may have ended the loan, or the ILS had
+                # none, the loan being one still queued offline at another kiosk, which will
+                # charge the book after this return (found by the long chaos run). Say both.
+                journal.flag_for_staff(entry, unknown_loan_note(date.today(), offline=False, attempt=entry))
             return self._secure(r, entry, Instruction.NONE, offline=False, title=truth.title)
         if not retried:
             # Still on loan, so the checkin never took effect (a dropped connection):

@@ -168,7 +168,7 @@ def unknown_loan_note(returned_on: date, *, offline: bool, attempt: int | None =
     ILS had no loan for it (see :func:`unexplained_discharge`); ``attempt``: an
     earlier check-in here whose answer was lost, which may explain it."""
     how = "returned offline" if offline else "checked in"
-    lost = (f"the check-in tried here before (entry {attempt}, its answer lost) may have ended the loan, or "
+    lost = (f"the check-in here whose answer was lost (entry {attempt}) may have ended the loan, or "
             if attempt is not None else "")
     return (f"{how} on {returned_on.isoformat()} with its tag on loan, but the library system had no loan for it: "
             f"{lost}a loan taken offline elsewhere (another kiosk) may still be queued and charge it after this "
