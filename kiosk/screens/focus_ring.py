@@ -14,9 +14,8 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics import Color, InstructionGroup, Line
-from kivy.metrics import dp
 
-__all__ = ["FocusRing", "scroll_into_view", "scroll_view_to"]
+__all__ = ["FocusRing", "scroll_into_view"]
 
 RING_WIDTH = 4.0
 RING_GAP = 5.0
@@ -30,41 +29,14 @@ def scroll_into_view(widget: Any) -> None:
     for _ in range(64):   # the window is its own parent: the walk must be bounded
         if parent is None or parent.parent is parent:
             return
-        # A RecycleView (the item list) is scrolled by its screen, from its data
-        # (its rows' positions lag a frame behind): see ItemsScreen.focus_target.
+        # A RecycleView (the item list) is scrolled by its screen, from its data (its
+        # rows' positions lag a frame behind, and Kivy's scroll_to cannot read its
+        # layout's pending state): see ItemsScreen.focus_target.
         if isinstance(parent, ScrollView) and parent.children and not hasattr(parent, "refresh_from_data"):
             viewport = parent.children[0]
             if viewport.height > parent.height or viewport.width > parent.width:
-                scroll_view_to(parent, widget, RING_GAP * 3)
+                parent.scroll_to(widget, padding=RING_GAP * 3, animate=False)
         parent = parent.parent
-
-
-def scroll_view_to(view: Any, widget: Any, padding: float, tries: int = 5) -> None:
-    """Scroll ``view`` (a ScrollView) so ``widget`` shows with ``padding``
-    around it, at once. Kivy's own ``scroll_to`` reads its content's pending
-    layout as a clock trigger, which a RecycleView's layout (the item list)
-    does not have: it raised there, in the middle of a patron's key press.
-    A layout still pending is waited for, a few frames at most."""
-    if view.parent is None:
-        return
-    pending = getattr(getattr(view._viewport, "_trigger_layout", None), "is_triggered", False)
-    if pending and tries > 0:
-        Clock.schedule_once(lambda _dt: scroll_view_to(view, widget, padding, tries - 1))
-        return
-    x0, y0 = view.parent.to_widget(*widget.to_window(widget.x, widget.y))
-    x1, y1 = view.parent.to_widget(*widget.to_window(widget.right, widget.top))
-    dx = dy = 0.0
-    if y0 < view.y:
-        dy = view.y - y0 + dp(padding)
-    elif y1 > view.top:
-        dy = view.top - y1 - dp(padding)
-    if x0 < view.x:
-        dx = view.x - x0 + dp(padding)
-    elif x1 > view.right:
-        dx = view.right - x1 - dp(padding)
-    sx, sy = view.convert_distance_to_scroll(dx, dy)
-    view.scroll_x = min(1.0, max(0.0, view.scroll_x - sx))
-    view.scroll_y = min(1.0, max(0.0, view.scroll_y - sy))
 
 
 class FocusRing:
